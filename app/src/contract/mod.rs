@@ -1,0 +1,11 @@
+//! The HTTP contract types (`../shared/spec/API.md`), shared by the server and the WASM UI.
+//!
+//! Responses serialise every optional field as `null` (never omitted) and every timestamp
+//! in the fixed form of [`timestamp`].
+
+pub mod auth;
+pub mod error;
+pub mod timestamp;
+
+pub use auth::{LocalLoginRequest, LoginOptions, LogoutResponse, MeResponse, TeamRef};
+pub use error::{ApiError, ErrorCode, FieldError};

@@ -1,0 +1,197 @@
+//! The `gharts` command line: one clap enum, each subcommand a small function.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use secrecy::SecretString;
+use serde_json::json;
+
+use crate::auth::password::hash_password;
+use crate::config::Config;
+use crate::db::Db;
+use crate::db::audit::NewAudit;
+use crate::db::users::{Created, NewLocalUser};
+use crate::state::AppState;
+
+/// GitHub Actions Runner Token Service.
+#[derive(Debug, Parser)]
+#[command(name = "gharts", version, about)]
+pub struct Cli {
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API and (with GHARTS_SITE_ROOT) the console.
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Print the effective configuration, secrets redacted.
+    CheckConfig,
+    /// Exit 0 when the local server answers /healthz (for container health checks).
+    Healthcheck {
+        /// Base URL to probe (default: http://<GHARTS_ADDR>).
+        #[arg(long)]
+        url: Option<String>,
+    },
+    /// Manage local accounts.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+/// `gharts admin …`
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a local admin account (password from --password-file or stdin).
+    Create {
+        /// Account name.
+        #[arg(long)]
+        username: String,
+        /// Optional email (lets the account bind an OIDC login with that verified email).
+        #[arg(long)]
+        email: Option<String>,
+        /// File holding the password (else read from stdin).
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
+    /// Set a local account's password (from --password-file or stdin).
+    SetPassword {
+        /// Account name.
+        #[arg(long)]
+        username: String,
+        /// File holding the password (else read from stdin).
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
+}
+
+/// Runs a subcommand with a loaded configuration.
+pub async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            let db = connect(&config).await?;
+            db.migrate().await.context("applying migrations")?;
+            println!("migrations applied ({})", db.kind());
+            Ok(())
+        }
+        Command::CheckConfig => {
+            for line in config.redacted_lines() {
+                println!("{line}");
+            }
+            Ok(())
+        }
+        Command::Healthcheck { url } => healthcheck(url.unwrap_or_else(|| format!("http://{}", config.addr))).await,
+        Command::Admin(cmd) => admin(cmd, config).await,
+    }
+}
+
+async fn connect(config: &Config) -> anyhow::Result<Db> {
+    Db::connect(&config.database).await.with_context(|| {
+        format!("cannot connect to DATABASE_URL ({})", crate::config::redact_url(secrecy::ExposeSecret::expose_secret(&config.database.url)))
+    })
+}
+
+/// `gharts serve`.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let db = connect(&config).await?;
+    if config.database.run_migrations {
+        db.migrate().await.context("applying migrations (set RUN_MIGRATIONS=false to skip)")?;
+    }
+    crate::bootstrap::ensure_bootstrap_admin(&db, &config.local_auth).await?;
+    if config.local_auth.bootstrap_password.is_none() {
+        tracing::info!("no bootstrap admin configured (set BOOTSTRAP_ADMIN_PASSWORD to create one)");
+    }
+    tracing::warn!(
+        "GitHub is not configured: runners cannot be provisioned. Set GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_ORG."
+    );
+    match &config.site_root {
+        Some(root) if !root.join("index.html").is_file() => {
+            tracing::warn!(site.root = %root.display(), "GHARTS_SITE_ROOT has no index.html; the console will not load")
+        }
+        Some(root) => tracing::info!(site.root = %root.display(), "serving the console at /app/"),
+        None => tracing::info!("no site bundle configured (GHARTS_SITE_ROOT); serving the API only"),
+    }
+    let listener = tokio::net::TcpListener::bind(config.addr).await.with_context(|| format!("GHARTS_ADDR: cannot listen on {}", config.addr))?;
+    tracing::info!(addr = %config.addr, database = db.kind(), "gharts listening on http://{}", config.addr);
+    let state = AppState::new(config, db.clone());
+    let result = crate::run(state, listener, crate::shutdown_signal()).await;
+    db.close().await;
+    tracing::info!("gharts stopped");
+    result
+}
+
+async fn healthcheck(base: String) -> anyhow::Result<()> {
+    let url = format!("{}/healthz", base.trim_end_matches('/'));
+    let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(3)).build()?;
+    let resp = client.get(&url).send().await.with_context(|| format!("{url} did not answer"))?;
+    if !resp.status().is_success() {
+        bail!("{url} answered {}", resp.status());
+    }
+    Ok(())
+}
+
+fn read_password(file: Option<PathBuf>) -> anyhow::Result<SecretString> {
+    let raw = match file {
+        Some(path) => std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?,
+        None if std::io::stdin().is_terminal() => rpassword::prompt_password("Password: ")?,
+        None => {
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            line
+        }
+    };
+    let password = raw.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() || password.chars().count() > 1024 {
+        bail!("the password must be 1–1024 characters");
+    }
+    Ok(SecretString::from(password))
+}
+
+fn cli_audit(event_type: &str) -> NewAudit {
+    NewAudit {
+        event_type: event_type.to_owned(),
+        actor_type: "system".to_owned(),
+        user_identity: "cli".to_owned(),
+        success: true,
+        ..Default::default()
+    }
+}
+
+async fn admin(cmd: AdminCommand, config: Config) -> anyhow::Result<()> {
+    let db = connect(&config).await?;
+    if config.database.run_migrations {
+        db.migrate().await.context("applying migrations")?;
+    }
+    match cmd {
+        AdminCommand::Create { username, email, password_file } => {
+            if let Some(msg) = crate::auth::validate_username(&username) {
+                bail!("--username {msg}");
+            }
+            let password_hash = hash_password(read_password(password_file)?).await?;
+            let user = NewLocalUser { username: username.clone(), email, password_hash, is_admin: true, created_by: "cli".to_owned() };
+            let mut audit = cli_audit("user_created");
+            audit.event_data = Some(json!({ "username": username, "team_ids": [] }));
+            match db.create_local_user(&user, audit).await {
+                Ok(Created::New(id)) => println!("created admin {username} ({id})"),
+                Ok(Created::AlreadyExists) => bail!("a user named {username} already exists (use `gharts admin set-password`)"),
+                Err(crate::db::DbError::Conflict(_)) => bail!("another user already has this email"),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        AdminCommand::SetPassword { username, password_file } => {
+            let password_hash = hash_password(read_password(password_file)?).await?;
+            if !db.set_user_password(&username, &password_hash, cli_audit("user_updated")).await? {
+                bail!("no local account named {username}");
+            }
+            println!("password updated for {username}");
+        }
+    }
+    db.close().await;
+    Ok(())
+}

@@ -1,0 +1,42 @@
+//! Browser login routes (`/auth/*`) and `GET /api/v1/auth/me` (API.md §6).
+
+use app::contract::{LocalLoginRequest, LogoutResponse, MeResponse};
+use axum::Json;
+use axum::extract::{FromRequest, Request, State};
+use axum::response::{IntoResponse, Response};
+use http::HeaderValue;
+use http::header::SET_COOKIE;
+
+use super::extract::{AppJson, Auth};
+use crate::error::AppResult;
+use crate::state::AppState;
+
+fn with_cookies<T: serde::Serialize>(body: T, cookies: Vec<HeaderValue>) -> Response {
+    let mut resp = Json(body).into_response();
+    for c in cookies {
+        resp.headers_mut().append(SET_COOKIE, c);
+    }
+    resp
+}
+
+/// `POST /auth/local-login`.
+pub async fn local_login(State(state): State<AppState>, req: Request) -> AppResult<Response> {
+    let (parts, body) = req.into_parts();
+    // CSRF comes before body validation (API.md §1.5.2).
+    state.auth.check_csrf(&parts)?;
+    let AppJson(login) = AppJson::<LocalLoginRequest>::from_request(Request::from_parts(parts.clone(), body), &state).await?;
+    let (me, cookies) = state.auth.local_login(&parts, login).await?;
+    Ok(with_cookies::<MeResponse>(me, cookies))
+}
+
+/// `POST /auth/logout`.
+pub async fn logout(State(state): State<AppState>, req: Request) -> AppResult<Response> {
+    let (parts, _) = req.into_parts();
+    let (body, cookies) = state.auth.logout(&parts).await?;
+    Ok(with_cookies::<LogoutResponse>(body, cookies))
+}
+
+/// `GET /api/v1/auth/me`.
+pub async fn me(State(state): State<AppState>, Auth(principal): Auth) -> AppResult<Json<MeResponse>> {
+    Ok(Json(state.auth.me(&principal).await?))
+}

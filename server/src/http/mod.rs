@@ -1,0 +1,57 @@
+//! The HTTP surface: one router with the system routes, the REST API (`/api/v1`), the browser
+//! login routes (`/auth`), the UI's server functions (`/api/ui`) and the site bundle.
+
+mod auth_routes;
+pub mod extract;
+pub mod middleware;
+mod system;
+mod ui;
+
+use std::time::Duration;
+
+use app::contract::{ApiError, ErrorCode};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tower_http::timeout::TimeoutLayer;
+
+use crate::error::api_error_response;
+use crate::state::AppState;
+
+pub use system::VERSION;
+
+/// Request bodies above this size get `413` (the webhook will have its own, larger limit).
+const BODY_LIMIT: usize = 1024 * 1024;
+/// No request may run longer than this; shutdown drains within its own deadline anyway.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The whole application router.
+pub fn router(state: AppState) -> Router {
+    let site_root = state.config.site_root.clone();
+    Router::new()
+        .route("/", get(system::root))
+        .route("/healthz", get(system::healthz))
+        .route("/readyz", get(system::readyz))
+        .route("/health", get(system::health))
+        .route("/favicon.ico", get(system::favicon))
+        .route("/auth/local-login", post(auth_routes::local_login))
+        .route("/auth/logout", post(auth_routes::logout))
+        .route("/api/v1/auth/me", get(auth_routes::me))
+        .merge(ui::routes(site_root.as_deref()))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(http::StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
+        .layer(axum::middleware::from_fn(middleware::strip_trailing_slash))
+        .layer(axum::middleware::from_fn(middleware::request_context))
+        .with_state(state)
+}
+
+async fn not_found() -> Response {
+    api_error_response(&ApiError::new(ErrorCode::NotFound, "Not Found"))
+}
+
+async fn method_not_allowed() -> Response {
+    api_error_response(&ApiError::new(ErrorCode::MethodNotAllowed, "Method Not Allowed")).into_response()
+}

@@ -1,0 +1,77 @@
+//! GHARTS server: the `gharts` binary's library.
+//!
+//! - [`config`]: typed configuration from the environment.
+//! - [`db`]: the repository over SQLite or PostgreSQL.
+//! - [`auth`]: credentials, sessions, local login, CSRF.
+//! - [`http`]: the router (system routes, REST API, login routes, UI server functions, site).
+//! - [`bootstrap`]: the bootstrap admin.
+//! - [`cli`]: subcommands.
+//!
+//! [`run`] serves a router on a listener until a shutdown signal, so tests run the real
+//! server on port 0.
+
+pub mod auth;
+pub mod bootstrap;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod state;
+pub mod telemetry;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use crate::state::AppState;
+
+/// After a shutdown signal, in-flight requests get this long before the process exits anyway
+/// (the deadline is 5 s; the margin covers closing the pool).
+pub const DRAIN_DEADLINE: Duration = Duration::from_millis(4500);
+
+/// Serves the application on `listener` until `shutdown` completes, then drains in-flight
+/// requests for at most [`DRAIN_DEADLINE`].
+pub async fn run(state: AppState, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    let draining = state.draining.clone();
+    let (signalled_tx, mut signalled_rx) = tokio::sync::watch::channel(false);
+    let app = http::router(state);
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(async move {
+        shutdown.await;
+        draining.begin();
+        tracing::info!("shutdown requested; draining in-flight requests");
+        let _ = signalled_tx.send(true);
+    });
+    tokio::select! {
+        result = server => result?,
+        () = async {
+            let _ = signalled_rx.wait_for(|s| *s).await;
+            tokio::time::sleep(DRAIN_DEADLINE).await;
+        } => tracing::warn!("drain deadline passed; exiting with requests still in flight"),
+    }
+    Ok(())
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,0 +1,48 @@
+//! The application state: built once at start, cheap to clone, reachable from REST handlers
+//! (Axum `State`) and from the UI's server functions (Leptos context).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::extract::FromRef;
+
+use crate::auth::service::AuthService;
+use crate::config::Config;
+use crate::db::Db;
+
+/// Shared by every request.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    /// The configuration, loaded once.
+    pub config: Arc<Config>,
+    /// The database.
+    pub db: Db,
+    /// Authentication (sessions, local login, `/auth/me`).
+    pub auth: AuthService,
+    /// Set once shutdown begins, so `/readyz` stops attracting traffic while requests drain.
+    pub draining: Arc<Draining>,
+}
+
+/// The shutdown flag.
+#[derive(Debug, Default)]
+pub struct Draining(AtomicBool);
+
+impl Draining {
+    /// Marks the process as shutting down.
+    pub fn begin(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether shutdown has begun.
+    pub fn is_draining(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl AppState {
+    /// Builds the state over a connected, migrated database.
+    pub fn new(config: Config, db: Db) -> Self {
+        let config = Arc::new(config);
+        Self { auth: AuthService::new(db.clone(), config.clone()), config, db, draining: Arc::default() }
+    }
+}

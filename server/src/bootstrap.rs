@@ -25,6 +25,7 @@ pub async fn ensure_bootstrap_admin(db: &Db, cfg: &LocalAuthConfig) -> anyhow::R
     }
     let password_hash = hash_password(password).await?;
     let user = NewLocalUser {
+        id: uuid::Uuid::new_v4(),
         username: username.clone(),
         email: cfg.bootstrap_email.clone(),
         password_hash,

@@ -99,11 +99,7 @@ async fn connect(config: &Config) -> anyhow::Result<Db> {
 
 /// `gharts serve`.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
-    let db = connect(&config).await?;
-    if config.database.run_migrations {
-        db.migrate().await.context("applying migrations (set RUN_MIGRATIONS=false to skip)")?;
-    }
-    crate::bootstrap::ensure_bootstrap_admin(&db, &config.local_auth).await?;
+    let db = crate::prepare(&config).await?;
     if config.local_auth.bootstrap_password.is_none() {
         tracing::info!("no bootstrap admin configured (set BOOTSTRAP_ADMIN_PASSWORD to create one)");
     }
@@ -174,9 +170,10 @@ async fn admin(cmd: AdminCommand, config: Config) -> anyhow::Result<()> {
                 bail!("--username {msg}");
             }
             let password_hash = hash_password(read_password(password_file)?).await?;
-            let user = NewLocalUser { username: username.clone(), email, password_hash, is_admin: true, created_by: "cli".to_owned() };
+            let id = uuid::Uuid::new_v4();
+            let user = NewLocalUser { id, username: username.clone(), email, password_hash, is_admin: true, created_by: "cli".to_owned() };
             let mut audit = cli_audit("user_created");
-            audit.event_data = Some(json!({ "username": username, "team_ids": [] }));
+            audit.event_data = Some(json!({ "user_id": id.to_string(), "username": username, "team_ids": [] }));
             match db.create_local_user(&user, audit).await {
                 Ok(Created::New(id)) => println!("created admin {username} ({id})"),
                 Ok(Created::AlreadyExists) => bail!("a user named {username} already exists (use `gharts admin set-password`)"),

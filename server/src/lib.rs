@@ -54,6 +54,21 @@ pub async fn run(state: AppState, listener: TcpListener, shutdown: impl Future<O
     Ok(())
 }
 
+/// Connects to the database, applies migrations (unless `RUN_MIGRATIONS=false`) and creates
+/// the bootstrap admin: everything `serve` does before it listens.
+pub async fn prepare(config: &config::Config) -> anyhow::Result<db::Db> {
+    use anyhow::Context;
+    use secrecy::ExposeSecret;
+    let db = db::Db::connect(&config.database)
+        .await
+        .with_context(|| format!("cannot connect to DATABASE_URL ({})", config::redact_url(config.database.url.expose_secret())))?;
+    if config.database.run_migrations {
+        db.migrate().await.context("applying migrations (set RUN_MIGRATIONS=false to skip)")?;
+    }
+    bootstrap::ensure_bootstrap_admin(&db, &config.local_auth).await?;
+    Ok(db)
+}
+
 /// Completes on SIGTERM or Ctrl-C.
 pub async fn shutdown_signal() {
     let ctrl_c = async {

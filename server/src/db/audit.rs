@@ -75,7 +75,8 @@ pub fn chain_hash(prev_hash: &str, id: i64, timestamp: &DateTime<Utc>, row: &New
 }
 
 impl NewAudit {
-    fn normalised(mut self) -> Self {
+    /// Applies the storage bounds (user agent ≤ 512 characters).
+    pub(crate) fn normalised(mut self) -> Self {
         if let Some(ua) = &self.user_agent {
             if ua.chars().count() > USER_AGENT_MAX {
                 self.user_agent = Some(ua.chars().take(USER_AGENT_MAX).collect());
@@ -110,7 +111,7 @@ impl From<&AuditRow> for NewAudit {
 macro_rules! append_in_tx {
     ($tx:expr, $entry:expr) => {{
         async {
-            let entry: $crate::db::audit::NewAudit = $entry;
+            let entry: $crate::db::audit::NewAudit = $entry.normalised();
             let (id, prev_hash): (i64, String) = sqlx::query_as(
                 "update audit_chain_head set last_id = last_id + 1 where singleton = 1 returning last_id, last_hash",
             )
@@ -167,7 +168,6 @@ const VERIFY_PAGE: i64 = 1000;
 impl Db {
     /// Appends one audit row in its own transaction; returns its id.
     pub async fn append_audit(&self, entry: NewAudit) -> Result<i64, DbError> {
-        let entry = entry.normalised();
         Ok(on_pool!(self, p => {
             let mut tx = p.begin().await?;
             let id = append_in_tx!(tx, entry).await?;

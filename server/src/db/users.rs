@@ -10,6 +10,8 @@ use super::{Db, DbError, conflict_or, now};
 /// A new local account (bootstrap or CLI).
 #[derive(Debug, Clone)]
 pub struct NewLocalUser {
+    /// Id (chosen by the caller so its audit row can name it).
+    pub id: Uuid,
     /// Account name.
     pub username: String,
     /// Optional email.
@@ -50,9 +52,8 @@ impl Db {
     /// Creates a local account and its audit row in one transaction, unless the username
     /// exists (never touching the existing row). Safe when several replicas race.
     pub async fn create_local_user(&self, user: &NewLocalUser, audit: NewAudit) -> Result<Created, DbError> {
-        let id = Uuid::new_v4();
+        let id = user.id;
         let ts = now();
-        let mut audit = audit;
         let created = on_pool!(self, p => {
             let mut tx = p.begin().await?;
             let inserted = sqlx::query(
@@ -72,9 +73,6 @@ impl Db {
             .map_err(conflict_or)?
             .rows_affected();
             if inserted == 1 {
-                let mut data = audit.event_data.take().unwrap_or_else(|| serde_json::json!({}));
-                data["user_id"] = serde_json::Value::String(id.to_string());
-                audit.event_data = Some(data);
                 append_in_tx!(tx, audit).await?;
                 tx.commit().await?;
                 Created::New(id)

@@ -38,7 +38,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for AppJson<T> {
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(de).map(AppJson).map_err(|e| {
             let path = e.path().to_string();
-            let field = if path.is_empty() || path == "." { "body".to_owned() } else { path };
+            let field = if matches!(path.as_str(), "" | "." | "?") { "body".to_owned() } else { path };
             let message = e.inner().to_string();
             let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
             ApiError::validation(vec![FieldError { field, message }]).into()

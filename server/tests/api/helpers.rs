@@ -1,0 +1,329 @@
+//! The test harness: per-test databases, the app on port 0, an HTTP client, a cuttable TCP
+//! proxy for database outages.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use reqwest::{Client, Response};
+use serde_json::Value;
+use server::config::{Config, Env};
+use server::db::Db;
+use server::state::AppState;
+use sqlx::Connection;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Mutex, oneshot};
+use tokio::task::JoinHandle;
+
+/// The bootstrap admin's password in every test app.
+pub const ADMIN_PASSWORD: &str = "correct-horse-battery-staple";
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates `sqlite::<name>` and `postgres::<name>` tests from `async fn <name>(Backend)`.
+#[macro_export]
+macro_rules! both_databases {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name($crate::helpers::Backend::Sqlite).await } )+
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name($crate::helpers::Backend::Postgres).await } )+
+        }
+    };
+}
+
+fn postgres_base_url() -> String {
+    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// A database that exists for one test and is dropped after it.
+pub struct TestDb {
+    /// Connection URL.
+    pub url: String,
+    pg_name: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    /// Creates an empty database.
+    pub async fn new(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("tempdir");
+                let url = format!("sqlite://{}", dir.path().join("gharts.db").display());
+                Self { url, pg_name: None, _dir: Some(dir) }
+            }
+            Backend::Postgres => {
+                let base = postgres_base_url();
+                let name = format!("gharts_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = sqlx::PgConnection::connect(&base).await.expect("connect to TEST_POSTGRES_URL");
+                sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}"))).execute(&mut conn).await.expect("create database");
+                let mut url = url::Url::parse(&base).expect("url");
+                url.set_path(&name);
+                Self { url: url.to_string(), pg_name: Some(name), _dir: None }
+            }
+        }
+    }
+
+    /// The URL with its host and port replaced (to go through a proxy).
+    pub fn url_via(&self, addr: SocketAddr) -> String {
+        let mut url = url::Url::parse(&self.url).expect("url");
+        url.set_host(Some(&addr.ip().to_string())).expect("host");
+        url.set_port(Some(addr.port())).expect("port");
+        url.to_string()
+    }
+
+    /// The PostgreSQL server's address.
+    pub fn pg_addr(&self) -> SocketAddr {
+        let url = url::Url::parse(&self.url).expect("url");
+        let host = url.host_str().unwrap_or("127.0.0.1");
+        format!("{}:{}", if host == "localhost" { "127.0.0.1" } else { host }, url.port().unwrap_or(5432)).parse().expect("addr")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = self.pg_name.take() {
+            // Drop runs outside any runtime we may block: use a thread with its own.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                rt.block_on(async {
+                    if let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_base_url()).await {
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("drop database if exists {name} with (force)"))).execute(&mut conn).await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// A running app.
+pub struct TestApp {
+    /// Base URL, e.g. `http://127.0.0.1:41234`.
+    pub base: String,
+    /// The socket address.
+    pub addr: SocketAddr,
+    /// Direct database access for arranging and asserting.
+    pub db: Db,
+    /// A client with a cookie store (a browser, in effect).
+    pub client: Client,
+    shutdown: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<anyhow::Result<()>>>,
+    /// The database; kept last so it is dropped after the app.
+    pub test_db: Arc<TestDb>,
+}
+
+/// How to start an app.
+pub struct AppBuilder {
+    backend: Backend,
+    env: Vec<(String, String)>,
+    db: Option<Arc<TestDb>>,
+    database_url: Option<String>,
+}
+
+impl AppBuilder {
+    /// Sets an environment variable for the app's configuration.
+    pub fn env(mut self, k: &str, v: &str) -> Self {
+        self.env.retain(|(key, _)| key != k);
+        self.env.push((k.to_owned(), v.to_owned()));
+        self
+    }
+
+    /// Reuses a database (a restart, or a second replica).
+    pub fn database(mut self, db: Arc<TestDb>) -> Self {
+        self.db = Some(db);
+        self
+    }
+
+    /// Connects through another URL (a proxy) to the same database.
+    pub fn database_url(mut self, url: String) -> Self {
+        self.database_url = Some(url);
+        self
+    }
+
+    /// The configuration this builder produces (for tests of the start-up steps themselves).
+    pub async fn config(&mut self) -> Config {
+        if self.db.is_none() {
+            self.db = Some(Arc::new(TestDb::new(self.backend).await));
+        }
+        let url = self.database_url.clone().unwrap_or_else(|| self.db.as_ref().expect("db").url.clone());
+        let mut pairs: Vec<(String, String)> = vec![
+            ("DATABASE_URL".into(), url),
+            ("BOOTSTRAP_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into()),
+            ("DB_POOL_MAX".into(), "5".into()),
+            ("DB_ACQUIRE_TIMEOUT_SECONDS".into(), "2".into()),
+        ];
+        for (k, v) in &self.env {
+            pairs.retain(|(key, _)| key != k);
+            pairs.push((k.clone(), v.clone()));
+        }
+        Config::from_env(&Env::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))).expect("test config")
+    }
+
+    /// Starts the app on 127.0.0.1:0.
+    pub async fn start(mut self) -> TestApp {
+        let config = self.config().await;
+        let db = server::prepare(&config).await.expect("prepare");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (tx, rx) = oneshot::channel::<()>();
+        let state = AppState::new(config, db.clone());
+        let handle = tokio::spawn(server::run(state, listener, async move {
+            let _ = rx.await;
+        }));
+        TestApp {
+            base: format!("http://{addr}"),
+            addr,
+            db,
+            client: Client::builder().cookie_store(true).build().expect("client"),
+            shutdown: Some(tx),
+            handle: Some(handle),
+            test_db: self.db.expect("db"),
+        }
+    }
+}
+
+/// A builder for an app on `backend` with a fresh database.
+pub fn app(backend: Backend) -> AppBuilder {
+    AppBuilder { backend, env: Vec::new(), db: None, database_url: None }
+}
+
+/// An app on `backend` with defaults.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    app(backend).start().await
+}
+
+impl TestApp {
+    /// An absolute URL.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// GET with the app's client.
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.expect("request")
+    }
+
+    /// POST JSON with `X-Requested-With: gharts` (the console's CSRF header).
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.client.post(self.url(path)).header("x-requested-with", "gharts").json(body).send().await.expect("request")
+    }
+
+    /// Local login with the app's client; returns the response.
+    pub async fn login(&self, username: &str, password: &str) -> Response {
+        self.post_json("/auth/local-login", &serde_json::json!({ "username": username, "password": password })).await
+    }
+
+    /// Logs in as the bootstrap admin and asserts success.
+    pub async fn login_admin(&self) {
+        let resp = self.login("admin", ADMIN_PASSWORD).await;
+        assert_eq!(resp.status(), 200, "admin login: {}", resp.text().await.unwrap_or_default());
+    }
+
+    /// Triggers graceful shutdown and returns the server task.
+    pub fn begin_shutdown(&mut self) -> JoinHandle<anyhow::Result<()>> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.handle.take().expect("running")
+    }
+
+    /// Stops the app and waits for it.
+    pub async fn stop(mut self) -> Arc<TestDb> {
+        let handle = self.begin_shutdown();
+        handle.await.expect("join").expect("server result");
+        self.db.close().await;
+        self.test_db.clone()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            h.abort();
+        }
+    }
+}
+
+/// Reads a JSON body.
+pub async fn json(resp: Response) -> Value {
+    resp.json().await.expect("json body")
+}
+
+/// Asserts a contract error: status, `error_code`, and that `detail` is present.
+pub async fn assert_error(resp: Response, status: u16, code: &str) -> Value {
+    assert_eq!(resp.status().as_u16(), status, "unexpected status");
+    let body = json(resp).await;
+    assert_eq!(body["error_code"], code, "body: {body}");
+    assert!(body["detail"].is_string(), "body: {body}");
+    body
+}
+
+/// A TCP forwarder that can be cut (connections dropped, new ones refused) and restored.
+pub struct TcpProxy {
+    /// Where clients connect.
+    pub addr: SocketAddr,
+    target: SocketAddr,
+    up: Arc<AtomicBool>,
+    tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl TcpProxy {
+    /// Starts forwarding to `target`.
+    pub async fn start(target: SocketAddr) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let addr = listener.local_addr().expect("addr");
+        let proxy = Self { addr, target, up: Arc::new(AtomicBool::new(true)), tasks: Arc::default() };
+        proxy.serve(listener).await;
+        proxy
+    }
+
+    async fn serve(&self, listener: TcpListener) {
+        let (target, up, tasks) = (self.target, self.up.clone(), self.tasks.clone());
+        let accept = tokio::spawn({
+            let tasks = tasks.clone();
+            async move {
+                while let Ok((mut inbound, _)) = listener.accept().await {
+                    if !up.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let conn = tokio::spawn(async move {
+                        if let Ok(mut outbound) = TcpStream::connect(target).await {
+                            let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                        }
+                    });
+                    tasks.lock().await.push(conn);
+                }
+            }
+        });
+        tasks.lock().await.push(accept);
+    }
+
+    /// Drops every connection and refuses new ones.
+    pub async fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        for t in self.tasks.lock().await.drain(..) {
+            t.abort();
+            let _ = t.await;
+        }
+    }
+
+    /// Accepts connections again on the same address.
+    pub async fn restore(&self) {
+        self.up.store(true, Ordering::SeqCst);
+        let listener = TcpListener::bind(self.addr).await.expect("rebind proxy");
+        self.serve(listener).await;
+    }
+}

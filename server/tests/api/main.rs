@@ -1,0 +1,12 @@
+//! Integration tests: the real router on a real socket, a fresh database per test, run on
+//! SQLite and on PostgreSQL (`TEST_POSTGRES_URL`, default the local server).
+
+mod helpers;
+
+mod audit;
+mod bootstrap;
+mod errors;
+mod health;
+mod local_login;
+mod sessions;
+mod shutdown;

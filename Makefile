@@ -1,0 +1,55 @@
+# GHARTS developer entry points. The two a newcomer needs:
+#   BOOTSTRAP_ADMIN_PASSWORD=change-me make run   # UI + API on http://127.0.0.1:3000, SQLite
+#   make test                                      # every test (installs what is missing)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Builds live outside the clone (a fixed directory under the system temp dir) so clean clones reuse them.
+export CARGO_TARGET_DIR ?= $(or $(TMPDIR),/tmp)/gharts-target
+# One set of Leptos build variables for every build (changing them rebuilds the Leptos crates).
+export LEPTOS_OUTPUT_NAME := gharts
+export LEPTOS_SITE_ROOT := target/site
+export LEPTOS_SITE_PKG_DIR := pkg
+# Server-function URLs must not depend on the checkout path (bundle and backend built apart).
+export SERVER_FN_OVERRIDE_KEY := gharts
+export CARGO_TERM_COLOR ?= never
+# npm's wasm-opt (binaryen 132) and Playwright ahead of anything in /usr/bin.
+export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: help run test setup-run setup-test site site-release build test-unit test-e2e lint watch
+
+help:
+	@echo "make run          build the console and start UI + API on http://127.0.0.1:3000 (SQLite)"
+	@echo "make test         run every test (unit, integration on SQLite + PostgreSQL, browser e2e)"
+	@echo "make site-release optimised site bundle (wasm-opt) in $(LEPTOS_SITE_ROOT)"
+	@echo "make watch        live reload with cargo-leptos 0.3.10 (install it once: see README)"
+
+setup-run:
+	@scripts/setup.sh run
+
+setup-test:
+	@scripts/setup.sh test
+
+site: setup-run
+	@scripts/build-site.sh debug
+
+site-release: setup-run
+	@scripts/build-site.sh release
+
+run: site
+	@if [ -z "$$BOOTSTRAP_ADMIN_PASSWORD$$BOOTSTRAP_ADMIN_PASSWORD_FILE" ]; then \
+	  echo "note: set BOOTSTRAP_ADMIN_PASSWORD to create the 'admin' account on first start"; fi
+	GHARTS_SITE_ROOT=$(LEPTOS_SITE_ROOT) cargo run -p server --bin gharts -- serve
+
+build:
+	cargo build -p server --bin gharts --tests
+
+test: setup-test site build
+	@scripts/test.sh
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy -p server -p app --all-targets -- -D warnings
+
+watch:
+	cargo leptos watch

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# End-to-end: starts the built gharts (UI + API on one port) on a fresh database, runs the
+# Playwright suite in Debian Chromium, then checks that SIGTERM stops it within 5 s.
+#   scripts/e2e.sh sqlite|postgres
+# Needs: the site bundle in $LEPTOS_SITE_ROOT, the gharts binary in $CARGO_TARGET_DIR/debug,
+# end2end/node_modules, and for postgres a server at $TEST_POSTGRES_URL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+backend="${1:-sqlite}"
+bin="${CARGO_TARGET_DIR:-target}/debug/gharts"
+work="$(mktemp -d)"
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+password="e2e-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+pg_db=""
+
+case "$backend" in
+  sqlite) db_url="sqlite://$work/gharts.db" ;;
+  postgres)
+    base="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+    pg_db="gharts_e2e_$(date +%s)_$$"
+    psql "$base" -qc "create database $pg_db"
+    db_url="${base%/*}/$pg_db"
+    ;;
+  *) echo "usage: $0 sqlite|postgres" >&2; exit 2 ;;
+esac
+
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  [ -n "$pg_db" ] && psql "${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}" -qc "drop database if exists $pg_db with (force)" || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+GHARTS_ADDR="127.0.0.1:$port" GHARTS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}" DATABASE_URL="$db_url" \
+  BOOTSTRAP_ADMIN_PASSWORD="$password" LOG_FORMAT=json "$bin" serve > "$work/server.log" 2>&1 &
+server_pid=$!
+
+# Readiness wait: poll /readyz (the server must also finish migrations and the bootstrap).
+for _ in $(seq 1 100); do
+  if curl -fsS "http://127.0.0.1:$port/readyz" > /dev/null 2>&1; then break; fi
+  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log"; echo "gharts exited early" >&2; exit 1; }
+  sleep 0.1
+done
+curl -fsS "http://127.0.0.1:$port/readyz" > /dev/null
+
+artifacts="$PWD/end2end/artifacts/$backend"
+(cd end2end && BASE_URL="http://127.0.0.1:$port" E2E_ADMIN_PASSWORD="$password" E2E_ARTIFACTS="$artifacts" \
+  npx playwright test) || { tail -n 50 "$work/server.log"; exit 1; }
+echo "screenshots: $artifacts"
+
+# The password must never reach the log.
+if grep -q "$password" "$work/server.log"; then echo "the admin password appeared in the server log" >&2; exit 1; fi
+
+# SIGTERM: the process drains and exits within 5 s.
+start=$(date +%s%N)
+kill -TERM "$server_pid"
+for _ in $(seq 1 60); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$server_pid" 2>/dev/null; then echo "gharts still running 6 s after SIGTERM" >&2; exit 1; fi
+wait "$server_pid" || { echo "gharts exited non-zero after SIGTERM" >&2; exit 1; }
+server_pid=""
+echo "e2e ($backend): SIGTERM to exit took $(( ($(date +%s%N) - start) / 1000000 )) ms"

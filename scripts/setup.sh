@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine lacks, skipping what is present.
+#   scripts/setup.sh run    wasm target, wasm-bindgen-cli (= Cargo.lock), npm tools (wasm-opt, Playwright)
+#   scripts/setup.sh test   the above + Debian Chromium + PostgreSQL (started if down)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode="${1:-run}"
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_install() {
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@" > /dev/null
+}
+
+# Rust: the WASM target and a wasm-bindgen CLI of exactly the version in Cargo.lock
+# (installed without --locked: its own lock pins a crate the registry mirror lacks).
+rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+wb_version="$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/"/, "", $3); print $3; exit}' Cargo.lock)"
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wb_version" ]; then
+  echo "installing wasm-bindgen-cli $wb_version (about 3 minutes, once)"
+  cargo install wasm-bindgen-cli --version "$wb_version"
+fi
+
+# Node tools from the lock file: wasm-opt (binaryen 132; Debian's 108 breaks the bundle) and Playwright.
+if ! command -v npm > /dev/null; then apt_install nodejs npm; fi
+if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ ! -x end2end/node_modules/.bin/playwright ] \
+   || ! cmp -s end2end/package-lock.json end2end/node_modules/.package-lock.json.src 2>/dev/null; then
+  (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
+  cp end2end/package-lock.json end2end/node_modules/.package-lock.json.src
+fi
+
+[ "$mode" = test ] || exit 0
+
+# Browser tests use Debian's Chromium (a Playwright-downloaded browser cannot be fetched here).
+command -v chromium > /dev/null || apt_install chromium
+command -v curl > /dev/null || apt_install curl
+
+# PostgreSQL for the dual-database suite: install if absent, start if down.
+if ! command -v pg_ctlcluster > /dev/null; then apt_install postgresql; fi
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  cluster="$(ls /etc/postgresql | sort -V | tail -n 1)"
+  as_root pg_ctlcluster --skip-systemctl-redirect "$cluster" main start
+  for _ in $(seq 1 50); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.2; done
+fi
+pg_isready -h 127.0.0.1 -p 5432

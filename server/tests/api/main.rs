@@ -5,6 +5,7 @@ mod helpers;
 
 mod audit;
 mod bootstrap;
+mod cli;
 mod errors;
 mod health;
 mod local_login;

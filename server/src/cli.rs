@@ -115,7 +115,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let listener = tokio::net::TcpListener::bind(config.addr).await.with_context(|| format!("GHARTS_ADDR: cannot listen on {}", config.addr))?;
     tracing::info!(addr = %config.addr, database = db.kind(), "gharts listening on http://{}", config.addr);
-    let state = AppState::new(config, db.clone());
+    let state = AppState::new(config, db.clone())?;
     let result = crate::run(state, listener, crate::shutdown_signal()).await;
     db.close().await;
     tracing::info!("gharts stopped");

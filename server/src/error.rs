@@ -68,7 +68,14 @@ pub fn api_error_response(e: &ApiError) -> Response {
         headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
     if status == StatusCode::UNAUTHORIZED && e.error_code == ErrorCode::Unauthenticated {
-        headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"gharts\""));
+        let value = if e.invalid_token {
+            let description: String = e.detail.chars().filter(|c| *c != '"' && *c != '\\' && !c.is_control()).collect();
+            HeaderValue::from_str(&format!("Bearer realm=\"gharts\", error=\"invalid_token\", error_description=\"{description}\""))
+                .unwrap_or_else(|_| HeaderValue::from_static("Bearer realm=\"gharts\", error=\"invalid_token\""))
+        } else {
+            HeaderValue::from_static("Bearer realm=\"gharts\"")
+        };
+        headers.insert(header::WWW_AUTHENTICATE, value);
     }
     resp
 }

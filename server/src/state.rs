@@ -9,6 +9,7 @@ use axum::extract::FromRef;
 use crate::auth::service::AuthService;
 use crate::config::Config;
 use crate::db::Db;
+use crate::oidc::Oidc;
 
 /// Shared by every request.
 #[derive(Clone, FromRef)]
@@ -41,8 +42,9 @@ impl Draining {
 
 impl AppState {
     /// Builds the state over a connected, migrated database.
-    pub fn new(config: Config, db: Db) -> Self {
+    pub fn new(config: Config, db: Db) -> anyhow::Result<Self> {
+        let oidc = config.oidc.clone().map(Oidc::new).transpose()?;
         let config = Arc::new(config);
-        Self { auth: AuthService::new(db.clone(), config.clone()), config, db, draining: Arc::default() }
+        Ok(Self { auth: AuthService::new(db.clone(), config.clone(), oidc), config, db, draining: Arc::default() })
     }
 }

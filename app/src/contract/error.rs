@@ -111,12 +111,15 @@ pub struct ApiError {
     /// Seconds for the `Retry-After` header; not part of the body.
     #[serde(skip)]
     pub retry_after: Option<u64>,
+    /// A presented token was rejected (`WWW-Authenticate: … error="invalid_token"`); not part of the body.
+    #[serde(skip)]
+    pub invalid_token: bool,
 }
 
 impl ApiError {
     /// An error with a code and a message.
     pub fn new(error_code: ErrorCode, detail: impl Into<String>) -> Self {
-        Self { detail: detail.into(), error_code, errors: None, retry_after: None }
+        Self { detail: detail.into(), error_code, errors: None, retry_after: None, invalid_token: false }
     }
 
     /// `422 VALIDATION_ERROR` listing the offending fields; the detail repeats the first.
@@ -125,7 +128,7 @@ impl ApiError {
             .first()
             .map(|e| format!("Validation error: {}: {}", e.field, e.message))
             .unwrap_or_else(|| "Validation error".to_owned());
-        Self { detail: first, error_code: ErrorCode::ValidationError, errors: Some(errors), retry_after: None }
+        Self { detail: first, error_code: ErrorCode::ValidationError, errors: Some(errors), retry_after: None, invalid_token: false }
     }
 
     /// A single-field validation error.

@@ -4,10 +4,13 @@
 //! explicitly against the principal.
 
 pub mod context;
+pub mod local;
 pub mod password;
 pub mod principal;
+pub mod resolve;
 pub mod service;
 pub mod session;
+pub mod sso;
 
 pub use context::{RequestContext, RequestId};
 pub use principal::{ActorType, AuthMethod, Principal};

@@ -5,6 +5,7 @@
 //! [`Config::redacted_lines`] is what `gharts check-config` prints.
 
 mod env;
+mod oidc;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -14,6 +15,7 @@ use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 
 pub use env::{ConfigError, Env, parse_bool};
+pub use oidc::{DEFAULT_ALGORITHMS, OidcConfig};
 
 /// Everything the service reads from its environment.
 #[derive(Debug, Clone)]
@@ -34,6 +36,11 @@ pub struct Config {
     pub session: SessionConfig,
     /// Logging.
     pub log: LogConfig,
+    /// OIDC (bearer tokens, browser login); `None` when `OIDC_ISSUER` is unset.
+    pub oidc: Option<OidcConfig>,
+    /// `SESSION_SECRET` / `_FILE`: key material for the encrypted login-flow cookie. Required for
+    /// several replicas (a random per-process key is used otherwise).
+    pub session_secret: Option<SecretString>,
 }
 
 /// Database settings.
@@ -127,6 +134,14 @@ impl Config {
             local_auth: LocalAuthConfig::from_env(env)?,
             session: SessionConfig::from_env(env)?,
             log: LogConfig::from_env(env)?,
+            oidc: OidcConfig::from_env(env)?,
+            session_secret: {
+                let s = env.secret("SESSION_SECRET")?;
+                if s.as_ref().is_some_and(|s| s.expose_secret().len() < 32) {
+                    return Err(ConfigError::new("SESSION_SECRET", "must be at least 32 characters"));
+                }
+                s
+            },
         })
     }
 
@@ -152,6 +167,16 @@ impl Config {
             format!("SESSION_ABSOLUTE_TIMEOUT={}", self.session.absolute_timeout.as_secs()),
             format!("LOG_FORMAT={}", if self.log.json { "json" } else { "pretty" }),
             format!("LOG_LEVEL={}", self.log.level),
+            format!("SESSION_SECRET={}", secret(&self.session_secret)),
+            format!("OIDC_ISSUER={}", opt(self.oidc.as_ref().map(|o| o.issuer.clone()))),
+            format!("OIDC_AUDIENCE={}", opt(self.oidc.as_ref().and_then(|o| o.audience.clone()))),
+            format!("OIDC_CLIENT_ID={}", opt(self.oidc.as_ref().and_then(|o| o.client_id.clone()))),
+            format!("OIDC_CLIENT_SECRET={}", secret(&self.oidc.as_ref().and_then(|o| o.client_secret.clone()))),
+            format!("OIDC_JWKS_URL={}", opt(self.oidc.as_ref().and_then(|o| o.jwks_url.clone()))),
+            format!(
+                "OIDC_ALLOWED_ALGORITHMS={}",
+                self.oidc.as_ref().map(|o| o.algorithms.iter().map(|a| format!("{a:?}")).collect::<Vec<_>>().join(",")).unwrap_or_default()
+            ),
         ]
     }
 }

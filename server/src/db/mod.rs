@@ -20,6 +20,7 @@ macro_rules! on_pool {
 pub mod audit;
 pub mod login_failures;
 pub mod models;
+pub mod oauth_clients;
 pub mod security_events;
 pub mod sessions;
 pub mod users;

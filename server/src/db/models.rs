@@ -63,6 +63,8 @@ pub struct SessionRow {
     pub idle_expires_at: DateTime<Utc>,
     /// Absolute expiry.
     pub absolute_expires_at: DateTime<Utc>,
+    /// The ID token of an OIDC login, for RP-initiated logout.
+    pub id_token_hint: Option<String>,
 }
 
 /// A stored audit row.

@@ -25,6 +25,8 @@ pub struct NewSession {
     pub client_ip: Option<String>,
     /// User agent at login.
     pub user_agent: Option<String>,
+    /// The ID token of an OIDC login (for RP-initiated logout).
+    pub id_token_hint: Option<String>,
 }
 
 impl Db {
@@ -33,7 +35,7 @@ impl Db {
         on_pool!(self, p => {
             sqlx::query(
                 "insert into sessions (id_hash, user_id, auth_method, created_at, last_seen_at, idle_expires_at, \
-                 absolute_expires_at, client_ip, user_agent) values ($1, $2, $3, $4, $4, $5, $6, $7, $8)",
+                 absolute_expires_at, client_ip, user_agent, id_token_hint) values ($1, $2, $3, $4, $4, $5, $6, $7, $8, $9)",
             )
             .bind(&s.id_hash)
             .bind(s.user_id)
@@ -43,6 +45,7 @@ impl Db {
             .bind(s.absolute_expires_at)
             .bind(&s.client_ip)
             .bind(&s.user_agent)
+            .bind(&s.id_token_hint)
             .execute(p)
             .await?
             .rows_affected()
@@ -54,8 +57,8 @@ impl Db {
     pub async fn find_session(&self, id_hash: &str) -> Result<Option<SessionRow>, DbError> {
         Ok(on_pool!(self, p => {
             sqlx::query_as::<_, SessionRow>(
-                "select id_hash, user_id, auth_method, created_at, last_seen_at, idle_expires_at, absolute_expires_at \
-                 from sessions where id_hash = $1",
+                "select id_hash, user_id, auth_method, created_at, last_seen_at, idle_expires_at, absolute_expires_at, \
+                 id_token_hint from sessions where id_hash = $1",
             )
             .bind(id_hash)
             .fetch_optional(p)

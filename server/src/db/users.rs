@@ -149,3 +149,58 @@ impl Db {
         }))
     }
 }
+
+/// The outcome of binding an OIDC subject to a user found by email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bind {
+    /// This call bound it.
+    Bound,
+    /// The user got another subject first (or the subject belongs to another user).
+    Lost,
+}
+
+impl Db {
+    /// A user by bound OIDC subject.
+    pub async fn find_user_by_sub(&self, sub: &str) -> Result<Option<UserRow>, DbError> {
+        let sql = sqlx::AssertSqlSafe(format!("select {USER_COLUMNS} from users where oidc_sub = $1"));
+        Ok(on_pool!(self, p => sqlx::query_as::<_, UserRow>(sql).bind(sub).fetch_optional(p).await?))
+    }
+
+    /// Users with this email (case-insensitive) and no bound subject.
+    pub async fn find_unbound_users_by_email(&self, email: &str) -> Result<Vec<UserRow>, DbError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "select {USER_COLUMNS} from users where lower(email) = lower($1) and oidc_sub is null order by id"
+        ));
+        Ok(on_pool!(self, p => sqlx::query_as::<_, UserRow>(sql).bind(email).fetch_all(p).await?))
+    }
+
+    /// Binds `sub` to a user that has none yet, with its audit row, in one transaction.
+    pub async fn bind_user_sub(&self, user_id: Uuid, sub: &str, audit: NewAudit) -> Result<Bind, DbError> {
+        let ts = now();
+        let result: Result<Bind, DbError> = on_pool!(self, p => {
+            async {
+                let mut tx = p.begin().await?;
+                let n = sqlx::query("update users set oidc_sub = $1, updated_at = $2 where id = $3 and oidc_sub is null")
+                    .bind(sub)
+                    .bind(ts)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(conflict_or)?
+                    .rows_affected();
+                if n == 1 {
+                    append_in_tx!(tx, audit).await?;
+                    tx.commit().await?;
+                    Ok(Bind::Bound)
+                } else {
+                    Ok(Bind::Lost)
+                }
+            }
+            .await
+        });
+        match result {
+            Err(DbError::Conflict(_)) => Ok(Bind::Lost),
+            other => other,
+        }
+    }
+}

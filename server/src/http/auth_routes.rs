@@ -2,12 +2,13 @@
 
 use app::contract::{LocalLoginRequest, LogoutResponse, MeResponse};
 use axum::Json;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{FromRequest, Query, Request, State};
 use axum::response::{IntoResponse, Response};
 use http::HeaderValue;
 use http::header::SET_COOKIE;
 
 use super::extract::{AppJson, Auth};
+use crate::auth::sso::CallbackQuery;
 use crate::error::AppResult;
 use crate::state::AppState;
 
@@ -34,6 +35,25 @@ pub async fn logout(State(state): State<AppState>, req: Request) -> AppResult<Re
     let (parts, _) = req.into_parts();
     let (body, cookies) = state.auth.logout(&parts).await?;
     Ok(with_cookies::<LogoutResponse>(body, cookies))
+}
+
+/// `GET /auth/login` query.
+#[derive(Debug, serde::Deserialize)]
+pub struct LoginQuery {
+    /// Where to go after login (a relative path).
+    pub next: Option<String>,
+}
+
+/// `GET /auth/login`.
+pub async fn sso_login(State(state): State<AppState>, Query(q): Query<LoginQuery>, req: Request) -> AppResult<Response> {
+    let (parts, _) = req.into_parts();
+    state.auth.sso_login(&parts, q.next.as_deref()).await
+}
+
+/// `GET /auth/callback`.
+pub async fn sso_callback(State(state): State<AppState>, Query(q): Query<CallbackQuery>, req: Request) -> AppResult<Response> {
+    let (parts, _) = req.into_parts();
+    state.auth.sso_callback(&parts, q).await
 }
 
 /// `GET /api/v1/auth/me`.

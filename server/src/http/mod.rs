@@ -37,6 +37,8 @@ pub fn router(state: AppState) -> Router {
         .route("/favicon.ico", get(system::favicon))
         .route("/auth/local-login", post(auth_routes::local_login))
         .route("/auth/logout", post(auth_routes::logout))
+        .route("/auth/login", get(auth_routes::sso_login))
+        .route("/auth/callback", get(auth_routes::sso_callback))
         .route("/api/v1/auth/me", get(auth_routes::me))
         .merge(ui::routes(site_root.as_deref()))
         .fallback(not_found)

@@ -23,7 +23,10 @@ struct Backend(AppState);
 #[async_trait::async_trait]
 impl UiBackend for Backend {
     fn login_options(&self) -> LoginOptions {
-        LoginOptions { local_enabled: self.0.config.local_auth.enabled, oidc_enabled: false }
+        LoginOptions {
+            local_enabled: self.0.config.local_auth.enabled,
+            oidc_enabled: self.0.auth.oidc().is_some_and(crate::oidc::Oidc::browser_login_enabled),
+        }
     }
 
     async fn me(&self, req: &Parts) -> Result<MeResponse, ApiError> {

@@ -176,7 +176,7 @@ impl AppBuilder {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel::<()>();
-        let state = AppState::new(config, db.clone());
+        let state = AppState::new(config, db.clone()).expect("state");
         let handle = tokio::spawn(server::run(state, listener, async move {
             let _ = rx.await;
         }));

@@ -2,6 +2,8 @@
 //! SQLite and on PostgreSQL (`TEST_POSTGRES_URL`, default the local server).
 
 mod helpers;
+mod oidc_peer;
+mod seed;
 
 mod audit;
 mod bootstrap;
@@ -9,5 +11,6 @@ mod cli;
 mod errors;
 mod health;
 mod local_login;
+mod oidc;
 mod sessions;
 mod shutdown;

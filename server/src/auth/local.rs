@@ -1,0 +1,106 @@
+//! Local login (API.md §6.4): username + password, with a per (username, IP) limiter.
+
+use std::time::Duration;
+
+use app::contract::{ApiError, ErrorCode, FieldError, LocalLoginRequest, MeResponse};
+use http::HeaderValue;
+use http::request::Parts;
+use secrecy::SecretString;
+use serde_json::json;
+
+use super::context::RequestContext;
+use super::password::verify_password;
+use super::service::{AuthService, chrono_duration};
+use crate::db::audit::NewAudit;
+use crate::db::now;
+use crate::db::security_events::NewSecurityEvent;
+use crate::error::{AppError, AppResult};
+
+/// Failures counted per (username, IP) before logins are refused.
+pub const LOGIN_MAX_FAILURES: i64 = 5;
+/// The sliding window of the login limiter.
+pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+impl AuthService {
+    /// `POST /auth/local-login`: returns the caller and the session cookie.
+    pub async fn local_login(&self, parts: &Parts, body: LocalLoginRequest) -> AppResult<(MeResponse, Vec<HeaderValue>)> {
+        self.check_csrf(parts)?;
+        if !self.config.local_auth.enabled {
+            return Err(AppError::api(ErrorCode::LoginMethodDisabled, "Local login is disabled on this deployment"));
+        }
+        validate_login(&body)?;
+        let ctx = self.context(parts);
+        let ip = ctx.ip_text();
+        let key = body.username.to_lowercase();
+        let window_start = now() - chrono_duration(LOGIN_WINDOW);
+
+        let (failures, oldest) = self.db.recent_login_failures(&key, &ip, window_start).await?;
+        if failures >= LOGIN_MAX_FAILURES {
+            let retry = oldest.map(|o| (o + chrono_duration(LOGIN_WINDOW) - now()).num_seconds().max(1)).unwrap_or(1);
+            self.audit_login_failed(&ctx, &key, "rate_limited").await?;
+            return Err(ApiError::new(ErrorCode::RateLimited, "Too many failed login attempts. Try again later.")
+                .with_retry_after(u64::try_from(retry).unwrap_or(1))
+                .into());
+        }
+
+        // Unknown usernames are checked against a dummy hash: same time, same answer.
+        let user = self.db.find_user_by_username(&body.username).await?;
+        let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+        let ok = verify_password(stored, SecretString::from(body.password)).await;
+        let Some(user) = user.filter(|_| ok) else {
+            self.db.record_login_failure(&key, &ip, now(), window_start).await?;
+            self.audit_login_failed(&ctx, &key, "invalid_credentials").await?;
+            if failures + 1 == LOGIN_MAX_FAILURES {
+                self.db
+                    .insert_security_event(&NewSecurityEvent {
+                        event_type: "local_login_locked",
+                        severity: "medium",
+                        user_identity: key.clone(),
+                        oidc_sub: None,
+                        team_id: None,
+                        violation_data: json!({ "username": key, "client_ip": ip, "failures": LOGIN_MAX_FAILURES }),
+                        action_taken: Some("rate_limited".to_owned()),
+                        request_id: ctx.request_id.clone(),
+                    })
+                    .await?;
+                tracing::warn!(client.ip = %ip, "local login locked after repeated failures");
+            }
+            return Err(AppError::api(ErrorCode::InvalidCredentials, "Invalid username or password"));
+        };
+        if !user.is_active {
+            self.audit_login_failed(&ctx, &key, "inactive").await?;
+            return Err(AppError::api(ErrorCode::UserInactive, "User account is deactivated."));
+        }
+        self.db.clear_login_failures(&key, &ip).await?;
+        let (principal, cookie) = self.open_session(&ctx, user, "local", None).await?;
+        Ok((self.me(&principal).await?, vec![cookie]))
+    }
+
+    pub(super) async fn audit_login_failed(&self, ctx: &RequestContext, identity: &str, reason: &str) -> AppResult<()> {
+        self.db
+            .append_audit(NewAudit {
+                event_type: "login_failed".to_owned(),
+                actor_type: "local_admin".to_owned(),
+                user_identity: identity.to_owned(),
+                event_data: Some(json!({ "method": "local", "reason": reason })),
+                success: false,
+                error_message: Some(reason.to_owned()),
+                ..NewAudit::from_context(ctx)
+            })
+            .await?;
+        Ok(())
+    }
+}
+
+fn validate_login(body: &LocalLoginRequest) -> AppResult<()> {
+    let mut errors = Vec::new();
+    let ulen = body.username.chars().count();
+    if ulen == 0 || ulen > 150 {
+        errors.push(FieldError { field: "username".into(), message: "must be 1–150 characters".into() });
+    }
+    let plen = body.password.chars().count();
+    if plen == 0 || plen > 1024 {
+        errors.push(FieldError { field: "password".into(), message: "must be 1–1024 characters".into() });
+    }
+    if errors.is_empty() { Ok(()) } else { Err(ApiError::validation(errors).into()) }
+}

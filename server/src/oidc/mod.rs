@@ -1,0 +1,51 @@
+//! OpenID Connect: the IdP's keys ([`keys`]), token validation ([`token`]) and the browser
+//! login flow ([`login`]).
+
+pub mod keys;
+pub mod login;
+pub mod token;
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::config::OidcConfig;
+use keys::KeyStore;
+use token::{Expect, TokenError};
+
+/// Everything OIDC, for one issuer. Cheap to clone.
+#[derive(Clone)]
+pub struct Oidc {
+    /// The settings.
+    pub cfg: Arc<OidcConfig>,
+    /// Discovery + JWKS cache.
+    pub keys: Arc<KeyStore>,
+    /// HTTP client for the IdP (timeouts, user agent).
+    pub http: reqwest::Client,
+}
+
+impl Oidc {
+    /// Builds the client; nothing is fetched until needed.
+    pub fn new(cfg: OidcConfig) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(cfg.http_timeout)
+            .user_agent(concat!("gharts/", env!("CARGO_PKG_VERSION")))
+            // The token endpoint must not redirect (credentials would follow).
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        Ok(Self { keys: Arc::new(KeyStore::new(cfg.clone(), http.clone())), cfg: Arc::new(cfg), http })
+    }
+
+    /// Validates a bearer access token (`aud` must contain `OIDC_AUDIENCE`).
+    pub async fn validate_access_token(&self, token: &str) -> Result<Map<String, Value>, TokenError> {
+        let Some(audience) = self.cfg.audience.as_deref() else {
+            return Err(TokenError::Invalid("bearer tokens are not enabled (OIDC_AUDIENCE is unset)".into()));
+        };
+        token::validate(&self.keys, token, &Expect { issuer: &self.cfg.issuer, audience, algorithms: &self.cfg.algorithms }).await
+    }
+
+    /// Whether the browser login is configured.
+    pub fn browser_login_enabled(&self) -> bool {
+        self.cfg.client_id.is_some()
+    }
+}

@@ -1,0 +1,256 @@
+//! Bearer tokens from a real OpenID Provider (API.md §2.2–§2.4) and the browser SSO flow (§6).
+
+use serde_json::{Value, json};
+
+use crate::both_databases;
+use crate::helpers::{Backend, TestApp, app, assert_error, json};
+use crate::oidc_peer::{AUDIENCE, OidcPeer};
+use crate::seed;
+
+async fn oidc_app(backend: Backend, peer: &OidcPeer) -> TestApp {
+    let mut b = app(backend);
+    for (k, v) in peer.env() {
+        b = b.env(k, &v);
+    }
+    b.start().await
+}
+
+async fn me(app: &TestApp, token: &str) -> reqwest::Response {
+    app.client.get(app.url("/api/v1/auth/me")).bearer_auth(token).send().await.expect("request")
+}
+
+both_databases!(
+    an_m2m_token_acts_for_its_registered_team,
+    m2m_tokens_of_unregistered_disabled_or_inactive_team_clients_are_403,
+    a_user_token_binds_the_verified_email_once_and_never_twice,
+    unverified_unknown_and_inactive_users_are_refused,
+    forged_and_invalid_tokens_are_all_401,
+    the_browser_sso_flow_opens_a_session_and_logout_offers_the_idp_logout,
+);
+
+async fn an_m2m_token_acts_for_its_registered_team(backend: Backend) {
+    let peer = OidcPeer::shared().await;
+    let app = oidc_app(backend, &peer).await;
+    let team = seed::team(&app.db, "ml-infra", true).await;
+    seed::oauth_client(&app.db, "m2m-a", team, true).await;
+
+    let token = peer.m2m_token("m2m-a").await;
+    let body = json(me(&app, &token).await).await;
+    assert_eq!(body["user_id"], "m2m:ml-infra");
+    assert_eq!(body["actor_type"], "m2m");
+    assert_eq!(body["auth_method"], "bearer");
+    assert_eq!(body["oidc_sub"], "m2m-a");
+    assert_eq!(body["is_admin"], false);
+    assert_eq!(body["can_use_jit"], true);
+    assert_eq!(body["teams"], json!([{ "id": team.to_string(), "name": "ml-infra" }]));
+    assert_eq!(body["email"], Value::Null);
+
+    // Bearer-authenticated writes are exempt from the CSRF rule.
+    let resp = app.client.post(app.url("/auth/logout")).bearer_auth(&token).header("x-requested-with", "gharts").send().await.expect("req");
+    assert_eq!(resp.status(), 200);
+}
+
+async fn m2m_tokens_of_unregistered_disabled_or_inactive_team_clients_are_403(backend: Backend) {
+    let peer = OidcPeer::shared().await;
+    let app = oidc_app(backend, &peer).await;
+    let active = seed::team(&app.db, "active-team", true).await;
+    let inactive = seed::team(&app.db, "inactive-team", false).await;
+    seed::oauth_client(&app.db, "m2m-b", active, false).await;
+    seed::oauth_client(&app.db, "m2m-c", inactive, true).await;
+
+    let body = assert_error(me(&app, &peer.m2m_token("m2m-d").await).await, 403, "M2M_CLIENT_NOT_REGISTERED").await;
+    assert!(body["detail"].as_str().is_some_and(|d| d.contains("POST /api/v1/admin/oauth-clients")));
+    assert_error(me(&app, &peer.m2m_token("m2m-b").await).await, 403, "M2M_CLIENT_DISABLED").await;
+    assert_error(me(&app, &peer.m2m_token("m2m-c").await).await, 403, "TEAM_INACTIVE").await;
+}
+
+async fn a_user_token_binds_the_verified_email_once_and_never_twice(backend: Backend) {
+    let peer = OidcPeer::shared().await;
+    let app = oidc_app(backend, &peer).await;
+    let alice = seed::user(&app.db, "ALICE@example.com", None, true).await;
+    let team = seed::team(&app.db, "web", true).await;
+    seed::member(&app.db, team, alice).await;
+
+    let body = json(me(&app, &peer.user_token("alice").await).await).await;
+    assert_eq!(body["user_id"], alice.to_string());
+    assert_eq!(body["oidc_sub"], "alice-sub");
+    assert_eq!(body["actor_type"], "user");
+    assert_eq!(body["teams"][0]["name"], "web");
+    let bound = app.db.audit_rows_by_type("user_sub_bound").await.expect("audit");
+    assert_eq!(bound.len(), 1);
+    assert_eq!(bound[0].actor_type, "system");
+
+    // dave has the same verified email but another subject: never a second mapping.
+    assert_error(me(&app, &peer.user_token("dave").await).await, 403, "USER_NOT_REGISTERED").await;
+    // alice again: matched by subject, no second binding.
+    assert_eq!(me(&app, &peer.user_token("alice").await).await.status(), 200);
+    assert_eq!(app.db.audit_rows_by_type("user_sub_bound").await.expect("audit").len(), 1);
+}
+
+async fn unverified_unknown_and_inactive_users_are_refused(backend: Backend) {
+    let peer = OidcPeer::shared().await;
+    let app = oidc_app(backend, &peer).await;
+    seed::user(&app.db, "carol@example.com", None, true).await;
+    seed::user(&app.db, "bob@example.com", Some("bob-sub"), false).await;
+
+    let carol = assert_error(me(&app, &peer.user_token("carol").await).await, 403, "USER_NOT_REGISTERED").await;
+    assert_eq!(carol["detail"], "User not authorized. Contact administrator to request access.");
+    assert_error(me(&app, &peer.user_token("bob").await).await, 403, "USER_INACTIVE").await;
+    assert_error(me(&app, &peer.user_token("alice").await).await, 403, "USER_NOT_REGISTERED").await;
+}
+
+fn b64(v: &Value) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+}
+
+async fn forged_and_invalid_tokens_are_all_401(backend: Backend) {
+    let peer = OidcPeer::shared().await;
+    let app = oidc_app(backend, &peer).await;
+    let team = seed::team(&app.db, "ci", true).await;
+    seed::oauth_client(&app.db, "m2m-a", team, true).await;
+    let now = jsonwebtoken::get_current_timestamp();
+    let good = peer.m2m_claims("m2m-a");
+    let with = |patch: Value| {
+        let mut c = good.clone();
+        for (k, v) in patch.as_object().expect("object") {
+            c[k] = v.clone();
+        }
+        c
+    };
+
+    // Control: a token signed with the provider's key and correct claims is accepted.
+    assert_eq!(me(&app, &peer.sign(&good, None, None)).await.status(), 200);
+
+    let (kid, _) = peer.signing_key();
+    // The attacker's HMAC "secret" is the public key material the IdP publishes.
+    let public_jwks = reqwest::get(format!("{}/jwks", peer.issuer)).await.expect("jwks").text().await.expect("text");
+    let hs256 = jsonwebtoken::encode(
+        &jsonwebtoken::Header { kid: Some(kid.clone()), ..jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256) },
+        &good,
+        &jsonwebtoken::EncodingKey::from_secret(public_jwks.as_bytes()),
+    )
+    .expect("hs256");
+    let valid = peer.sign(&good, None, None);
+    let mut parts: Vec<&str> = valid.split('.').collect();
+    let tampered_payload = b64(&with(json!({ "sub": "m2m-b", "client_id": "m2m-b" })));
+    parts[1] = &tampered_payload;
+    let tampered = parts.join(".");
+
+    let cases: Vec<(&str, String)> = vec![
+        ("alg none", format!("{}.{}.", b64(&json!({ "alg": "none", "typ": "JWT" })), b64(&good))),
+        ("HS256 with the public key", hs256),
+        ("expired", peer.sign(&with(json!({ "exp": now - 120 })), None, None)),
+        ("not yet valid", peer.sign(&with(json!({ "nbf": now + 600 })), None, None)),
+        ("wrong issuer", peer.sign(&with(json!({ "iss": "https://evil.example" })), None, None)),
+        ("wrong audience", peer.sign(&with(json!({ "aud": "another-api" })), None, None)),
+        ("unknown kid", peer.sign(&good, Some("no-such-kid"), None)),
+        ("another key under a known kid", peer.sign(&good, Some(&kid), Some(&OidcPeer::foreign_key()))),
+        ("tampered payload", tampered),
+        ("not a JWT", "garbage".to_owned()),
+        ("encrypted (five parts)", "a.b.c.d.e".to_owned()),
+    ];
+    for (name, token) in cases {
+        let resp = me(&app, &token).await;
+        assert_eq!(resp.status(), 401, "{name}");
+        let www = resp.headers().get("www-authenticate").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        assert!(www.contains("error=\"invalid_token\""), "{name}: {www}");
+        let body = json(resp).await;
+        assert_eq!(body["error_code"], "UNAUTHENTICATED", "{name}");
+        assert!(body["detail"].as_str().is_some_and(|d| d.starts_with("Token validation failed")), "{name}: {body}");
+    }
+}
+
+async fn the_browser_sso_flow_opens_a_session_and_logout_offers_the_idp_logout(backend: Backend) {
+    let peer = OidcPeer::shared().await;
+    let app = oidc_app(backend, &peer).await;
+    seed::user(&app.db, "alice@example.com", None, true).await;
+
+    // Browser: /auth/login → IdP login form → /auth/callback → /app/.
+    let page = app.client.get(app.url("/auth/login?next=/app/")).send().await.expect("login");
+    assert!(page.url().as_str().starts_with(&format!("{}/interaction/", peer.issuer)), "{}", page.url());
+    let action = format!("{}/login", page.url());
+    let done = app.client.post(action).form(&[("username", "alice"), ("password", "password")]).send().await.expect("form");
+    assert_eq!(done.url().as_str(), app.url("/app/"), "landed on the console");
+
+    let body = json(app.get("/api/v1/auth/me").await).await;
+    assert_eq!(body["email"], "alice@example.com");
+    assert_eq!(body["actor_type"], "user");
+    assert_eq!(body["auth_method"], "session");
+    let logins = app.db.audit_rows_by_type("login").await.expect("audit");
+    assert_eq!(logins.len(), 1);
+    assert_eq!(logins[0].event_data.as_deref(), Some(r#"{"method":"oidc"}"#));
+
+    let out = json(app.post_json("/auth/logout", &json!({})).await).await;
+    let url = out["logout_url"].as_str().expect("logout_url");
+    assert!(url.starts_with(&format!("{}/session/end?", peer.issuer)), "{url}");
+    assert!(url.contains("id_token_hint=") && url.contains("post_logout_redirect_uri="), "{url}");
+    assert_error(app.get("/api/v1/auth/me").await, 401, "UNAUTHENTICATED").await;
+
+    // A callback without the flow cookie, or with a forged state, never opens a session.
+    let no_redirect = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let forged = no_redirect.get(app.url("/auth/callback?code=x&state=y")).send().await.expect("callback");
+    assert_eq!(forged.status(), 302);
+    assert_eq!(forged.headers()["location"], "/app/login?error=OIDC_LOGIN_FAILED");
+}
+
+/// The keys are fetched once, not per request, even under concurrent load.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_share_one_jwks_fetch() {
+    let peer = OidcPeer::private().await;
+    let app = oidc_app(Backend::Sqlite, &peer).await;
+    let team = seed::team(&app.db, "load", true).await;
+    seed::oauth_client(&app.db, "m2m-a", team, true).await;
+    let token = peer.m2m_token("m2m-a").await;
+    let before = peer.hits().await;
+
+    let calls = (0..64).map(|_| me(&app, &token));
+    for resp in futures::future::join_all(calls).await {
+        assert_eq!(resp.status(), 200);
+    }
+    let after = peer.hits().await;
+    assert_eq!(after.0 - before.0, 1, "one JWKS fetch for 64 requests");
+    assert_eq!(after.1 - before.1, 1, "one discovery fetch");
+
+    // Unknown kids: one refetch per cooldown, however many arrive.
+    for _ in 0..5 {
+        assert_eq!(me(&app, &peer.sign(&peer.m2m_claims("m2m-a"), Some("rotated-away"), None)).await.status(), 401);
+    }
+    assert_eq!(peer.hits().await.0 - after.0, 1, "one refetch for five unknown kids");
+}
+
+/// The provider rotates its key: new tokens work after one refetch; old ones until the old key leaves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn key_rotation_is_followed() {
+    let mut peer = OidcPeer::private().await;
+    let app = {
+        let mut b = app(Backend::Sqlite).env("OIDC_JWKS_CACHE_SECONDS", "0");
+        for (k, v) in peer.env() {
+            b = b.env(k, &v);
+        }
+        b.start().await
+    };
+    let team = seed::team(&app.db, "rot", true).await;
+    seed::oauth_client(&app.db, "m2m-a", team, true).await;
+    let old = peer.m2m_token("m2m-a").await;
+    assert_eq!(me(&app, &old).await.status(), 200);
+
+    peer.restart_with("--add-key").await;
+    let new = peer.m2m_token("m2m-a").await;
+    assert_ne!(jsonwebtoken::decode_header(&new).expect("h").kid, jsonwebtoken::decode_header(&old).expect("h").kid);
+    assert_eq!(me(&app, &new).await.status(), 200, "new key accepted");
+    assert_eq!(me(&app, &old).await.status(), 200, "old key still published");
+
+    peer.restart_with("--drop-last-key").await;
+    assert_eq!(me(&app, &new).await.status(), 200);
+    assert_eq!(me(&app, &old).await.status(), 401, "old key gone from the JWKS");
+}
+
+/// The IdP is down and nothing is cached: 503, never 401.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_idp_is_503_not_401() {
+    let app = app(Backend::Sqlite).env("OIDC_ISSUER", "http://127.0.0.1:9").env("OIDC_AUDIENCE", AUDIENCE).start().await;
+    let resp = me(&app, "eyJhbGciOiJSUzI1NiIsImtpZCI6IngifQ.eyJzdWIiOiJ4In0.c2ln").await;
+    assert_eq!(resp.headers()["retry-after"], "30");
+    assert_error(resp, 503, "IDP_UNAVAILABLE").await;
+}

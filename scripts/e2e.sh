@@ -32,7 +32,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-GHARTS_ADDR="127.0.0.1:$port" GHARTS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}" DATABASE_URL="$db_url" \
+# With the test OpenID Provider (scripts/test.sh), SSO is on and the bootstrap admin's email is
+# alice's, so her first SSO login binds to that account.
+oidc_env=()
+if [ -n "${TEST_OIDC_ISSUER:-}" ]; then
+  oidc_env=(OIDC_ISSUER="$TEST_OIDC_ISSUER" OIDC_AUDIENCE=gharts-api OIDC_CLIENT_ID=gharts-ui
+            OIDC_CLIENT_SECRET=gharts-ui-secret BOOTSTRAP_ADMIN_EMAIL=alice@example.com)
+fi
+
+env "${oidc_env[@]}" GHARTS_ADDR="127.0.0.1:$port" GHARTS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}" DATABASE_URL="$db_url" \
   BOOTSTRAP_ADMIN_PASSWORD="$password" LOG_FORMAT=json "$bin" serve > "$work/server.log" 2>&1 &
 server_pid=$!
 
@@ -46,6 +54,7 @@ curl -fsS "http://127.0.0.1:$port/readyz" > /dev/null
 
 artifacts="$PWD/end2end/artifacts/$backend"
 (cd end2end && BASE_URL="http://127.0.0.1:$port" E2E_ADMIN_PASSWORD="$password" E2E_ARTIFACTS="$artifacts" \
+  E2E_OIDC="${TEST_OIDC_ISSUER:+1}" \
   npx playwright test) || { tail -n 50 "$work/server.log"; exit 1; }
 echo "screenshots: $artifacts"
 

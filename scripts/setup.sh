@@ -31,6 +31,13 @@ fi
 
 [ "$mode" = test ] || exit 0
 
+# The OpenID Provider test peer (npm oidc-provider, pinned by its lock file).
+if [ ! -d end2end/oidc/node_modules/oidc-provider ] \
+   || ! cmp -s end2end/oidc/package-lock.json end2end/oidc/node_modules/.package-lock.json.src 2>/dev/null; then
+  (cd end2end/oidc && npm ci --no-audit --no-fund --loglevel=error)
+  cp end2end/oidc/package-lock.json end2end/oidc/node_modules/.package-lock.json.src
+fi
+
 # Browser tests use Debian's Chromium (a Playwright-downloaded browser cannot be fetched here).
 command -v chromium > /dev/null || apt_install chromium
 command -v curl > /dev/null || apt_install curl

@@ -6,6 +6,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 
+# The shared OpenID Provider (tests that count its hits or rotate its keys start their own).
+oidc_dir="$(mktemp -d)"
+oidc_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+coproc OIDC { cd end2end/oidc && exec node provider.mjs --port "$oidc_port" --keys "$oidc_dir/keys.json" 2>&1; }
+oidc_pid=$OIDC_PID
+trap 'kill "$oidc_pid" 2>/dev/null || true; rm -rf "$oidc_dir"' EXIT
+# Ready when it says so.
+while read -r line <&"${OIDC[0]}"; do
+  case "$line" in "oidc-provider ready"*) break ;; esac
+done
+# Keep draining its output so it never blocks on a full pipe.
+cat <&"${OIDC[0]}" > /dev/null &
+export TEST_OIDC_ISSUER="http://127.0.0.1:$oidc_port" TEST_OIDC_KEYS="$oidc_dir/keys.json"
+echo "OpenID Provider at $TEST_OIDC_ISSUER"
+
 echo "== unit and integration tests (SQLite + PostgreSQL)"
 if cargo nextest --version > /dev/null 2>&1; then
   cargo nextest run -p app -p server --no-fail-fast

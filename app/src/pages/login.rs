@@ -36,7 +36,8 @@ pub fn LoginPage() -> impl IntoView {
             <h1>"GHARTS"</h1>
             <p class="subtitle">"GitHub Actions Runner Token Service"</p>
             <Show when=oidc_enabled>
-                <a class="button sso" id="sso-login" href="/auth/login">"Sign in with SSO"</a>
+                // rel="external": a full navigation to the server, not a client-side route.
+                <a class="button sso" id="sso-login" href="/auth/login" rel="external">"Sign in with SSO"</a>
             </Show>
             <Show when=local_enabled>
                 <form

@@ -108,16 +108,21 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 /// never probed live.
 pub async fn health(State(state): State<AppState>) -> Response {
     let r = check_ready(&state).await;
+    let oidc = match state.auth.oidc() {
+        Some(o) => o.keys.health().await,
+        None => "unconfigured",
+    };
     let checks = json!({
         "database": r.database,
         "migrations": r.migrations,
         "github": "unconfigured",
-        "oidc": "unconfigured",
+        "oidc": oidc,
         "sync": "disabled",
     });
     let timestamp = app::contract::timestamp::format(&crate::db::now());
     if r.ok() {
-        return Json(json!({ "status": "healthy", "version": VERSION, "timestamp": timestamp, "checks": checks }))
+        let status = if oidc == "degraded" { "warning" } else { "healthy" };
+        return Json(json!({ "status": status, "version": VERSION, "timestamp": timestamp, "checks": checks }))
             .into_response();
     }
     not_ready(json!({

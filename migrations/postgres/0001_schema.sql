@@ -43,9 +43,8 @@ create table teams (
     deactivation_reason       text
 );
 
--- The virtual admins team (API.md §3.6): fixed id; its members are the admin users.
-insert into teams (id, name, description, is_system, created_at, updated_at, created_by)
-values ('00000000-0000-0000-0000-000000000001', 'admins', 'Virtual team of all administrators', true, now(), now(), 'system');
+-- The virtual admins team (API.md §3.6) is not stored: it is derived from admin users, and its
+-- name is reserved in code.
 
 create table team_members (
     team_id    uuid not null references teams (id) on delete cascade,

@@ -17,6 +17,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod services;
 pub mod oidc;
 pub mod state;
 pub mod telemetry;

@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod teams;
 pub mod timestamp;
 
 pub use auth::{LocalLoginRequest, LoginOptions, LogoutResponse, MeResponse, TeamRef};

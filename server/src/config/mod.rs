@@ -38,6 +38,8 @@ pub struct Config {
     pub log: LogConfig,
     /// OIDC (bearer tokens, browser login); `None` when `OIDC_ISSUER` is unset.
     pub oidc: Option<OidcConfig>,
+    /// `DEFAULT_RUNNER_GROUP_ID` (default 1): a new team's allowlist and default group.
+    pub default_runner_group_id: i64,
     /// `SESSION_SECRET` / `_FILE`: key material for the encrypted login-flow cookie. Required for
     /// several replicas (a random per-process key is used otherwise).
     pub session_secret: Option<SecretString>,
@@ -135,6 +137,13 @@ impl Config {
             session: SessionConfig::from_env(env)?,
             log: LogConfig::from_env(env)?,
             oidc: OidcConfig::from_env(env)?,
+            default_runner_group_id: {
+                let g: i64 = env.parse(&["DEFAULT_RUNNER_GROUP_ID"], 1)?;
+                if g < 1 {
+                    return Err(ConfigError::new("DEFAULT_RUNNER_GROUP_ID", "must be at least 1"));
+                }
+                g
+            },
             session_secret: {
                 let s = env.secret("SESSION_SECRET")?;
                 if s.as_ref().is_some_and(|s| s.expose_secret().len() < 32) {
@@ -168,6 +177,7 @@ impl Config {
             format!("LOG_FORMAT={}", if self.log.json { "json" } else { "pretty" }),
             format!("LOG_LEVEL={}", self.log.level),
             format!("SESSION_SECRET={}", secret(&self.session_secret)),
+            format!("DEFAULT_RUNNER_GROUP_ID={}", self.default_runner_group_id),
             format!("OIDC_ISSUER={}", opt(self.oidc.as_ref().map(|o| o.issuer.clone()))),
             format!("OIDC_AUDIENCE={}", opt(self.oidc.as_ref().and_then(|o| o.audience.clone()))),
             format!("OIDC_CLIENT_ID={}", opt(self.oidc.as_ref().and_then(|o| o.client_id.clone()))),

@@ -23,6 +23,7 @@ pub mod models;
 pub mod oauth_clients;
 pub mod security_events;
 pub mod sessions;
+pub mod teams;
 pub mod users;
 
 use std::str::FromStr;

@@ -7,7 +7,9 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::auth::Principal;
+use app::contract::ErrorCode;
+
+use crate::auth::{Principal, RequestContext};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -54,5 +56,88 @@ impl FromRequestParts<AppState> for Auth {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         state.auth.authenticate(parts).await.map(Auth)
+    }
+}
+
+/// The caller and the request's context (for audit rows): any authenticated principal.
+pub struct Caller {
+    /// Who.
+    pub principal: Principal,
+    /// Address, user agent, request id.
+    pub ctx: RequestContext,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let principal = state.auth.authenticate(parts).await?;
+        Ok(Caller { principal, ctx: state.auth.context(parts) })
+    }
+}
+
+/// An admin caller (`user` or `local_admin` with `is_admin`); the role check precedes body validation.
+pub struct AdminCaller(pub Caller);
+
+impl FromRequestParts<AppState> for AdminCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        if !caller.principal.is_admin() {
+            return Err(AppError::api(ErrorCode::Forbidden, "Admin privileges required"));
+        }
+        Ok(AdminCaller(caller))
+    }
+}
+
+/// A caller allowed to provision (`can_use_jit`).
+pub struct JitCaller(pub Caller);
+
+impl FromRequestParts<AppState> for JitCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        if !caller.principal.can_use_jit() {
+            return Err(AppError::api(ErrorCode::Forbidden, "Access to JIT API not permitted for this user."));
+        }
+        Ok(JitCaller(caller))
+    }
+}
+
+/// A UUID path segment; anything malformed is simply an id that does not exist (404).
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| ApiPath(p.0))
+            .map_err(|_| AppError::api(ErrorCode::NotFound, "Not Found"))
+    }
+}
+
+/// Query parameters; a bad one is `422` naming `query.<name>`.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(url::form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|e| {
+            let path = e.path().to_string();
+            let message = e.inner().to_string();
+            let field = match message.split('`').nth(1) {
+                Some(name) if path == "." || path.is_empty() => format!("query.{name}"),
+                _ if path == "." || path.is_empty() => "query".to_owned(),
+                _ => format!("query.{path}"),
+            };
+            ApiError::validation(vec![FieldError { field, message }]).into()
+        })
     }
 }

@@ -1,9 +1,11 @@
 //! The HTTP surface: one router with the system routes, the REST API (`/api/v1`), the browser
 //! login routes (`/auth`), the UI's server functions (`/api/ui`) and the site bundle.
 
+pub mod api;
 mod auth_routes;
 pub mod extract;
 pub mod middleware;
+pub mod params;
 mod system;
 mod ui;
 
@@ -40,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/login", get(auth_routes::sso_login))
         .route("/auth/callback", get(auth_routes::sso_callback))
         .route("/api/v1/auth/me", get(auth_routes::me))
+        .merge(api::routes())
         .merge(ui::routes(site_root.as_deref()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

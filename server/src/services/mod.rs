@@ -1,0 +1,22 @@
+//! Domain services: the business rules, used by the REST handlers and the UI's server
+//! functions alike. Each takes the [`crate::http::extract::Caller`] explicitly; authorisation
+//! (roles, team membership) is an explicit call here, never hidden middleware.
+
+pub mod labels;
+pub mod teams;
+
+use crate::auth::Principal;
+use crate::auth::principal::Identity;
+use crate::db::Db;
+use crate::error::AppResult;
+use uuid::Uuid;
+
+/// Whether the principal may read a team (API.md §2.7 `team-reader`): an admin, a member
+/// (active or inactive team), or the team's M2M client.
+pub async fn is_team_reader(db: &Db, p: &Principal, team_id: Uuid) -> AppResult<bool> {
+    Ok(match &p.identity {
+        _ if p.is_admin() => true,
+        Identity::M2m(c) => c.team_id == team_id,
+        Identity::User { user, .. } => db.is_member(team_id, user.id).await?,
+    })
+}

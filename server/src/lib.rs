@@ -16,6 +16,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod github;
 pub mod http;
 pub mod services;
 pub mod oidc;

@@ -3,10 +3,17 @@
 //! Responses serialise every optional field as `null` (never omitted) and every timestamp
 //! in the fixed form of [`timestamp`].
 
+pub mod admin;
+pub mod audit;
 pub mod auth;
+pub mod batch;
 pub mod error;
+pub mod oauth_clients;
+pub mod runners;
+pub mod security;
 pub mod teams;
 pub mod timestamp;
+pub mod users;
 
 pub use auth::{LocalLoginRequest, LoginOptions, LogoutResponse, MeResponse, TeamRef};
 pub use error::{ApiError, ErrorCode, FieldError};

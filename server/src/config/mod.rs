@@ -38,6 +38,14 @@ pub struct Config {
     pub log: LogConfig,
     /// OIDC (bearer tokens, browser login); `None` when `OIDC_ISSUER` is unset.
     pub oidc: Option<OidcConfig>,
+    /// `JIT_UNUSED_EXPIRY` seconds (default 1800): a pending runner not seen online by then is reclaimed.
+    pub jit_unused_expiry: Duration,
+    /// `SYNC_ENABLED` (default true): whether the background sync worker runs and manual syncs
+    /// are accepted. The worker also needs GitHub configured to do anything.
+    pub sync_enabled: bool,
+    /// `SYNC_INTERVAL_SECONDS` (default 120, at least 10): time between sync cycles; status
+    /// reports sync as stale after three intervals without a successful cycle.
+    pub sync_interval_seconds: u64,
     /// `DEFAULT_RUNNER_GROUP_ID` (default 1): a new team's allowlist and default group.
     pub default_runner_group_id: i64,
     /// `SESSION_SECRET` / `_FILE`: key material for the encrypted login-flow cookie. Required for
@@ -137,6 +145,21 @@ impl Config {
             session: SessionConfig::from_env(env)?,
             log: LogConfig::from_env(env)?,
             oidc: OidcConfig::from_env(env)?,
+            jit_unused_expiry: {
+                let secs: u64 = env.parse(&["JIT_UNUSED_EXPIRY"], 1800)?;
+                if secs < 60 {
+                    return Err(ConfigError::new("JIT_UNUSED_EXPIRY", "must be at least 60 seconds"));
+                }
+                Duration::from_secs(secs)
+            },
+            sync_enabled: env.bool(&["SYNC_ENABLED"], true)?,
+            sync_interval_seconds: {
+                let secs: u64 = env.parse(&["SYNC_INTERVAL_SECONDS"], 120)?;
+                if secs < 10 {
+                    return Err(ConfigError::new("SYNC_INTERVAL_SECONDS", "must be at least 10 seconds"));
+                }
+                secs
+            },
             default_runner_group_id: {
                 let g: i64 = env.parse(&["DEFAULT_RUNNER_GROUP_ID"], 1)?;
                 if g < 1 {
@@ -178,6 +201,9 @@ impl Config {
             format!("LOG_LEVEL={}", self.log.level),
             format!("SESSION_SECRET={}", secret(&self.session_secret)),
             format!("DEFAULT_RUNNER_GROUP_ID={}", self.default_runner_group_id),
+            format!("SYNC_ENABLED={}", self.sync_enabled),
+            format!("SYNC_INTERVAL_SECONDS={}", self.sync_interval_seconds),
+            format!("JIT_UNUSED_EXPIRY={}", self.jit_unused_expiry.as_secs()),
             format!("OIDC_ISSUER={}", opt(self.oidc.as_ref().map(|o| o.issuer.clone()))),
             format!("OIDC_AUDIENCE={}", opt(self.oidc.as_ref().and_then(|o| o.audience.clone()))),
             format!("OIDC_CLIENT_ID={}", opt(self.oidc.as_ref().and_then(|o| o.client_id.clone()))),

@@ -166,10 +166,38 @@ pub(crate) use append_in_tx;
 /// The outcome of verifying the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainReport {
-    /// Rows checked.
+    /// Rows checked (up to and including the first broken one).
     pub checked: u64,
     /// The first row whose hash or link does not match, if any.
     pub first_broken_id: Option<i64>,
+    /// The first row checked.
+    pub first_id: Option<i64>,
+    /// The last row checked.
+    pub last_id: Option<i64>,
+    /// The stored hash of `last_id`.
+    pub head_hash: Option<String>,
+    /// Why the chain is broken, if it is.
+    pub reason: Option<ChainBreak>,
+}
+
+/// How a chain link failed (API.md §12.4 `reason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChainBreak {
+    /// The row's content no longer matches its own hash: the row was edited.
+    HashMismatch,
+    /// The row is intact but its `prev_hash` is not its predecessor's hash (or the last row is
+    /// not the recorded chain head): a row was removed or inserted.
+    ChainMismatch,
+}
+
+impl ChainBreak {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChainBreak::HashMismatch => "hash_mismatch",
+            ChainBreak::ChainMismatch => "chain_mismatch",
+        }
+    }
 }
 
 /// Rows are verified in pages of this size, so memory stays flat for any log size.
@@ -198,13 +226,40 @@ impl Db {
 
     /// Recomputes every row's hash and link, oldest first; reports the first broken row.
     pub async fn verify_audit_chain(&self) -> Result<ChainReport, DbError> {
-        let mut prev = GENESIS_HASH.to_owned();
-        let mut after = 0_i64;
-        let mut checked = 0_u64;
+        self.verify_audit_range(None, None).await
+    }
+
+    /// Recomputes the hashes and links of the rows with `from_id <= id <= to_id`, oldest first,
+    /// stopping at the first broken row (API.md §12.4). With `from_id`, the stored hash of the
+    /// row just before it is trusted as the starting point. Without `to_id`, the last row must
+    /// also be the recorded chain head, so a removed tail is noticed too.
+    pub async fn verify_audit_range(&self, from_id: Option<i64>, to_id: Option<i64>) -> Result<ChainReport, DbError> {
+        let mut report = ChainReport { checked: 0, first_broken_id: None, first_id: None, last_id: None, head_hash: None, reason: None };
+        let mut prev = match from_id {
+            Some(from) => on_pool!(self, p => {
+                sqlx::query_scalar::<_, String>("select hash from audit_log where id < $1 order by id desc limit 1")
+                    .bind(from)
+                    .fetch_optional(p)
+                    .await?
+            })
+            .unwrap_or_else(|| GENESIS_HASH.to_owned()),
+            None => GENESIS_HASH.to_owned(),
+        };
+        // The head is read before the rows: it commits together with its row, so every row up
+        // to `last_id` is visible, and rows appended meanwhile are simply out of range.
+        let head: Option<(i64, String)> = match to_id {
+            Some(_) => None,
+            None => Some(on_pool!(self, p => {
+                sqlx::query_as("select last_id, last_hash from audit_chain_head where singleton = 1").fetch_one(p).await?
+            })),
+        };
+        let upper = to_id.or(head.as_ref().map(|h| h.0)).unwrap_or(i64::MAX);
+        let mut after = from_id.map_or(0, |f| f.saturating_sub(1));
         loop {
             let page: Vec<AuditRow> = on_pool!(self, p => {
-                sqlx::query_as::<_, AuditRow>("select * from audit_log where id > $1 order by id limit $2")
+                sqlx::query_as::<_, AuditRow>("select * from audit_log where id > $1 and id <= $2 order by id limit $3")
                     .bind(after)
+                    .bind(upper)
                     .bind(VERIFY_PAGE)
                     .fetch_all(p)
                     .await?
@@ -212,15 +267,36 @@ impl Db {
             let Some(last) = page.last() else { break };
             after = last.id;
             for row in &page {
-                checked += 1;
-                let expected = chain_hash(&prev, row.id, &row.timestamp, &NewAudit::from(row));
-                if row.prev_hash != prev || row.hash != expected {
-                    return Ok(ChainReport { checked, first_broken_id: Some(row.id) });
+                report.checked += 1;
+                report.first_id.get_or_insert(row.id);
+                report.last_id = Some(row.id);
+                report.head_hash = Some(row.hash.clone());
+                // Content first: an edited row fails its own hash whatever its link says.
+                let broken = if row.hash != chain_hash(&row.prev_hash, row.id, &row.timestamp, &NewAudit::from(row)) {
+                    Some(ChainBreak::HashMismatch)
+                } else if row.prev_hash != prev {
+                    Some(ChainBreak::ChainMismatch)
+                } else {
+                    None
+                };
+                if let Some(reason) = broken {
+                    report.first_broken_id = Some(row.id);
+                    report.reason = Some(reason);
+                    return Ok(report);
                 }
                 prev = row.hash.clone();
             }
         }
-        Ok(ChainReport { checked, first_broken_id: None })
+        if let Some((head_id, head_hash)) = head {
+            // A chain cut short at the end links perfectly; only the head still remembers it.
+            let empty_and_fresh = report.checked == 0 && head_id == 0;
+            let starts_after_head = from_id.is_some_and(|f| f > head_id);
+            if !empty_and_fresh && !starts_after_head && prev != head_hash {
+                report.first_broken_id = Some(head_id);
+                report.reason = Some(ChainBreak::ChainMismatch);
+            }
+        }
+        Ok(report)
     }
 }
 

@@ -17,13 +17,18 @@ macro_rules! on_pool {
     };
 }
 
+pub mod admin_stats;
 pub mod audit;
+pub mod audit_query;
+pub mod idempotency;
 pub mod login_failures;
 pub mod models;
 pub mod oauth_clients;
+pub mod runners;
 pub mod security_events;
 pub mod sessions;
 pub mod teams;
+pub mod user_admin;
 pub mod users;
 
 use std::str::FromStr;

@@ -58,3 +58,85 @@ impl Db {
         }))
     }
 }
+
+/// Filters of a security event listing; every one given narrows it (AND).
+#[derive(Debug, Clone, Default)]
+pub struct SecurityEventFilter {
+    /// Exact event types (any of).
+    pub event_types: Vec<String>,
+    /// Severities (any of).
+    pub severities: Vec<String>,
+    /// Exact actor identity.
+    pub user_identity: Option<String>,
+    /// Team constraints (from `team_id`, `team` or the path); the row's team must equal each.
+    pub teams: Vec<Uuid>,
+    /// Inclusive lower bound on `timestamp`.
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Inclusive upper bound on `timestamp`.
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A stored security event with its team's name, resolved at read time.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SecurityEventRow {
+    /// Increasing id.
+    pub id: i64,
+    /// When.
+    pub timestamp: chrono::DateTime<chrono::Utc>,
+    /// What.
+    pub event_type: String,
+    /// `low`, `medium`, `high` or `critical`.
+    pub severity: String,
+    /// Runner concerned.
+    pub runner_id: Option<String>,
+    /// Its name.
+    pub runner_name: Option<String>,
+    /// Its GitHub id.
+    pub github_runner_id: Option<i64>,
+    /// Team concerned.
+    pub team_id: Option<Uuid>,
+    /// The team's current name.
+    pub team_name: Option<String>,
+    /// The actor's identity.
+    pub user_identity: String,
+    /// The actor's subject.
+    pub oidc_sub: Option<String>,
+    /// The details as stored (JSON text; legacy rows may hold anything).
+    pub violation_data: String,
+    /// What GHARTS did.
+    pub action_taken: Option<String>,
+    /// Request id.
+    pub request_id: Option<String>,
+}
+
+impl Db {
+    /// A page of security events matching `filter`, newest first, and their total.
+    pub async fn list_security_events(&self, filter: &SecurityEventFilter, limit: i64, offset: i64) -> Result<(Vec<SecurityEventRow>, i64), DbError> {
+        use super::audit_query::{Arg, Filters, bind_args};
+        let mut w = Filters::default();
+        w.any_of("s.event_type", &filter.event_types);
+        w.any_of("s.severity", &filter.severities);
+        w.equals("s.user_identity", filter.user_identity.clone().map(Arg::Text));
+        for team in &filter.teams {
+            w.equals("s.team_id", Some(Arg::Uuid(*team)));
+        }
+        w.between("s.timestamp", filter.since, filter.until);
+        let count_sql = format!("select count(*) from security_events s{}", w.where_sql());
+        let count_args = w.args();
+        let (l, o) = (w.arg(Arg::Int(limit)), w.arg(Arg::Int(offset)));
+        // jsonb (PostgreSQL) and text (SQLite) both read back as text; parsing is the caller's.
+        let page_sql = format!(
+            "select s.id, s.timestamp, s.event_type, s.severity, s.runner_id, s.runner_name, s.github_runner_id, s.team_id, \
+             t.name as team_name, s.user_identity, s.oidc_sub, cast(s.violation_data as text) as violation_data, \
+             s.action_taken, s.request_id from security_events s left join teams t on t.id = s.team_id{} \
+             order by s.id desc limit {l} offset {o}",
+            w.where_sql()
+        );
+        let page_args = w.args();
+        Ok(on_pool!(self, p => {
+            let rows = bind_args!(sqlx::query_as::<_, SecurityEventRow>(sqlx::AssertSqlSafe(page_sql)), page_args).fetch_all(p).await?;
+            let total: i64 = bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql)), count_args).fetch_one(p).await?;
+            (rows, total)
+        }))
+    }
+}

@@ -33,7 +33,7 @@ pub enum Created {
     AlreadyExists,
 }
 
-const USER_COLUMNS: &str = "id, email, oidc_sub, username, password_hash, display_name, is_admin, is_active, \
+pub(crate) const USER_COLUMNS: &str = "id, email, oidc_sub, username, password_hash, display_name, is_admin, is_active, \
      can_use_jit, created_at, updated_at, last_login_at, created_by";
 
 impl Db {

@@ -2,8 +2,16 @@
 //! functions alike. Each takes the [`crate::http::extract::Caller`] explicitly; authorisation
 //! (roles, team membership) is an explicit call here, never hidden middleware.
 
+pub mod admin;
+pub mod audit;
+pub mod batch;
 pub mod labels;
+pub mod oauth_clients;
+pub mod provisioning;
+pub mod runners;
+pub mod security;
 pub mod teams;
+pub mod users;
 
 use crate::auth::Principal;
 use crate::auth::principal::Identity;

@@ -9,6 +9,7 @@ use reqwest::{Client, Response};
 use serde_json::Value;
 use server::config::{Config, Env};
 use server::db::Db;
+use server::github::fake::FakeGitHub;
 use server::state::AppState;
 use sqlx::Connection;
 use tokio::net::{TcpListener, TcpStream};
@@ -116,6 +117,8 @@ pub struct TestApp {
     pub db: Db,
     /// A client with a cookie store (a browser, in effect).
     pub client: Client,
+    /// The in-process fake GitHub the app talks to (`None`: not configured).
+    pub github: Option<Arc<FakeGitHub>>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<anyhow::Result<()>>>,
     /// The database; kept last so it is dropped after the app.
@@ -125,6 +128,7 @@ pub struct TestApp {
 /// How to start an app.
 pub struct AppBuilder {
     backend: Backend,
+    github: Option<Arc<FakeGitHub>>,
     env: Vec<(String, String)>,
     db: Option<Arc<TestDb>>,
     database_url: Option<String>,
@@ -135,6 +139,12 @@ impl AppBuilder {
     pub fn env(mut self, k: &str, v: &str) -> Self {
         self.env.retain(|(key, _)| key != k);
         self.env.push((k.to_owned(), v.to_owned()));
+        self
+    }
+
+    /// Runs without GitHub (`503 GITHUB_NOT_CONFIGURED`).
+    pub fn without_github(mut self) -> Self {
+        self.github = None;
         self
     }
 
@@ -176,7 +186,10 @@ impl AppBuilder {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel::<()>();
-        let state = AppState::new(config, db.clone()).expect("state");
+        let mut state = AppState::new(config, db.clone()).expect("state");
+        if let Some(gh) = &self.github {
+            state = state.with_github(gh.clone());
+        }
         let handle = tokio::spawn(server::run(state, listener, async move {
             let _ = rx.await;
         }));
@@ -185,6 +198,7 @@ impl AppBuilder {
             addr,
             db,
             client: Client::builder().cookie_store(true).build().expect("client"),
+            github: self.github.clone(),
             shutdown: Some(tx),
             handle: Some(handle),
             test_db: self.db.expect("db"),
@@ -194,7 +208,7 @@ impl AppBuilder {
 
 /// A builder for an app on `backend` with a fresh database.
 pub fn app(backend: Backend) -> AppBuilder {
-    AppBuilder { backend, env: Vec::new(), db: None, database_url: None }
+    AppBuilder { backend, github: Some(Arc::new(FakeGitHub::new())), env: Vec::new(), db: None, database_url: None }
 }
 
 /// An app on `backend` with defaults.
@@ -221,6 +235,16 @@ impl TestApp {
     /// Local login with the app's client; returns the response.
     pub async fn login(&self, username: &str, password: &str) -> Response {
         self.post_json("/auth/local-login", &serde_json::json!({ "username": username, "password": password })).await
+    }
+
+    /// The fake GitHub.
+    pub fn gh(&self) -> &FakeGitHub {
+        self.github.as_deref().expect("this app has a fake GitHub")
+    }
+
+    /// A request with the console's CSRF header (for PUT/PATCH/DELETE with the session).
+    pub fn send(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, self.url(path)).header("x-requested-with", "gharts")
     }
 
     /// Logs in as the bootstrap admin and asserts success.

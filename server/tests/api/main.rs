@@ -12,5 +12,7 @@ mod errors;
 mod health;
 mod local_login;
 mod oidc;
+mod provisioning;
+mod runners;
 mod sessions;
 mod shutdown;

@@ -1,6 +1,13 @@
 //! The REST API under `/api/v1` (API.md §7–§14), one module per resource.
 
+pub mod admin;
+pub mod audit;
+pub mod batch;
+pub mod oauth_clients;
+pub mod runners;
+pub mod security;
 pub mod teams;
+pub mod users;
 
 use axum::Router;
 use axum::routing::{delete, get, post};
@@ -17,4 +24,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/admin/teams/{team_id}/members", get(teams::list_members).post(teams::add_member))
         .route("/api/v1/admin/teams/{team_id}/members/{user_id}", delete(teams::remove_member))
         .route("/api/v1/admin/teams/users/{user_id}/teams", get(teams::teams_of_user))
+        .merge(runners::routes())
+        .merge(users::routes())
+        .merge(batch::routes())
+        .merge(oauth_clients::routes())
+        .merge(audit::routes())
+        .merge(security::routes())
+        .merge(admin::routes())
 }

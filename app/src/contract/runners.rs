@@ -1,0 +1,170 @@
+//! Runners and provisioning (API.md §7).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// `POST /api/v1/runners/jit` (and `/dry-run`) body.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JitProvisionRequest {
+    /// 1–64 of `[A-Za-z0-9_-]`; exactly one of this and the prefix.
+    #[serde(default)]
+    pub runner_name: Option<String>,
+    /// 1–50 of the same; the name becomes `<prefix>-<6 hex>`.
+    #[serde(default)]
+    pub runner_name_prefix: Option<String>,
+    /// Requested labels.
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// `null` or 0 = the team default.
+    #[serde(default)]
+    pub runner_group_id: Option<i64>,
+    /// The team, by id.
+    #[serde(default)]
+    pub team_id: Option<Uuid>,
+    /// The team, by name.
+    #[serde(default)]
+    pub team_name: Option<String>,
+    /// Relative working directory (default `_work`).
+    #[serde(default)]
+    pub work_folder: Option<String>,
+}
+
+/// `201` of `POST /api/v1/runners/jit`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JitProvisionResponse {
+    /// Runner id.
+    pub runner_id: Uuid,
+    /// Final name.
+    pub runner_name: String,
+    /// The bearer secret, returned only here (and in an idempotent replay).
+    pub encoded_jit_config: String,
+    /// Final labels.
+    pub labels: Vec<String>,
+    /// When an unused config is reclaimed.
+    #[serde(with = "super::timestamp")]
+    pub expires_at: DateTime<Utc>,
+    /// `./run.sh --jitconfig <config>`.
+    pub run_command: String,
+    /// Team.
+    pub team_id: Uuid,
+    /// Team name.
+    pub team_name: String,
+    /// Runner group.
+    pub runner_group_id: i64,
+    /// GitHub's runner id.
+    pub github_runner_id: i64,
+    /// Always `pending`.
+    pub status: String,
+    /// Created.
+    #[serde(with = "super::timestamp")]
+    pub created_at: DateTime<Utc>,
+}
+
+/// Quota figures of a dry run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaInfo {
+    /// Team quota.
+    pub max_runners: Option<i64>,
+    /// Team runners counting now.
+    pub in_use: i64,
+    /// Per-principal quota.
+    pub max_runners_per_user: Option<i64>,
+    /// The caller's counting runners in the team.
+    pub in_use_by_caller: i64,
+}
+
+/// `200` of `POST /api/v1/runners/jit/dry-run`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DryRunResponse {
+    /// Always true in a 200.
+    pub allowed: bool,
+    /// The name, or an example name for a prefix (not reserved).
+    pub runner_name: String,
+    /// Whether `runner_name` is an example.
+    pub runner_name_is_example: bool,
+    /// Final labels.
+    pub labels: Vec<String>,
+    /// Team.
+    pub team_id: Uuid,
+    /// Team name.
+    pub team_name: String,
+    /// Runner group.
+    pub runner_group_id: i64,
+    /// Quota figures.
+    pub quota: QuotaInfo,
+    /// Whether a real provisioning could reach GitHub.
+    pub github_configured: bool,
+}
+
+/// A runner (`RunnerStatus`, also `RunnerDetailResponse`; API.md §7.0).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunnerStatus {
+    /// Id.
+    pub runner_id: Uuid,
+    /// Name.
+    pub runner_name: String,
+    /// `pending`, `idle`, `busy`, `offline` or `deleted`.
+    pub status: String,
+    /// GitHub's id.
+    pub github_runner_id: Option<i64>,
+    /// Runner group.
+    pub runner_group_id: i64,
+    /// Final labels.
+    pub labels: Vec<String>,
+    /// Always true.
+    pub ephemeral: bool,
+    /// The provisioning principal's identity.
+    pub provisioned_by: String,
+    /// Created.
+    #[serde(with = "super::timestamp")]
+    pub created_at: DateTime<Utc>,
+    /// Changed.
+    #[serde(with = "super::timestamp")]
+    pub updated_at: DateTime<Utc>,
+    /// First seen online.
+    #[serde(with = "super::timestamp::option")]
+    pub registered_at: Option<DateTime<Utc>>,
+    /// Deleted.
+    #[serde(with = "super::timestamp::option")]
+    pub deleted_at: Option<DateTime<Utc>>,
+    /// Team.
+    pub team_id: Option<Uuid>,
+    /// Team name.
+    pub team_name: Option<String>,
+    /// GitHub's last report.
+    pub github_status: Option<String>,
+    /// GitHub's last busy flag.
+    pub busy: Option<bool>,
+    /// For pending runners: the reclaim time.
+    #[serde(with = "super::timestamp::option")]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Why it was deleted.
+    pub deletion_reason: Option<String>,
+}
+
+/// `GET /api/v1/runners` response.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunnerListResponse {
+    /// The page.
+    pub runners: Vec<RunnerStatus>,
+    /// All matches.
+    pub total: i64,
+    /// As applied.
+    pub limit: i64,
+    /// As applied.
+    pub offset: i64,
+}
+
+/// `DELETE /api/v1/runners/{id}` response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeprovisionResponse {
+    /// Id.
+    pub runner_id: Uuid,
+    /// Name.
+    pub runner_name: String,
+    /// Always true.
+    pub success: bool,
+    /// `Runner '<name>' successfully deprovisioned`.
+    pub message: String,
+}

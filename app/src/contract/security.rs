@@ -1,0 +1,70 @@
+//! Security events (API.md §3.8, §13).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// One security event (API.md §13.1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecurityEventResponse {
+    /// Increases with insertion order.
+    pub id: i64,
+    /// See the catalogue in API.md §3.8.
+    pub event_type: String,
+    /// `low`, `medium`, `high` or `critical`.
+    pub severity: String,
+    /// Runner concerned.
+    pub runner_id: Option<String>,
+    /// Its name.
+    pub runner_name: Option<String>,
+    /// Its GitHub id.
+    pub github_runner_id: Option<i64>,
+    /// Team concerned.
+    pub team_id: Option<Uuid>,
+    /// Resolved whenever `team_id` is set.
+    pub team_name: Option<String>,
+    /// The actor's identity, or `system`.
+    pub user_identity: String,
+    /// The actor's subject.
+    pub oidc_sub: Option<String>,
+    /// Details; legacy text that cannot be parsed comes back as `{"raw": "<text>"}`.
+    pub violation_data: Value,
+    /// What GHARTS did.
+    pub action_taken: Option<String>,
+    /// When.
+    #[serde(with = "super::timestamp")]
+    pub timestamp: DateTime<Utc>,
+    /// The request that recorded it.
+    pub request_id: Option<String>,
+}
+
+/// `GET /api/v1/admin/security-events` response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecurityEventListResponse {
+    /// The page, newest first.
+    pub events: Vec<SecurityEventResponse>,
+    /// All matches.
+    pub total: i64,
+    /// As applied.
+    pub limit: i64,
+    /// As applied.
+    pub offset: i64,
+}
+
+/// `GET /api/v1/admin/teams/{team_id}/security-events` response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamSecurityEventListResponse {
+    /// The team.
+    pub team_id: Uuid,
+    /// Its name.
+    pub team_name: String,
+    /// The page, newest first.
+    pub events: Vec<SecurityEventResponse>,
+    /// All matches.
+    pub total: i64,
+    /// As applied.
+    pub limit: i64,
+    /// As applied.
+    pub offset: i64,
+}

@@ -1,0 +1,258 @@
+//! Reading the audit log (API.md §12): filtered, caller-scoped, paged lists, and the pages an
+//! export walks through. Filtering, ordering and paging all happen in SQL.
+//!
+//! Dynamic filters are built as SQL text with numbered placeholders ([`Filters`]) and their
+//! values bound in the same order on either pool ([`bind_args!`]). The SQL text only ever
+//! contains fixed fragments and placeholders, never a caller's value.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::models::AuditRow;
+use super::{Db, DbError};
+
+/// A value bound to a placeholder of dynamic SQL.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    /// Text.
+    Text(String),
+    /// A UUID.
+    Uuid(Uuid),
+    /// A boolean.
+    Bool(bool),
+    /// A timestamp.
+    Time(DateTime<Utc>),
+    /// An integer.
+    Int(i64),
+}
+
+/// `where` clauses (joined with `and`) and the values of their placeholders, in order.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Filters {
+    clauses: Vec<String>,
+    args: Vec<Arg>,
+}
+
+impl Filters {
+    /// Registers a value; returns its placeholder (`$n`).
+    pub(crate) fn arg(&mut self, a: Arg) -> String {
+        self.args.push(a);
+        format!("${}", self.args.len())
+    }
+
+    /// Adds a clause (built from fixed text and placeholders only).
+    pub(crate) fn push(&mut self, clause: String) {
+        self.clauses.push(clause);
+    }
+
+    /// `column in ($a, $b, …)` for a non-empty list; nothing for an empty one.
+    pub(crate) fn any_of(&mut self, column: &str, values: &[String]) {
+        if values.is_empty() {
+            return;
+        }
+        let marks: Vec<String> = values.iter().map(|v| self.arg(Arg::Text(v.clone()))).collect();
+        self.push(format!("{column} in ({})", marks.join(", ")));
+    }
+
+    /// `column = $n` when a value is given.
+    pub(crate) fn equals(&mut self, column: &str, value: Option<Arg>) {
+        if let Some(v) = value {
+            let mark = self.arg(v);
+            self.push(format!("{column} = {mark}"));
+        }
+    }
+
+    /// Inclusive bounds on a timestamp column.
+    pub(crate) fn between(&mut self, column: &str, since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>) {
+        if let Some(s) = since {
+            let mark = self.arg(Arg::Time(s));
+            self.push(format!("{column} >= {mark}"));
+        }
+        if let Some(u) = until {
+            let mark = self.arg(Arg::Time(u));
+            self.push(format!("{column} <= {mark}"));
+        }
+    }
+
+    /// ` where …` (or nothing).
+    pub(crate) fn where_sql(&self) -> String {
+        if self.clauses.is_empty() { String::new() } else { format!(" where {}", self.clauses.join(" and ")) }
+    }
+
+    /// The values, in placeholder order.
+    pub(crate) fn args(&self) -> Vec<Arg> {
+        self.args.clone()
+    }
+}
+
+/// Binds `$args` (a `Vec<Arg>`) to a sqlx query, in order; usable inside each `on_pool!` arm.
+macro_rules! bind_args {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                $crate::db::audit_query::Arg::Text(v) => q.bind(v),
+                $crate::db::audit_query::Arg::Uuid(v) => q.bind(v),
+                $crate::db::audit_query::Arg::Bool(v) => q.bind(v),
+                $crate::db::audit_query::Arg::Time(v) => q.bind(v),
+                $crate::db::audit_query::Arg::Int(v) => q.bind(v),
+            };
+        }
+        q
+    }};
+}
+pub(crate) use bind_args;
+
+/// Which rows a caller may see (API.md §12.2).
+#[derive(Debug, Clone)]
+pub enum AuditScope {
+    /// Every row (admins, and team-scoped routes after their own access check).
+    All,
+    /// A user or local account: rows of their teams, plus rows where they are the actor
+    /// (matched by their bound subject, and for local sessions by their username).
+    User {
+        /// The user.
+        user_id: Uuid,
+        /// Their bound OIDC subject.
+        oidc_sub: Option<String>,
+        /// Their local account name.
+        username: Option<String>,
+    },
+    /// An M2M client: rows of its team, plus rows where it is the actor.
+    M2m {
+        /// Its team.
+        team_id: Uuid,
+        /// Its client id (recorded as `oidc_sub`).
+        client_id: String,
+    },
+}
+
+/// Filters of an audit listing; every one given narrows it (AND).
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Exact event types (any of).
+    pub event_types: Vec<String>,
+    /// Exact actor identity.
+    pub user_identity: Option<String>,
+    /// Team constraints (from `team`, `team_id` or the path); the row's team must equal each.
+    pub teams: Vec<Uuid>,
+    /// Target runner.
+    pub runner_id: Option<String>,
+    /// Actor types (any of).
+    pub actor_types: Vec<String>,
+    /// Outcome.
+    pub success: Option<bool>,
+    /// Inclusive lower bound on `timestamp`.
+    pub since: Option<DateTime<Utc>>,
+    /// Inclusive upper bound on `timestamp`.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// An audit row with its team's name, resolved at read time.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditListRow {
+    /// The stored row.
+    #[sqlx(flatten)]
+    pub row: AuditRow,
+    /// The team's current name.
+    pub team_name: Option<String>,
+}
+
+/// Rows and the team name, newest first.
+const LIST_SELECT: &str = "select a.*, t.name as team_name from audit_log a left join teams t on t.id = a.team_id";
+
+fn filters(scope: &AuditScope, f: &AuditFilter) -> Filters {
+    let mut w = Filters::default();
+    match scope {
+        AuditScope::All => {}
+        AuditScope::User { user_id, oidc_sub, username } => {
+            let member = w.arg(Arg::Uuid(*user_id));
+            let mut any = vec![format!("a.team_id in (select m.team_id from team_members m where m.user_id = {member})")];
+            if let Some(sub) = oidc_sub {
+                let mark = w.arg(Arg::Text(sub.clone()));
+                any.push(format!("(a.actor_type in ('user', 'local_admin') and a.oidc_sub = {mark})"));
+            }
+            if let Some(name) = username {
+                let mark = w.arg(Arg::Text(name.clone()));
+                any.push(format!("(a.actor_type = 'local_admin' and lower(a.user_identity) = lower({mark}))"));
+            }
+            w.push(format!("({})", any.join(" or ")));
+        }
+        AuditScope::M2m { team_id, client_id } => {
+            let team = w.arg(Arg::Uuid(*team_id));
+            let client = w.arg(Arg::Text(client_id.clone()));
+            w.push(format!("(a.team_id = {team} or (a.actor_type = 'm2m' and a.oidc_sub = {client}))"));
+        }
+    }
+    w.any_of("a.event_type", &f.event_types);
+    w.equals("a.user_identity", f.user_identity.clone().map(Arg::Text));
+    for team in &f.teams {
+        w.equals("a.team_id", Some(Arg::Uuid(*team)));
+    }
+    w.equals("a.runner_id", f.runner_id.clone().map(Arg::Text));
+    w.any_of("a.actor_type", &f.actor_types);
+    w.equals("a.success", f.success.map(Arg::Bool));
+    w.between("a.timestamp", f.since, f.until);
+    w
+}
+
+impl Db {
+    /// A page of the rows `scope` may see that match `filter`, newest first, and their total.
+    pub async fn list_audit(&self, scope: &AuditScope, filter: &AuditFilter, limit: i64, offset: i64) -> Result<(Vec<AuditListRow>, i64), DbError> {
+        let mut w = filters(scope, filter);
+        let count_sql = format!("select count(*) from audit_log a{}", w.where_sql());
+        let count_args = w.args();
+        let (l, o) = (w.arg(Arg::Int(limit)), w.arg(Arg::Int(offset)));
+        let page_sql = format!("{LIST_SELECT}{} order by a.id desc limit {l} offset {o}", w.where_sql());
+        let page_args = w.args();
+        Ok(on_pool!(self, p => {
+            let rows = bind_args!(sqlx::query_as::<_, AuditListRow>(sqlx::AssertSqlSafe(page_sql)), page_args).fetch_all(p).await?;
+            let total: i64 = bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql)), count_args).fetch_one(p).await?;
+            (rows, total)
+        }))
+    }
+
+    /// The newest audit id now (0 when the log is empty): an export's snapshot bound, so rows
+    /// written while it streams (its own `audit_exported` row included) stay out of it.
+    pub async fn max_audit_id(&self) -> Result<i64, DbError> {
+        let max: Option<i64> = on_pool!(self, p => sqlx::query_scalar("select max(id) from audit_log").fetch_one(p).await?);
+        Ok(max.unwrap_or(0))
+    }
+
+    /// How many rows `scope` may see that match `filter`, up to `max_id`.
+    pub async fn count_audit_upto(&self, scope: &AuditScope, filter: &AuditFilter, max_id: i64) -> Result<i64, DbError> {
+        let mut w = filters(scope, filter);
+        let upper = w.arg(Arg::Int(max_id));
+        w.push(format!("a.id <= {upper}"));
+        let sql = format!("select count(*) from audit_log a{}", w.where_sql());
+        let args = w.args();
+        Ok(on_pool!(self, p => bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)), args).fetch_one(p).await?))
+    }
+
+    /// One page of an export: matching rows with `id <= upto`, newest first. The first page
+    /// applies the caller's offset; later pages continue below the last id seen (keyset), so
+    /// each page costs the same however deep the export goes.
+    pub async fn audit_export_page(
+        &self,
+        scope: &AuditScope,
+        filter: &AuditFilter,
+        upto: i64,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<AuditListRow>, DbError> {
+        let mut w = filters(scope, filter);
+        let upper = w.arg(Arg::Int(upto));
+        w.push(format!("a.id <= {upper}"));
+        let (l, o) = (w.arg(Arg::Int(limit)), w.arg(Arg::Int(offset)));
+        let sql = format!("{LIST_SELECT}{} order by a.id desc limit {l} offset {o}", w.where_sql());
+        let args = w.args();
+        Ok(on_pool!(self, p => bind_args!(sqlx::query_as::<_, AuditListRow>(sqlx::AssertSqlSafe(sql)), args).fetch_all(p).await?))
+    }
+
+    /// The stored timestamp of one audit row.
+    pub async fn audit_timestamp(&self, id: i64) -> Result<Option<DateTime<Utc>>, DbError> {
+        Ok(on_pool!(self, p => {
+            sqlx::query_scalar::<_, DateTime<Utc>>("select timestamp from audit_log where id = $1").bind(id).fetch_optional(p).await?
+        }))
+    }
+}

@@ -1,0 +1,119 @@
+//! An in-process GitHub stand-in with state and fault injection: runner ids, names unique per
+//! org, busy runners refusing deletion, scripted failures. Counts calls for assertions.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+
+use base64::Engine;
+
+use super::{GitHubApi, GitHubError, GitHubRunner, JitConfig, JitRequest};
+
+/// The fake organisation.
+#[derive(Default)]
+pub struct FakeGitHub {
+    runners: Mutex<BTreeMap<i64, GitHubRunner>>,
+    next_id: AtomicI64,
+    /// Failures to return from the next generate-jitconfig calls, in order.
+    jit_faults: Mutex<VecDeque<GitHubError>>,
+    /// Failures to return from the next delete calls, in order.
+    delete_faults: Mutex<VecDeque<GitHubError>>,
+    /// generate-jitconfig calls made.
+    pub jit_calls: AtomicUsize,
+    /// delete calls made.
+    pub delete_calls: AtomicUsize,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl FakeGitHub {
+    /// An empty organisation; runner ids start at 1000.
+    pub fn new() -> Self {
+        Self { next_id: AtomicI64::new(1000), ..Default::default() }
+    }
+
+    /// The next generate-jitconfig call fails with `e`.
+    pub fn fail_next_jit(&self, e: GitHubError) {
+        lock(&self.jit_faults).push_back(e);
+    }
+
+    /// The next delete call fails with `e`.
+    pub fn fail_next_delete(&self, e: GitHubError) {
+        lock(&self.delete_faults).push_back(e);
+    }
+
+    /// Adds a runner GHARTS did not issue (or changes one): returns its id.
+    pub fn put_runner(&self, mut r: GitHubRunner) -> i64 {
+        if r.id == 0 {
+            r.id = self.next_id.fetch_add(1, Ordering::SeqCst);
+        }
+        let id = r.id;
+        lock(&self.runners).insert(id, r);
+        id
+    }
+
+    /// Sets a runner's reported state.
+    pub fn set_state(&self, id: i64, status: &str, busy: bool) {
+        if let Some(r) = lock(&self.runners).get_mut(&id) {
+            r.status = status.to_owned();
+            r.busy = busy;
+        }
+    }
+
+    /// Removes a runner (as if deleted outside GHARTS).
+    pub fn remove_runner(&self, id: i64) {
+        lock(&self.runners).remove(&id);
+    }
+
+    /// A runner by id.
+    pub fn runner(&self, id: i64) -> Option<GitHubRunner> {
+        lock(&self.runners).get(&id).cloned()
+    }
+
+    /// How many runners the org has.
+    pub fn runner_count(&self) -> usize {
+        lock(&self.runners).len()
+    }
+}
+
+#[async_trait::async_trait]
+impl GitHubApi for FakeGitHub {
+    async fn generate_jit_config(&self, req: &JitRequest) -> Result<JitConfig, GitHubError> {
+        self.jit_calls.fetch_add(1, Ordering::SeqCst);
+        if let Some(e) = lock(&self.jit_faults).pop_front() {
+            return Err(e);
+        }
+        let mut runners = lock(&self.runners);
+        if runners.values().any(|r| r.name.eq_ignore_ascii_case(&req.name)) {
+            return Err(GitHubError::NameExists);
+        }
+        let id = self.next_id.fetch_add(1, Ordering::SeqCst);
+        let runner = GitHubRunner { id, name: req.name.clone(), status: "offline".into(), busy: false, labels: req.labels.clone() };
+        runners.insert(id, runner.clone());
+        let secret = serde_json::json!({ "runner_id": id, "name": req.name, "work_folder": req.work_folder, "nonce": uuid::Uuid::new_v4() });
+        Ok(JitConfig { runner, encoded_jit_config: base64::engine::general_purpose::STANDARD.encode(secret.to_string()) })
+    }
+
+    async fn get_runner(&self, id: i64) -> Result<Option<GitHubRunner>, GitHubError> {
+        Ok(self.runner(id))
+    }
+
+    async fn find_runner_by_name(&self, name: &str) -> Result<Option<GitHubRunner>, GitHubError> {
+        Ok(lock(&self.runners).values().find(|r| r.name.eq_ignore_ascii_case(name)).cloned())
+    }
+
+    async fn delete_runner(&self, id: i64) -> Result<(), GitHubError> {
+        self.delete_calls.fetch_add(1, Ordering::SeqCst);
+        if let Some(e) = lock(&self.delete_faults).pop_front() {
+            return Err(e);
+        }
+        let mut runners = lock(&self.runners);
+        if runners.get(&id).is_some_and(|r| r.busy) {
+            return Err(GitHubError::RunnerBusy);
+        }
+        runners.remove(&id);
+        Ok(())
+    }
+}

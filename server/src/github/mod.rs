@@ -1,0 +1,90 @@
+//! GitHub behind a small trait: only the calls GHARTS makes. The real App client (octocrab)
+//! implements it in [`app_client`] (coming with the GitHub issue); [`fake`] is an in-process,
+//! stateful stand-in for tests, the benchmark and demos (cargo feature `fake-github`).
+
+#[cfg(feature = "fake-github")]
+pub mod fake;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+/// A shared GitHub client.
+pub type SharedGitHub = Arc<dyn GitHubApi>;
+
+/// `POST /orgs/{org}/actions/runners/generate-jitconfig` input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JitRequest {
+    /// Runner name (unique in the org).
+    pub name: String,
+    /// Runner group.
+    pub runner_group_id: i64,
+    /// Final labels (1–100).
+    pub labels: Vec<String>,
+    /// Working directory on the runner host.
+    pub work_folder: String,
+}
+
+/// A runner as GitHub reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GitHubRunner {
+    /// GitHub's runner id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// `online` or `offline`.
+    pub status: String,
+    /// Running a job.
+    pub busy: bool,
+    /// Label names.
+    pub labels: Vec<String>,
+}
+
+/// A generated JIT configuration.
+#[derive(Debug, Clone)]
+pub struct JitConfig {
+    /// The pre-registered runner.
+    pub runner: GitHubRunner,
+    /// The bearer secret the runner host uses (`./run.sh --jitconfig …`). Never logged.
+    pub encoded_jit_config: String,
+}
+
+/// How a GitHub call failed, already sorted into the contract's answers (API.md §1.5.3).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum GitHubError {
+    /// Unreachable, timeout, 5xx, or rate-limited: `503 GITHUB_UNAVAILABLE`.
+    #[error("GitHub unavailable: {message}")]
+    Unavailable {
+        /// What happened.
+        message: String,
+        /// Seconds to wait, from GitHub's headers (default 30).
+        retry_after: Option<u64>,
+    },
+    /// Refused in a way retrying will not fix: `502 GITHUB_REJECTED`.
+    #[error("GitHub API error ({status}): {message}")]
+    Rejected {
+        /// GitHub's status.
+        status: u16,
+        /// GitHub's message.
+        message: String,
+    },
+    /// 409 on generate-jitconfig: the name exists in the org.
+    #[error("runner name already exists")]
+    NameExists,
+    /// 422 on delete: the runner is running a job.
+    #[error("runner is busy")]
+    RunnerBusy,
+}
+
+/// The GitHub calls GHARTS makes (organisation scope).
+#[async_trait::async_trait]
+pub trait GitHubApi: Send + Sync {
+    /// Generates a JIT config, pre-registering the runner.
+    async fn generate_jit_config(&self, req: &JitRequest) -> Result<JitConfig, GitHubError>;
+    /// A runner by id; `None` when GitHub answers 404.
+    async fn get_runner(&self, id: i64) -> Result<Option<GitHubRunner>, GitHubError>;
+    /// A runner by exact name (for the 409 recovery); `None` when absent.
+    async fn find_runner_by_name(&self, name: &str) -> Result<Option<GitHubRunner>, GitHubError>;
+    /// Deletes a runner; a 404 is success.
+    async fn delete_runner(&self, id: i64) -> Result<(), GitHubError>;
+}

@@ -1,0 +1,36 @@
+//! Admin statistics and sync routes (API.md §14). Thin: authorise → service → map.
+
+use app::contract::admin::{AdminStatsResponse, SyncStatusResponse, SyncTriggerResponse};
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::routing::{get, post};
+use http::StatusCode;
+
+use crate::error::AppResult;
+use crate::http::extract::AdminCaller;
+use crate::services::admin;
+use crate::state::AppState;
+
+/// The admin statistics and sync routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/admin/stats", get(get_stats))
+        .route("/api/v1/admin/sync/status", get(get_sync_status))
+        .route("/api/v1/admin/sync/trigger", post(trigger_sync))
+}
+
+/// `GET /api/v1/admin/stats`.
+pub async fn get_stats(State(s): State<AppState>, AdminCaller(_): AdminCaller) -> AppResult<Json<AdminStatsResponse>> {
+    Ok(Json(admin::stats(&s).await?))
+}
+
+/// `GET /api/v1/admin/sync/status`.
+pub async fn get_sync_status(State(s): State<AppState>, AdminCaller(_): AdminCaller) -> AppResult<Json<SyncStatusResponse>> {
+    Ok(Json(admin::sync_status(&s).await?))
+}
+
+/// `POST /api/v1/admin/sync/trigger` (no body).
+pub async fn trigger_sync(State(s): State<AppState>, AdminCaller(c): AdminCaller) -> AppResult<(StatusCode, Json<SyncTriggerResponse>)> {
+    Ok((StatusCode::ACCEPTED, Json(admin::trigger(&s, &c).await?)))
+}

@@ -1,0 +1,195 @@
+//! Audit routes (API.md §12). Thin: parse → authorise → service → map. Exports stream their
+//! body as the service produces it.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use app::contract::ApiError;
+use app::contract::audit::{AuditVerifyResponse, TeamAuditLogListResponse};
+use axum::Json;
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::{DateTime, Utc};
+use http::{HeaderValue, header};
+use serde::Deserialize;
+use tokio::io::{AsyncRead, ReadBuf};
+use tokio::sync::mpsc;
+use tower_http::services::fs::AsyncReadBody;
+use uuid::Uuid;
+
+use crate::db::audit_query::AuditFilter;
+use crate::error::AppResult;
+use crate::http::extract::{AdminCaller, ApiPath, ApiQuery, Caller};
+use crate::http::params::{flex_bool, list, page, parse_datetime};
+use crate::services::audit::{self, ACTOR_TYPES, AuditListParams, ExportFormat};
+use crate::state::AppState;
+
+/// The audit routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/audit-logs", get(list_audit_logs))
+        .route("/api/v1/admin/teams/{team_id}/audit-logs", get(list_team_audit_logs))
+        .route("/api/v1/admin/audit-logs/verify", get(verify_audit_chain))
+}
+
+/// `GET /api/v1/audit-logs` query.
+#[derive(Debug, Deserialize)]
+pub struct AuditLogsQuery {
+    event_type: Option<String>,
+    user_identity: Option<String>,
+    team: Option<String>,
+    team_id: Option<Uuid>,
+    runner_id: Option<String>,
+    actor_type: Option<String>,
+    #[serde(default, deserialize_with = "flex_bool")]
+    success: Option<bool>,
+    since: Option<String>,
+    until: Option<String>,
+    format: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+/// `GET /api/v1/admin/teams/{team_id}/audit-logs` query.
+#[derive(Debug, Deserialize)]
+pub struct TeamAuditLogsQuery {
+    event_type: Option<String>,
+    #[serde(default, deserialize_with = "flex_bool")]
+    success: Option<bool>,
+    since: Option<String>,
+    until: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+/// `GET /api/v1/admin/audit-logs/verify` query.
+#[derive(Debug, Deserialize)]
+pub struct VerifyQuery {
+    from_id: Option<i64>,
+    to_id: Option<i64>,
+}
+
+/// Parses `since`/`until` (both inclusive); `since` after `until` is a 422.
+pub fn time_range(since: Option<&str>, until: Option<&str>) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>), ApiError> {
+    let since = since.map(|v| parse_datetime("since", v)).transpose()?;
+    let until = until.map(|v| parse_datetime("until", v)).transpose()?;
+    if let (Some(s), Some(u)) = (since, until) {
+        if s > u {
+            return Err(ApiError::invalid_field("query.since", "must not be later than until"));
+        }
+    }
+    Ok((since, until))
+}
+
+fn actor_types(raw: Option<&str>) -> Result<Vec<String>, ApiError> {
+    let values = raw.map(list).unwrap_or_default();
+    match values.iter().find(|v| !ACTOR_TYPES.contains(&v.as_str())) {
+        Some(bad) => Err(ApiError::invalid_field("query.actor_type", format!("unknown actor type {bad:?} (use {})", ACTOR_TYPES.join(", ")))),
+        None => Ok(values),
+    }
+}
+
+/// `GET /api/v1/audit-logs`: a JSON page, or a streamed JSONL or CSV export.
+pub async fn list_audit_logs(State(s): State<AppState>, c: Caller, ApiQuery(q): ApiQuery<AuditLogsQuery>) -> AppResult<Response> {
+    let format = match q.format.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("json") => None,
+        Some("jsonl") => Some(ExportFormat::Jsonl),
+        Some("csv") => Some(ExportFormat::Csv),
+        Some(_) => return Err(ApiError::invalid_field("query.format", "must be json, jsonl or csv").into()),
+    };
+    let p = match format {
+        None => page(q.limit, q.offset, 50, 200)?,
+        Some(_) => page(q.limit, q.offset, 10_000, 100_000)?,
+    };
+    let (since, until) = time_range(q.since.as_deref(), q.until.as_deref())?;
+    let params = AuditListParams {
+        filter: AuditFilter {
+            event_types: q.event_type.as_deref().map(list).unwrap_or_default(),
+            user_identity: q.user_identity,
+            teams: Vec::new(),
+            runner_id: q.runner_id,
+            actor_types: actor_types(q.actor_type.as_deref())?,
+            success: q.success,
+            since,
+            until,
+        },
+        team: q.team,
+        team_id: q.team_id,
+    };
+    let Some(format) = format else {
+        return Ok(Json(audit::list(&s, &c, &params, p).await?).into_response());
+    };
+    let export = audit::export(&s, &c, &params, p, format).await?;
+    let (content_type, ext) = match format {
+        ExportFormat::Jsonl => ("application/x-ndjson", "jsonl"),
+        ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
+    };
+    let filename = format!("gharts-audit-{}.{ext}", Utc::now().format("%Y%m%dT%H%M%SZ"));
+    let body = Body::new(AsyncReadBody::with_capacity(ChunkReader { chunks: export.chunks, pending: Bytes::new() }, 64 * 1024));
+    let mut resp = Response::new(body);
+    let headers = resp.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    headers.insert("x-total-count", HeaderValue::from(export.total));
+    Ok(resp)
+}
+
+/// `GET /api/v1/admin/teams/{team_id}/audit-logs`.
+pub async fn list_team_audit_logs(
+    State(s): State<AppState>,
+    c: Caller,
+    ApiPath(team_id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<TeamAuditLogsQuery>,
+) -> AppResult<Json<TeamAuditLogListResponse>> {
+    let p = page(q.limit, q.offset, 50, 200)?;
+    let (since, until) = time_range(q.since.as_deref(), q.until.as_deref())?;
+    let filter = AuditFilter {
+        event_types: q.event_type.as_deref().map(list).unwrap_or_default(),
+        success: q.success,
+        since,
+        until,
+        ..AuditFilter::default()
+    };
+    Ok(Json(audit::team_logs(&s, &c, team_id, filter, p).await?))
+}
+
+/// `GET /api/v1/admin/audit-logs/verify`.
+pub async fn verify_audit_chain(State(s): State<AppState>, AdminCaller(_): AdminCaller, ApiQuery(q): ApiQuery<VerifyQuery>) -> AppResult<Json<AuditVerifyResponse>> {
+    if let (Some(from), Some(to)) = (q.from_id, q.to_id) {
+        if from > to {
+            return Err(ApiError::invalid_field("query.from_id", "must not be greater than to_id").into());
+        }
+    }
+    Ok(Json(audit::verify(&s, q.from_id, q.to_id).await?))
+}
+
+/// The export's chunks as a byte stream; an `Err` chunk aborts the response, so a failed
+/// export never looks complete to the client.
+struct ChunkReader {
+    chunks: mpsc::Receiver<io::Result<String>>,
+    pending: Bytes,
+}
+
+impl AsyncRead for ChunkReader {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        loop {
+            if !self.pending.is_empty() {
+                let n = self.pending.len().min(buf.remaining());
+                let chunk = self.pending.split_to(n);
+                buf.put_slice(&chunk);
+                return Poll::Ready(Ok(()));
+            }
+            match ready!(self.chunks.poll_recv(cx)) {
+                Some(Ok(text)) => self.pending = Bytes::from(text),
+                Some(Err(e)) => return Poll::Ready(Err(e)),
+                None => return Poll::Ready(Ok(())),
+            }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! Runner routes (API.md §7).
+
+use app::contract::ApiError;
+use app::contract::runners::{DeprovisionResponse, DryRunResponse, JitProvisionRequest, RunnerListResponse, RunnerStatus};
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::db::runners::RunnerFilter;
+use crate::error::AppResult;
+use crate::http::extract::{ApiPath, ApiQuery, AppJson, Caller, JitCaller};
+use crate::http::params::{flex_bool, list, page};
+use crate::services::{provisioning, runners};
+use crate::state::AppState;
+
+/// The runner routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/runners/jit", post(provision_runner))
+        .route("/api/v1/runners/jit/dry-run", post(dry_run))
+        .route("/api/v1/runners", get(list_runners))
+        .route("/api/v1/runners/{runner_id}", get(get_runner).delete(delete_runner))
+        .route("/api/v1/runners/{runner_id}/refresh", post(refresh_runner))
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(v) = headers.get("idempotency-key") else { return Ok(None) };
+    match v.to_str() {
+        Ok(k) if (1..=255).contains(&k.len()) && k.bytes().all(|b| (0x20..0x7f).contains(&b)) => Ok(Some(k.to_owned())),
+        _ => Err(ApiError::invalid_field("header.Idempotency-Key", "must be 1–255 printable ASCII characters")),
+    }
+}
+
+/// `POST /api/v1/runners/jit`.
+pub async fn provision_runner(State(s): State<AppState>, JitCaller(c): JitCaller, headers: HeaderMap, AppJson(req): AppJson<JitProvisionRequest>) -> AppResult<Response> {
+    let key = idempotency_key(&headers)?;
+    let p = provisioning::provision(&s, &c, req, key).await?;
+    let mut resp = (StatusCode::CREATED, [(header::CONTENT_TYPE, "application/json")], p.body).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/runners/{}", p.runner_id)) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    if p.replayed {
+        resp.headers_mut().insert("idempotency-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(resp)
+}
+
+/// `POST /api/v1/runners/jit/dry-run`.
+pub async fn dry_run(State(s): State<AppState>, JitCaller(c): JitCaller, AppJson(req): AppJson<JitProvisionRequest>) -> AppResult<Json<DryRunResponse>> {
+    Ok(Json(provisioning::dry_run(&s, &c, req).await?))
+}
+
+/// `GET /api/v1/runners` query.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    #[serde(default, deserialize_with = "flex_bool")]
+    ephemeral: Option<bool>,
+    team: Option<String>,
+    team_id: Option<Uuid>,
+    runner_name: Option<String>,
+    github_runner_id: Option<i64>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+fn statuses(raw: Option<&str>) -> Result<Vec<String>, ApiError> {
+    let mut out: Vec<String> = Vec::new();
+    for s in raw.map(list).unwrap_or_default() {
+        let expanded: &[&str] = match s.to_ascii_lowercase().as_str() {
+            "pending" => &["pending"],
+            "idle" => &["idle"],
+            "busy" => &["busy"],
+            "offline" => &["offline"],
+            "deleted" => &["deleted"],
+            "active" | "online" => &["idle", "busy"],
+            _ => return Err(ApiError::invalid_field("query.status", format!("unknown status {s:?} (pending, idle, busy, offline, deleted, active, online)"))),
+        };
+        for e in expanded {
+            if !out.iter().any(|o| o == e) {
+                out.push((*e).to_owned());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `GET /api/v1/runners`.
+pub async fn list_runners(State(s): State<AppState>, c: Caller, ApiQuery(q): ApiQuery<ListQuery>) -> AppResult<Json<RunnerListResponse>> {
+    let p = page(q.limit, q.offset, 50, 1000)?;
+    let filter = RunnerFilter {
+        statuses: statuses(q.status.as_deref())?,
+        ephemeral: q.ephemeral,
+        team_name: q.team,
+        team_id: q.team_id,
+        runner_name: q.runner_name,
+        github_runner_id: q.github_runner_id,
+    };
+    Ok(Json(runners::list(&s, &c, filter, p).await?))
+}
+
+/// `GET /api/v1/runners/{runner_id}`.
+pub async fn get_runner(State(s): State<AppState>, c: Caller, ApiPath(id): ApiPath<Uuid>) -> AppResult<Json<RunnerStatus>> {
+    Ok(Json(runners::runner_status(runners::readable(&s, &c, id).await?)))
+}
+
+/// `POST /api/v1/runners/{runner_id}/refresh`.
+pub async fn refresh_runner(State(s): State<AppState>, c: Caller, ApiPath(id): ApiPath<Uuid>) -> AppResult<Json<RunnerStatus>> {
+    Ok(Json(runners::refresh(&s, &c, id).await?))
+}
+
+/// `DELETE /api/v1/runners/{runner_id}`.
+pub async fn delete_runner(State(s): State<AppState>, c: Caller, ApiPath(id): ApiPath<Uuid>) -> AppResult<Json<DeprovisionResponse>> {
+    Ok(Json(runners::delete(&s, &c, id).await?))
+}

@@ -1,0 +1,136 @@
+//! Runner reads and actions (API.md §7.3–§7.6): visibility, detail, refresh, delete.
+
+use serde_json::json;
+use server::github::GitHubError;
+
+use crate::both_databases;
+use crate::helpers::{Backend, assert_error, json};
+use crate::provisioning::world;
+use crate::seed;
+
+both_databases!(
+    lists_show_each_caller_only_what_they_may_see,
+    list_filters_and_paging_happen_in_the_database,
+    details_of_another_teams_runner_are_404_like_a_missing_one,
+    refresh_reads_github_by_id_and_follows_the_lifecycle,
+    delete_removes_at_github_then_marks_deleted,
+    a_busy_runner_cannot_be_deleted_and_stays_unchanged,
+);
+
+async fn lists_show_each_caller_only_what_they_may_see(backend: Backend) {
+    let w = world(backend, json!({})).await;
+    for i in 0..3 {
+        assert_eq!(w.provision(&w.m2m_a, &json!({ "runner_name": format!("a{i}") })).await.status(), 201);
+    }
+    assert_eq!(w.provision(&w.m2m_b, &json!({ "runner_name": "b0" })).await.status(), 201);
+    let list = |token: String| {
+        let app = &w.app;
+        async move { json(app.client.get(app.url("/api/v1/runners")).bearer_auth(token).send().await.expect("req")).await }
+    };
+    let a = list(w.m2m_a.clone()).await;
+    assert_eq!(a["total"], 3);
+    assert!(a["runners"].as_array().expect("runners").iter().all(|r| r["team_name"] == "team-a"));
+    assert_eq!(list(w.m2m_b.clone()).await["total"], 1);
+    assert_eq!(json(w.app.get("/api/v1/runners").await).await["total"], 4, "admin sees all");
+
+    // A member sees the team's runners; a user without a team sees none.
+    let alice = seed::user(&w.app.db, "alice@example.com", Some("alice-sub"), true).await;
+    seed::user(&w.app.db, "bob@example.com", Some("bob-sub"), true).await;
+    seed::member(&w.app.db, w.team_b, alice).await;
+    assert_eq!(list(w.peer.user_token("alice").await).await["total"], 1);
+    assert_eq!(list(w.peer.user_token("bob").await).await["total"], 0);
+    // A filter cannot widen the view.
+    let other = json(w.app.client.get(w.app.url(&format!("/api/v1/runners?team_id={}", w.team_a))).bearer_auth(&w.m2m_b).send().await.expect("req")).await;
+    assert_eq!(other["total"], 0);
+}
+
+async fn list_filters_and_paging_happen_in_the_database(backend: Backend) {
+    let w = world(backend, json!({})).await;
+    for i in 0..5 {
+        w.provision(&w.m2m_a, &json!({ "runner_name": format!("p{i}") })).await;
+    }
+    let page = json(w.app.get("/api/v1/runners?limit=2&offset=1").await).await;
+    assert_eq!(page["total"], 5);
+    assert_eq!(page["limit"], 2);
+    assert_eq!(page["offset"], 1);
+    let names: Vec<&str> = page["runners"].as_array().expect("array").iter().map(|r| r["runner_name"].as_str().expect("n")).collect();
+    assert_eq!(names, vec!["p3", "p2"], "newest first");
+    assert_eq!(json(w.app.get("/api/v1/runners?offset=50").await).await["runners"], json!([]));
+    assert_eq!(json(w.app.get("/api/v1/runners?runner_name=P4").await).await["total"], 1);
+    assert_eq!(json(w.app.get("/api/v1/runners?team=team-a&status=pending").await).await["total"], 5);
+    assert_eq!(json(w.app.get("/api/v1/runners?status=active").await).await["total"], 0);
+    assert_eq!(json(w.app.get("/api/v1/runners?team=unknown").await).await["total"], 0);
+    assert_eq!(json(w.app.get("/api/v1/runners?ephemeral=yes").await).await["total"], 5);
+    for bad in ["status=running", "limit=0", "limit=1001", "offset=-1", "ephemeral=maybe", "github_runner_id=x"] {
+        assert_error(w.app.get(&format!("/api/v1/runners?{bad}")).await, 422, "VALIDATION_ERROR").await;
+    }
+}
+
+async fn details_of_another_teams_runner_are_404_like_a_missing_one(backend: Backend) {
+    let w = world(backend, json!({})).await;
+    let id = json(w.provision(&w.m2m_a, &json!({ "runner_name": "mine" })).await).await["runner_id"].as_str().expect("id").to_owned();
+    let get = |token: &str, path: String| w.app.client.get(w.app.url(&path)).bearer_auth(token.to_owned()).send();
+    assert_eq!(get(&w.m2m_a, format!("/api/v1/runners/{id}")).await.expect("req").status(), 200);
+    let theirs = assert_error(get(&w.m2m_b, format!("/api/v1/runners/{id}")).await.expect("req"), 404, "NOT_FOUND").await;
+    let missing = assert_error(get(&w.m2m_b, "/api/v1/runners/00000000-0000-0000-0000-0000000000ff".into()).await.expect("req"), 404, "NOT_FOUND").await;
+    assert_eq!(theirs["detail"].as_str().expect("d").replace(&id, "X"), missing["detail"].as_str().expect("d").replace("00000000-0000-0000-0000-0000000000ff", "X"));
+    assert_error(get(&w.m2m_b, "/api/v1/runners/not-a-uuid".into()).await.expect("req"), 404, "NOT_FOUND").await;
+    let del = w.app.client.delete(w.app.url(&format!("/api/v1/runners/{id}"))).bearer_auth(&w.m2m_b).send().await.expect("req");
+    assert_error(del, 404, "NOT_FOUND").await;
+}
+
+async fn refresh_reads_github_by_id_and_follows_the_lifecycle(backend: Backend) {
+    let w = world(backend, json!({})).await;
+    let b = json(w.provision(&w.m2m_a, &json!({ "runner_name": "life" })).await).await;
+    let (id, gh) = (b["runner_id"].as_str().expect("id").to_owned(), b["github_runner_id"].as_i64().expect("gh"));
+    let refresh = || w.app.client.post(w.app.url(&format!("/api/v1/runners/{id}/refresh"))).bearer_auth(&w.m2m_a).send();
+    let r = json(refresh().await.expect("req")).await;
+    assert_eq!((r["status"].as_str(), r["github_status"].as_str()), (Some("pending"), Some("offline")), "pre-registered, never online");
+    w.app.gh().set_state(gh, "online", true);
+    let r = json(refresh().await.expect("req")).await;
+    assert_eq!(r["status"], "busy");
+    assert!(r["registered_at"].is_string());
+    assert_eq!(r["expires_at"], serde_json::Value::Null);
+    w.app.gh().set_state(gh, "online", false);
+    assert_eq!(json(refresh().await.expect("req")).await["status"], "idle");
+    w.app.gh().set_state(gh, "offline", false);
+    assert_eq!(json(refresh().await.expect("req")).await["status"], "offline");
+    // Gone at GitHub → deleted here.
+    w.app.gh().remove_runner(gh);
+    let r = json(refresh().await.expect("req")).await;
+    assert_eq!(r["status"], "deleted");
+    assert_eq!(r["deletion_reason"], "not_found_in_github");
+}
+
+async fn delete_removes_at_github_then_marks_deleted(backend: Backend) {
+    let w = world(backend, json!({})).await;
+    let b = json(w.provision(&w.m2m_a, &json!({ "runner_name": "bye" })).await).await;
+    let (id, gh) = (b["runner_id"].as_str().expect("id").to_owned(), b["github_runner_id"].as_i64().expect("gh"));
+    let del = || w.app.client.delete(w.app.url(&format!("/api/v1/runners/{id}"))).bearer_auth(&w.m2m_a).send();
+    let body = json(del().await.expect("req")).await;
+    assert_eq!(body["message"], "Runner 'bye' successfully deprovisioned");
+    assert!(w.app.gh().runner(gh).is_none());
+    let detail = json(w.app.get(&format!("/api/v1/runners/{id}")).await).await;
+    assert_eq!(detail["status"], "deleted");
+    assert_eq!(detail["deletion_reason"], "user_request");
+    assert_error(del().await.expect("req"), 400, "ALREADY_DELETED").await;
+    assert_eq!(w.app.db.audit_rows_by_type("deprovision").await.expect("audit").len(), 1);
+    // The name is free again.
+    assert_eq!(w.provision(&w.m2m_a, &json!({ "runner_name": "bye" })).await.status(), 201);
+}
+
+async fn a_busy_runner_cannot_be_deleted_and_stays_unchanged(backend: Backend) {
+    let w = world(backend, json!({})).await;
+    let b = json(w.provision(&w.m2m_a, &json!({ "runner_name": "busy" })).await).await;
+    let (id, gh) = (b["runner_id"].as_str().expect("id").to_owned(), b["github_runner_id"].as_i64().expect("gh"));
+    w.app.gh().set_state(gh, "online", true);
+    let del = w.app.client.delete(w.app.url(&format!("/api/v1/runners/{id}"))).bearer_auth(&w.m2m_a).send().await.expect("req");
+    assert_error(del, 409, "RUNNER_BUSY").await;
+    assert_eq!(json(w.app.get(&format!("/api/v1/runners/{id}")).await).await["status"], "pending");
+    assert_eq!(w.app.db.audit_rows_by_type("deprovision_failed").await.expect("audit").len(), 1);
+    w.app.gh().fail_next_delete(GitHubError::Unavailable { message: "timeout".into(), retry_after: None });
+    w.app.gh().set_state(gh, "online", false);
+    let del = w.app.client.delete(w.app.url(&format!("/api/v1/runners/{id}"))).bearer_auth(&w.m2m_a).send().await.expect("req");
+    assert_eq!(del.headers()["retry-after"], "30");
+    assert_error(del, 503, "GITHUB_UNAVAILABLE").await;
+}

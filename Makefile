@@ -16,13 +16,14 @@ export CARGO_TERM_COLOR ?= never
 # npm's wasm-opt (binaryen 132) and Playwright ahead of anything in /usr/bin.
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help run test setup-run setup-test site site-release build test-unit test-e2e lint watch
+.PHONY: help run test setup-run setup-test site site-release build test-unit test-e2e lint watch bench
 
 help:
 	@echo "make run          build the console and start UI + API on http://127.0.0.1:3000 (SQLite)"
 	@echo "make test         run every test (unit, integration on SQLite + PostgreSQL, browser e2e)"
 	@echo "make site-release optimised site bundle (wasm-opt) in $(LEPTOS_SITE_ROOT)"
 	@echo "make watch        live reload with cargo-leptos 0.3.10 (install it once: see README)"
+	@echo "make bench        benchmark: provisioning p50/p99 at 16/64 callers, list over 10,000 runners, peak RSS"
 
 setup-run:
 	@scripts/setup.sh run
@@ -53,3 +54,7 @@ lint:
 
 watch:
 	cargo leptos watch
+
+# Provisioning and list latency, throughput and peak RSS (prints figures; see README "Performance").
+bench:
+	cargo run --release -p server --features fake-github --bin gharts-bench

@@ -7,10 +7,12 @@
 #   BUILDER_IMAGE, BACKEND_RUNTIME_IMAGE, FRONTEND_RUNTIME_IMAGE   base images; unset = the
 #                    Dockerfiles' registry defaults (scripts/test-containers.sh sets local stand-ins)
 #   SITE_BUILDER     plain (default) or cargo-leptos
+#   BUILD_CONTEXT    the source tree to build (default: this checkout)
 #   BUILD_CACHE_MOUNTS=1 (podman only, default there): keep cargo target dirs in
 #                    $GHARTS_BUILD_CACHE/<image>-target, reuse the host's ~/.cargo/registry, and
 #                    trust the host's CA bundle for downloads. The images do not depend on them.
 set -euo pipefail
+# shellcheck source=scripts/lib/deploy-env.sh
 source "$(dirname "$0")/lib/deploy-env.sh"
 cd "$repo_root"
 
@@ -26,7 +28,7 @@ for component in "${components[@]}"; do
     frontend) image="$FRONTEND_IMAGE" runtime="${FRONTEND_RUNTIME_IMAGE:-}" ;;
     *) echo "usage: $0 [backend] [frontend]" >&2; exit 2 ;;
   esac
-  args=(build -f "Dockerfile.$component" -t "$image" --build-arg "REVISION=$revision")
+  args=(build -t "$image" --build-arg "REVISION=$revision")
   [ "$tool" != podman ] || args+=(--format docker)   # keeps HEALTHCHECK in the image config
   [ -z "${BUILDER_IMAGE:-}" ] || args+=(--build-arg "BUILDER_IMAGE=$BUILDER_IMAGE")
   [ -z "$runtime" ] || args+=(--build-arg "RUNTIME_IMAGE=$runtime")
@@ -39,6 +41,6 @@ for component in "${components[@]}"; do
   fi
   step "build $image ($component)"
   start=$SECONDS
-  nice -n "${BUILD_NICE:-10}" "$tool" "${args[@]}" .
+  nice -n "${BUILD_NICE:-10}" "$tool" "${args[@]}" -f "${BUILD_CONTEXT:-.}/Dockerfile.$component" "${BUILD_CONTEXT:-.}"
   echo "$image built in $((SECONDS - start)) s"
 done

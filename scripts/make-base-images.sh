@@ -8,6 +8,7 @@
 # Needs: podman, debootstrap, the host toolchain with the wasm32 target, wasm-bindgen (= Cargo.lock),
 # node, and deploy/tests/node_modules (npm binaryen 132) — scripts/setup-deploy-tools.sh installs them.
 set -euo pipefail
+# shellcheck source=scripts/lib/deploy-env.sh
 source "$(dirname "$0")/lib/deploy-env.sh"
 use_local_base_images
 cd "$repo_root"

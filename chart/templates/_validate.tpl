@@ -54,8 +54,8 @@ Included once, from configmap.yaml (rendered in every configuration).
 {{- end }}
 {{- range $component := list "backend" "frontend" }}
   {{- $pdb := (index $v $component).pdb }}
-  {{- if and $pdb.enabled (eq (kindIs "invalid" $pdb.minAvailable) (kindIs "invalid" $pdb.maxUnavailable)) }}
-    {{- fail (printf "%s.pdb: set exactly one of minAvailable and maxUnavailable (the other null)" $component) }}
+  {{- if and $pdb.enabled (eq (toString $pdb.minAvailable | eq "") (toString $pdb.maxUnavailable | eq "")) }}
+    {{- fail (printf "%s.pdb: set exactly one of minAvailable and maxUnavailable (the other set to \"\")" $component) }}
   {{- end }}
 {{- end }}
 {{- end }}

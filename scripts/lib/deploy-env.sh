@@ -1,4 +1,6 @@
 # shellcheck shell=bash
+# repo_root is used by the scripts that source this file.
+# shellcheck disable=SC2034
 # Shared settings for the deploy scripts (sourced, never run):
 #   - the pinned tool directory and PATH (helm, venv with the linters, npm tools),
 #   - podman's configuration (runc, ulimits) unless the caller chose one,

@@ -19,6 +19,7 @@ pub mod error;
 pub mod github;
 pub mod http;
 pub mod services;
+pub mod metrics;
 pub mod oidc;
 pub mod state;
 pub mod telemetry;

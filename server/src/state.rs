@@ -9,6 +9,7 @@ use axum::extract::FromRef;
 use crate::auth::service::AuthService;
 use crate::config::Config;
 use crate::db::Db;
+use crate::metrics::Metrics;
 use crate::github::SharedGitHub;
 use crate::oidc::Oidc;
 
@@ -21,6 +22,8 @@ pub struct AppState {
     pub db: Db,
     /// Authentication (sessions, local login, `/auth/me`).
     pub auth: AuthService,
+    /// Prometheus metrics.
+    pub metrics: Metrics,
     /// GitHub, when configured (`None` → `503 GITHUB_NOT_CONFIGURED`).
     pub github: Option<SharedGitHub>,
     /// Set once shutdown begins, so `/readyz` stops attracting traffic while requests drain.
@@ -48,7 +51,7 @@ impl AppState {
     pub fn new(config: Config, db: Db) -> anyhow::Result<Self> {
         let oidc = config.oidc.clone().map(Oidc::new).transpose()?;
         let config = Arc::new(config);
-        Ok(Self { auth: AuthService::new(db.clone(), config.clone(), oidc), config, db, github: None, draining: Arc::default() })
+        Ok(Self { auth: AuthService::new(db.clone(), config.clone(), oidc), config, db, github: None, metrics: Metrics::new(), draining: Arc::default() })
     }
 
     /// Uses `github` for every GitHub call.

@@ -10,7 +10,8 @@ fn yes() -> bool {
 /// `POST /api/v1/admin/batch/disable-users` body.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct BatchDisableUsersRequest {
-    /// 10–500 characters.
+    /// 10–500 characters (required; a missing one fails the length rule, naming the field).
+    #[serde(default)]
     pub comment: String,
     /// Compute and report only.
     #[serde(default)]
@@ -26,7 +27,8 @@ pub struct BatchDisableUsersRequest {
 /// `POST /api/v1/admin/batch/restore-users` body.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct BatchRestoreUsersRequest {
-    /// 10–500 characters.
+    /// 10–500 characters (required; a missing one fails the length rule, naming the field).
+    #[serde(default)]
     pub comment: String,
     /// Compute and report only.
     #[serde(default)]
@@ -39,7 +41,8 @@ pub struct BatchRestoreUsersRequest {
 /// `POST /api/v1/admin/batch/delete-runners` body.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct BatchDeleteRunnersRequest {
-    /// 10–500 characters.
+    /// 10–500 characters (required; a missing one fails the length rule, naming the field).
+    #[serde(default)]
     pub comment: String,
     /// Compute and report only.
     #[serde(default)]
@@ -58,7 +61,8 @@ pub struct BatchDeleteRunnersRequest {
 /// `POST /api/v1/admin/batch/deactivate-teams` body.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct BatchDeactivateTeamsRequest {
-    /// 10–500 characters.
+    /// 10–500 characters (required; a missing one fails the length rule, naming the field).
+    #[serde(default)]
     pub comment: String,
     /// Compute and report only.
     #[serde(default)]
@@ -66,14 +70,16 @@ pub struct BatchDeactivateTeamsRequest {
     /// `null`, absent or `[]` = every active team.
     #[serde(default)]
     pub team_ids: Option<Vec<Uuid>>,
-    /// 1–500 characters; stored on each team.
+    /// 1–500 characters (required); stored on each team.
+    #[serde(default)]
     pub reason: String,
 }
 
 /// `POST /api/v1/admin/batch/reactivate-teams` body.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct BatchReactivateTeamsRequest {
-    /// 10–500 characters.
+    /// 10–500 characters (required; a missing one fails the length rule, naming the field).
+    #[serde(default)]
     pub comment: String,
     /// Compute and report only.
     #[serde(default)]

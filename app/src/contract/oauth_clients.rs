@@ -6,12 +6,12 @@ use uuid::Uuid;
 
 use super::teams::double_option;
 
-/// A registration binding an IdP client id to one team (API.md §11.0).
+/// A registration binding an `IdP` client id to one team (API.md §11.0).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OAuthClientResponse {
     /// Internal id (used in paths).
     pub id: Uuid,
-    /// The IdP client id (= the token's `sub`).
+    /// The `IdP` client id (= the token's `sub`).
     pub client_id: String,
     /// The team it acts for.
     pub team_id: Uuid,

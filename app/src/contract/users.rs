@@ -83,7 +83,8 @@ pub struct UserUpdateRequest {
 /// `DELETE /api/v1/admin/users/{id}` body (a soft delete).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UserDeactivateRequest {
-    /// 10–500 characters.
+    /// 10–500 characters (required; a missing one fails the length rule, naming the field).
+    #[serde(default)]
     pub comment: String,
 }
 

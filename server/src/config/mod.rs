@@ -38,6 +38,8 @@ pub struct Config {
     pub log: LogConfig,
     /// OIDC (bearer tokens, browser login); `None` when `OIDC_ISSUER` is unset.
     pub oidc: Option<OidcConfig>,
+    /// `METRICS_TOKEN` / `_FILE`: when set, `/metrics` requires `Authorization: Bearer <token>`.
+    pub metrics_token: Option<SecretString>,
     /// `JIT_UNUSED_EXPIRY` seconds (default 1800): a pending runner not seen online by then is reclaimed.
     pub jit_unused_expiry: Duration,
     /// `SYNC_ENABLED` (default true): whether the background sync worker runs and manual syncs
@@ -145,6 +147,7 @@ impl Config {
             session: SessionConfig::from_env(env)?,
             log: LogConfig::from_env(env)?,
             oidc: OidcConfig::from_env(env)?,
+            metrics_token: env.secret("METRICS_TOKEN")?,
             jit_unused_expiry: {
                 let secs: u64 = env.parse(&["JIT_UNUSED_EXPIRY"], 1800)?;
                 if secs < 60 {
@@ -204,6 +207,7 @@ impl Config {
             format!("SYNC_ENABLED={}", self.sync_enabled),
             format!("SYNC_INTERVAL_SECONDS={}", self.sync_interval_seconds),
             format!("JIT_UNUSED_EXPIRY={}", self.jit_unused_expiry.as_secs()),
+            format!("METRICS_TOKEN={}", secret(&self.metrics_token)),
             format!("OIDC_ISSUER={}", opt(self.oidc.as_ref().map(|o| o.issuer.clone()))),
             format!("OIDC_AUDIENCE={}", opt(self.oidc.as_ref().and_then(|o| o.audience.clone()))),
             format!("OIDC_CLIENT_ID={}", opt(self.oidc.as_ref().and_then(|o| o.client_id.clone()))),

@@ -63,7 +63,7 @@ use super::{conflict_or, now};
 pub struct OAuthClientRow {
     /// Registration id.
     pub id: Uuid,
-    /// The IdP client id.
+    /// The `IdP` client id.
     pub client_id: String,
     /// Bound team.
     pub team_id: Uuid,
@@ -88,7 +88,7 @@ pub struct OAuthClientRow {
 pub struct NewOAuthClient {
     /// Id.
     pub id: Uuid,
-    /// The IdP client id.
+    /// The `IdP` client id.
     pub client_id: String,
     /// Bound team.
     pub team_id: Uuid,

@@ -1,8 +1,8 @@
 //! User administration and the batch incident actions on users and teams (API.md §10).
 //!
 //! **Serialisation.** Every transaction here that can remove an active admin (or that reads
-//! state to decide what to write) starts with [`Db::admin_lock`]: in PostgreSQL a
-//! transaction-scoped advisory lock, in SQLite a write (which takes the database write lock,
+//! state to decide what to write) starts with [`Db::admin_lock`]: in `PostgreSQL` a
+//! transaction-scoped advisory lock, in `SQLite` a write (which takes the database write lock,
 //! and satisfies the "start with a write" rule). Under that lock the count of the remaining
 //! active admins is read and the change is written in the same transaction, so two admins
 //! demoting or deactivating each other at once leave exactly one admin on both backends.

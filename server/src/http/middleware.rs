@@ -59,6 +59,19 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
     resp
 }
 
+/// Records `gharts_http_*` by route template (`unmatched` when no route matched).
+pub async fn record_metrics(axum::extract::State(metrics): axum::extract::State<crate::metrics::Metrics>, req: Request, next: Next) -> Response {
+    let method = req.method().as_str().to_owned();
+    let route = req.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str()).to_owned();
+    metrics.in_flight.inc();
+    let started = Instant::now();
+    let resp = next.run(req).await;
+    metrics.in_flight.dec();
+    metrics.http_duration.with_label_values(&[method.as_str(), route.as_str()]).observe(started.elapsed().as_secs_f64());
+    metrics.http_requests.with_label_values(&[method.as_str(), route.as_str(), resp.status().as_str()]).inc();
+    resp
+}
+
 /// `/api/…/` and `/auth/…/` redirect (307) to the path without the trailing slash.
 pub async fn strip_trailing_slash(req: Request, next: Next) -> Response {
     let path = req.uri().path();

@@ -31,12 +31,14 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
     let site_root = state.config.site_root.clone();
+    let metrics = state.metrics.clone();
     Router::new()
         .route("/", get(system::root))
         .route("/healthz", get(system::healthz))
         .route("/readyz", get(system::readyz))
         .route("/health", get(system::health))
         .route("/favicon.ico", get(system::favicon))
+        .route("/metrics", get(system::metrics))
         .route("/auth/local-login", post(auth_routes::local_login))
         .route("/auth/logout", post(auth_routes::logout))
         .route("/auth/login", get(auth_routes::sso_login))
@@ -46,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ui::routes(site_root.as_deref()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(metrics, middleware::record_metrics))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(http::StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
         .layer(axum::middleware::from_fn(middleware::strip_trailing_slash))

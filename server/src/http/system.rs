@@ -158,6 +158,23 @@ pub async fn root(State(state): State<AppState>, headers: HeaderMap) -> Response
     .into_response()
 }
 
+/// `GET /metrics`: Prometheus text; with `METRICS_TOKEN` set, only for `Bearer <token>`.
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = &state.config.metrics_token {
+        use secrecy::ExposeSecret;
+        let presented = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+        let ok = presented.is_some_and(|p| {
+            let (a, b) = (p.as_bytes(), token.expose_secret().as_bytes());
+            // Constant-time comparison: the token is a secret.
+            a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+        });
+        if !ok {
+            return crate::error::api_error_response(&app::contract::ApiError::new(ErrorCode::Unauthenticated, "Metrics require the metrics token"));
+        }
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render()).into_response()
+}
+
 /// `GET /favicon.ico`.
 pub async fn favicon() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "image/x-icon"), (header::CACHE_CONTROL, "public, max-age=86400")], FAVICON)

@@ -40,10 +40,10 @@ fn targets(ids: Option<Vec<Uuid>>) -> Option<Vec<Uuid>> {
 
 fn validate(comment: &str, reason: Option<&str>) -> Result<(), ApiError> {
     let mut errors: Vec<FieldError> = comment_error(comment).into_iter().collect();
-    if let Some(r) = reason {
-        if r.trim().is_empty() || r.chars().count() > 500 {
-            errors.push(FieldError { field: "reason".into(), message: "must be 1–500 characters".into() });
-        }
+    if let Some(r) = reason
+        && (r.trim().is_empty() || r.chars().count() > 500)
+    {
+        errors.push(FieldError { field: "reason".into(), message: "must be 1–500 characters".into() });
     }
     if errors.is_empty() { Ok(()) } else { Err(ApiError::validation(errors)) }
 }
@@ -108,7 +108,7 @@ async fn users(state: &AppState, caller: &Caller, comment: String, dry_run: bool
     let ids = targets(ids);
     let caller_id = caller.principal.user().map(|u| u.id);
     let (action, event_type) = if disable { ("disable_users", "batch_disable_users") } else { ("restore_users", "batch_restore_users") };
-    let result = state
+    state
         .db
         .users_batch(ids.as_deref(), disable, |candidates, active_admins| {
             let plan = plan_users(&candidates, caller_id, disable, exclude_admins, dry_run);
@@ -161,8 +161,7 @@ async fn users(state: &AppState, caller: &Caller, comment: String, dry_run: bool
             };
             (Some(write), Ok(response))
         })
-        .await?;
-    result
+        .await?
 }
 
 /// `POST /api/v1/admin/batch/disable-users`.

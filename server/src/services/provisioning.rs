@@ -202,12 +202,13 @@ struct Plan {
 struct Refusal {
     error: AppError,
     event: Option<NewSecurityEvent>,
-    team_id: Option<Uuid>,
+    /// The resolved team (id, name), if resolution got that far.
+    team: Option<(Uuid, String)>,
 }
 
 impl From<AppError> for Refusal {
     fn from(error: AppError) -> Self {
-        Refusal { error, event: None, team_id: None }
+        Refusal { error, event: None, team: None }
     }
 }
 
@@ -240,7 +241,7 @@ async fn plan(state: &AppState, c: &Caller, v: &Valid) -> Result<Plan, Refusal> 
             let detail = format!("Runner group {g} is not allowed for team '{}'. Allowed groups: {list}", team.name);
             let event = security_event(c, "runner_group_not_allowed", "medium", team.id,
                 json!({ "requested_runner_group_id": g, "allowed_runner_group_ids": allowed, "team_id": team.id.to_string() }));
-            return Err(Refusal { error: AppError::api(ErrorCode::RunnerGroupNotAllowed, detail), event: Some(event), team_id: Some(team.id) });
+            return Err(Refusal { error: AppError::api(ErrorCode::RunnerGroupNotAllowed, detail), event: Some(event), team: Some((team.id, team.name.clone())) });
         }
     };
     let patterns = team.optional_label_patterns.as_ref().map(|p| p.0.clone()).unwrap_or_default();
@@ -249,18 +250,18 @@ async fn plan(state: &AppState, c: &Caller, v: &Valid) -> Result<Plan, Refusal> 
         LabelCheck::Violation { invalid, detail } => {
             let event = security_event(c, "label_policy_violation", "medium", team.id,
                 json!({ "requested_labels": v.labels, "invalid_labels": invalid, "provisioning_method": "jit", "team_id": team.id.to_string() }));
-            return Err(Refusal { error: AppError::api(ErrorCode::LabelPolicyViolation, detail), event: Some(event), team_id: Some(team.id) });
+            return Err(Refusal { error: AppError::api(ErrorCode::LabelPolicyViolation, detail), event: Some(event), team: Some((team.id, team.name.clone())) });
         }
         LabelCheck::TooMany(n) => {
             let e = ApiError::invalid_field("labels", format!("at most 100 labels after merging (got {n})"));
-            return Err(Refusal { error: e.into(), event: None, team_id: Some(team.id) });
+            return Err(Refusal { error: e.into(), event: None, team: Some((team.id, team.name.clone())) });
         }
     };
     let names = match &v.name {
         NameSpec::Exact(n) => {
             if state.db.live_name_taken(n).await.map_err(AppError::from)? {
                 let e = AppError::api(ErrorCode::NameConflict, format!("Runner name '{n}' is already in use. Use a different name or wait until it's deleted."));
-                return Err(Refusal { error: e, event: None, team_id: Some(team.id) });
+                return Err(Refusal { error: e, event: None, team: Some((team.id, team.name.clone())) });
             }
             vec![n.clone()]
         }
@@ -275,7 +276,7 @@ async fn plan(state: &AppState, c: &Caller, v: &Valid) -> Result<Plan, Refusal> 
             }
             if free.is_empty() {
                 let e = AppError::api(ErrorCode::NameConflict, format!("Failed to generate unique name for prefix '{p}' after {PREFIX_ATTEMPTS} attempts"));
-                return Err(Refusal { error: e, event: None, team_id: Some(team.id) });
+                return Err(Refusal { error: e, event: None, team: Some((team.id, team.name.clone())) });
             }
             free
         }
@@ -297,7 +298,7 @@ fn quota_refusal(c: &Caller, team: &TeamRow, r: &Reservation) -> Refusal {
     };
     let event = security_event(c, "quota_exceeded", "low", team.id,
         json!({ "current_count": n, "max_runners": max, "scope": scope, "provisioning_method": "jit", "team_id": team.id.to_string() }));
-    Refusal { error: AppError::api(ErrorCode::QuotaExceeded, detail), event: Some(event), team_id: Some(team.id) }
+    Refusal { error: AppError::api(ErrorCode::QuotaExceeded, detail), event: Some(event), team: Some((team.id, team.name.clone())) }
 }
 
 /// `POST /api/v1/runners/jit/dry-run`.
@@ -334,6 +335,8 @@ pub struct Provisioned {
     pub runner_id: Uuid,
     /// `Idempotency-Replayed: true`.
     pub replayed: bool,
+    /// The team's name (for metrics).
+    pub team_name: String,
 }
 
 /// `POST /api/v1/runners/jit`.
@@ -351,7 +354,9 @@ pub async fn provision(state: &AppState, c: &Caller, req: JitProvisionRequest, i
         return match existing.response_body {
             Some(body) if existing.state == "completed" => {
                 let runner_id = serde_json::from_str::<Value>(&body).ok().and_then(|b| b["runner_id"].as_str().and_then(|s| s.parse().ok())).unwrap_or_default();
-                Ok(Provisioned { body, runner_id, replayed: true })
+                let team_name = serde_json::from_str::<Value>(&body).ok().and_then(|b| b["team_name"].as_str().map(str::to_owned)).unwrap_or_default();
+                state.metrics.provision_requests.with_label_values(&[team_name.as_str(), "idempotent_replay"]).inc();
+                Ok(Provisioned { body, runner_id, replayed: true, team_name })
             }
             _ => Err(ApiError::new(ErrorCode::IdempotencyKeyInProgress, "A request with this Idempotency-Key is still being processed").with_retry_after(1).into()),
         };
@@ -365,11 +370,21 @@ pub async fn provision(state: &AppState, c: &Caller, req: JitProvisionRequest, i
 }
 
 async fn provision_once(state: &AppState, c: &Caller, req: &JitProvisionRequest, v: &Valid, key: Option<&str>) -> AppResult<Provisioned> {
-    match provision_steps(state, c, v, key).await {
+    let started = std::time::Instant::now();
+    let outcome = provision_steps(state, c, v, key).await;
+    let (team, code) = match &outcome {
+        Ok(p) => (Some(p.team_name.clone()), None),
+        Err(r) => (r.team.as_ref().map(|t| t.1.clone()), Some(r.error.to_api_error().error_code)),
+    };
+    let result = crate::metrics::provision_result(code);
+    state.metrics.provision_requests.with_label_values(&[team.as_deref().unwrap_or("none"), result]).inc();
+    state.metrics.provision_duration.with_label_values(&[result]).observe(started.elapsed().as_secs_f64());
+    match outcome {
         Ok(p) => Ok(p),
         Err(refusal) => {
             if let Some(e) = &refusal.event {
                 state.db.insert_security_event(e).await?;
+                state.metrics.security_events.with_label_values(&[e.event_type, e.severity]).inc();
             }
             let api = refusal.error.to_api_error();
             // Validation errors (422) are not audited (API.md §3.7).
@@ -377,10 +392,11 @@ async fn provision_once(state: &AppState, c: &Caller, req: &JitProvisionRequest,
                 return Err(refusal.error);
             }
             let mut data = json!({ "error_code": api.error_code.as_str(), "request": req });
-            if let Some(t) = refusal.team_id {
+            let team_id = refusal.team.as_ref().map(|t| t.0);
+            if let Some(t) = team_id {
                 data["team_id"] = json!(t.to_string());
             }
-            let audit = NewAudit { team_id: refusal.team_id, success: false, error_message: Some(api.detail.clone()), ..audit_for(&c.principal, &c.ctx, "provision_jit_failed", data) };
+            let audit = NewAudit { team_id, success: false, error_message: Some(api.detail.clone()), ..audit_for(&c.principal, &c.ctx, "provision_jit_failed", data) };
             state.db.append_audit(audit).await?;
             Err(refusal.error)
         }
@@ -417,7 +433,7 @@ async fn provision_steps(state: &AppState, c: &Caller, v: &Valid, key: Option<&s
         expires_at,
     };
     let limits = QuotaLimits { max_runners: team.max_runners, max_per_owner: team.max_runners_per_user };
-    let with_team = |error: AppError| Refusal { error, event: None, team_id: Some(team.id) };
+    let with_team = |error: AppError| Refusal { error, event: None, team: Some((team.id, team.name.clone())) };
     match state.db.reserve_runner(&new, limits).await {
         Ok(Reservation::Reserved) => {}
         Ok(r) => return Err(quota_refusal(c, team, &r)),
@@ -467,7 +483,7 @@ async fn provision_steps(state: &AppState, c: &Caller, v: &Valid, key: Option<&s
     };
     let body = serde_json::to_string(&response).map_err(|e| with_team(AppError::Internal(e.into())))?;
     tracing::info!(runner.id = %id, team.id = %team.id, github.runner_id = github_id, "runner provisioned");
-    Ok(Provisioned { body, runner_id: id, replayed: false })
+    Ok(Provisioned { body, runner_id: id, replayed: false, team_name: team.name.clone() })
 }
 
 /// generate-jitconfig, recovering once from "name exists" when the existing GitHub runner is

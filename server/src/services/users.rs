@@ -75,7 +75,7 @@ pub fn email_ok(e: &str) -> bool {
 /// The `comment` rule of deletion and batch actions: 10–500 characters.
 pub fn comment_error(comment: &str) -> Option<FieldError> {
     let n = comment.chars().count();
-    (n < 10 || n > 500 || comment.trim().is_empty())
+    (!(10..=500).contains(&n) || comment.trim().is_empty())
         .then(|| FieldError { field: "comment".into(), message: "must be 10–500 characters".into() })
 }
 
@@ -95,15 +95,15 @@ pub(crate) async fn refuse<T>(state: &AppState, caller: &Caller, event: &str, da
 /// `409 USER_ALREADY_EXISTS` if the email (case-insensitively) or the subject is taken.
 async fn existing(state: &AppState, req: &UserCreateRequest) -> AppResult<Option<AppError>> {
     let exists = |field: &str, value: &str| AppError::api(ErrorCode::UserAlreadyExists, format!("User with {field} '{value}' already exists"));
-    if let Some(e) = &req.email {
-        if state.db.find_user_by_email(e).await?.is_some() {
-            return Ok(Some(exists("email", e)));
-        }
+    if let Some(e) = &req.email
+        && state.db.find_user_by_email(e).await?.is_some()
+    {
+        return Ok(Some(exists("email", e)));
     }
-    if let Some(s) = &req.oidc_sub {
-        if state.db.find_user_by_sub(s).await?.is_some() {
-            return Ok(Some(exists("oidc_sub", s)));
-        }
+    if let Some(s) = &req.oidc_sub
+        && state.db.find_user_by_sub(s).await?.is_some()
+    {
+        return Ok(Some(exists("oidc_sub", s)));
     }
     Ok(None)
 }
@@ -111,15 +111,11 @@ async fn existing(state: &AppState, req: &UserCreateRequest) -> AppResult<Option
 /// `POST /api/v1/admin/users`: the user and its memberships in one transaction.
 pub async fn create(state: &AppState, caller: &Caller, req: UserCreateRequest) -> AppResult<UserResponse> {
     let mut errors = Vec::new();
-    if let Some(e) = &req.email {
-        if !email_ok(e) {
-            errors.push(FieldError { field: "email".into(), message: "must be a valid email address of at most 254 characters".into() });
-        }
+    if req.email.as_deref().is_some_and(|e| !email_ok(e)) {
+        errors.push(FieldError { field: "email".into(), message: "must be a valid email address of at most 254 characters".into() });
     }
-    if let Some(s) = &req.oidc_sub {
-        if !(1..=255).contains(&s.chars().count()) {
-            errors.push(FieldError { field: "oidc_sub".into(), message: "must be 1–255 characters".into() });
-        }
+    if req.oidc_sub.as_ref().is_some_and(|s| !(1..=255).contains(&s.chars().count())) {
+        errors.push(FieldError { field: "oidc_sub".into(), message: "must be 1–255 characters".into() });
     }
     if req.display_name.as_ref().is_some_and(|d| d.chars().count() > 255) {
         errors.push(FieldError { field: "display_name".into(), message: "must be at most 255 characters".into() });

@@ -183,7 +183,8 @@ async fn each_caller_sees_only_its_rows_in_lists_team_routes_and_exports(backend
     assert_eq!(jsonl_ids(&resp.text().await.expect("body")), set(&[ml_row, m2m_own]));
 
     // Unauthenticated: 401.
-    assert_error(app.client.get(app.url("/api/v1/audit-logs")).send().await.expect("req"), 401, "UNAUTHENTICATED").await;
+    let anonymous = reqwest::Client::new();
+    assert_error(anonymous.get(app.url("/api/v1/audit-logs")).send().await.expect("req"), 401, "UNAUTHENTICATED").await;
 }
 
 /// Asserts the admin list for `query` holds exactly the rows of `all` that satisfy `keep`.
@@ -194,6 +195,11 @@ async fn check(app: &TestApp, query: &[(&str, String)], all: &[Value], keep: imp
     let got: Vec<i64> = body["logs"].as_array().expect("logs").iter().map(|r| r["id"].as_i64().expect("id")).collect();
     assert_eq!(got, expected, "query {query:?}");
     assert_eq!(body["total"], expected.len(), "query {query:?}");
+}
+
+/// Owned query pairs.
+fn q(pairs: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+    pairs.iter().map(|(k, v)| (*k, (*v).to_owned())).collect()
 }
 
 fn ts(r: &Value) -> DateTime<Utc> {
@@ -213,7 +219,6 @@ async fn every_filter_narrows_the_list_and_filters_combine_with_and(backend: Bac
     app.login_admin().await;
     let all = ok_json(app.get("/api/v1/audit-logs?limit=200").await).await["logs"].as_array().expect("logs").clone();
     assert!(all.len() >= 7, "bootstrap + 5 + login");
-    let q = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (*k, (*v).to_owned())).collect::<Vec<_>>();
 
     check(&app, &q(&[("event_type", "provision_jit,deprovision")]), &all, |r| r["event_type"] == "provision_jit" || r["event_type"] == "deprovision").await;
     check(&app, &q(&[("user_identity", "alice@example.com")]), &all, |r| r["user_identity"] == "alice@example.com").await;

@@ -1,14 +1,35 @@
 //! System routes: liveness, readiness (including a database outage), `/health`, `/`.
 
 use crate::both_databases;
-use crate::helpers::{Backend, TcpProxy, TestDb, app, json, spawn_app};
+use crate::helpers::{Backend, TcpProxy, TestDb, app, assert_error, json, spawn_app};
 use std::sync::Arc;
 
 both_databases!(
     liveness_and_readiness_answer_when_the_database_is_up,
     readiness_reports_pending_migrations_until_they_are_applied,
     root_lists_the_service_links,
+    metrics_count_requests_by_route_template,
 );
+
+async fn metrics_count_requests_by_route_template(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.get("/healthz").await;
+    app.get("/api/v1/runners/00000000-0000-0000-0000-000000000000").await;
+    app.get("/no/such/path").await;
+    let resp = app.get("/metrics").await;
+    assert_eq!(resp.headers()["content-type"], "text/plain; version=0.0.4; charset=utf-8");
+    let text = resp.text().await.expect("text");
+    assert!(text.contains(r#"gharts_http_requests_total{method="GET",route="/healthz",status="200"} 1"#), "{text}");
+    assert!(text.contains(r#"route="/api/v1/runners/{runner_id}",status="401"} 1"#), "templated, never raw ids: {text}");
+    assert!(text.contains(r#"route="unmatched",status="404"} 1"#), "{text}");
+    assert!(text.contains("gharts_http_request_duration_seconds_bucket"));
+    assert!(text.contains("gharts_build_info{"));
+
+    let locked = app(backend).env("METRICS_TOKEN", "scrape-secret").start().await;
+    assert_error(locked.get("/metrics").await, 401, "UNAUTHENTICATED").await;
+    let ok = locked.client.get(locked.url("/metrics")).bearer_auth("scrape-secret").send().await.expect("req");
+    assert_eq!(ok.status(), 200);
+}
 
 async fn liveness_and_readiness_answer_when_the_database_is_up(backend: Backend) {
     let app = spawn_app(backend).await;

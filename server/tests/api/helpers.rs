@@ -242,11 +242,6 @@ impl TestApp {
         self.github.as_deref().expect("this app has a fake GitHub")
     }
 
-    /// A request with the console's CSRF header (for PUT/PATCH/DELETE with the session).
-    pub fn send(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.client.request(method, self.url(path)).header("x-requested-with", "gharts")
-    }
-
     /// Logs in as the bootstrap admin and asserts success.
     pub async fn login_admin(&self) {
         let resp = self.login("admin", ADMIN_PASSWORD).await;

@@ -73,14 +73,17 @@ pub struct VerifyQuery {
     to_id: Option<i64>,
 }
 
+/// Inclusive `since` and `until` bounds.
+pub type TimeRange = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// Parses `since`/`until` (both inclusive); `since` after `until` is a 422.
-pub fn time_range(since: Option<&str>, until: Option<&str>) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>), ApiError> {
+pub fn time_range(since: Option<&str>, until: Option<&str>) -> Result<TimeRange, ApiError> {
     let since = since.map(|v| parse_datetime("since", v)).transpose()?;
     let until = until.map(|v| parse_datetime("until", v)).transpose()?;
-    if let (Some(s), Some(u)) = (since, until) {
-        if s > u {
-            return Err(ApiError::invalid_field("query.since", "must not be later than until"));
-        }
+    if let (Some(s), Some(u)) = (since, until)
+        && s > u
+    {
+        return Err(ApiError::invalid_field("query.since", "must not be later than until"));
     }
     Ok((since, until))
 }
@@ -161,10 +164,10 @@ pub async fn list_team_audit_logs(
 
 /// `GET /api/v1/admin/audit-logs/verify`.
 pub async fn verify_audit_chain(State(s): State<AppState>, AdminCaller(_): AdminCaller, ApiQuery(q): ApiQuery<VerifyQuery>) -> AppResult<Json<AuditVerifyResponse>> {
-    if let (Some(from), Some(to)) = (q.from_id, q.to_id) {
-        if from > to {
-            return Err(ApiError::invalid_field("query.from_id", "must not be greater than to_id").into());
-        }
+    if let (Some(from), Some(to)) = (q.from_id, q.to_id)
+        && from > to
+    {
+        return Err(ApiError::invalid_field("query.from_id", "must not be greater than to_id").into());
     }
     Ok(Json(audit::verify(&s, q.from_id, q.to_id).await?))
 }

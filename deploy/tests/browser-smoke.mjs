@@ -1,0 +1,49 @@
+// Browser smoke test of a running frontend (Debian Chromium through playwright-core): the console
+// loads under the Nginx CSP with no violation and no page error, shows the login page, and, given
+// a password, signs the bootstrap admin in through the API proxy.
+//   node browser-smoke.mjs BASE_URL [ADMIN_PASSWORD]      (ARTIFACTS=dir for screenshots)
+import { mkdirSync } from "node:fs";
+import { chromium } from "playwright-core";
+
+const [base, password] = process.argv.slice(2);
+const artifacts = process.env.ARTIFACTS ?? "artifacts";
+mkdirSync(artifacts, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"],
+});
+const problems = [];
+try {
+  const page = await browser.newPage();
+  page.on("pageerror", (e) => problems.push(`page error: ${e}`));
+  page.on("console", (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(`CSP: ${m.text()}`);
+  });
+  await page.goto(`${base}/app/`);
+  await page.waitForURL(/\/app\/login$/, { timeout: 15000 });
+  await page.locator("#username").waitFor({ timeout: 15000 });
+  const title = await page.locator("h1").textContent();
+  if (title !== "GHARTS") problems.push(`login page heading is ${JSON.stringify(title)}`);
+  await page.screenshot({ path: `${artifacts}/login.png`, fullPage: true });
+  console.log(`browser: ${base}/app/ shows the login page`);
+  if (password) {
+    await page.fill("#username", "admin");
+    await page.fill("#password", password);
+    await page.click("#login");
+    await page.waitForURL(/\/app\/$/, { timeout: 15000 });
+    const user = await page.locator("#me-username").textContent({ timeout: 15000 });
+    if (user !== "admin") problems.push(`signed in as ${JSON.stringify(user)}`);
+    await page.screenshot({ path: `${artifacts}/signed-in.png`, fullPage: true });
+    console.log("browser: the bootstrap admin signed in through the frontend's API proxy");
+  }
+} catch (e) {
+  problems.push(String(e));
+} finally {
+  await browser.close();
+}
+if (problems.length) {
+  console.error(problems.join("\n"));
+  process.exit(1);
+}

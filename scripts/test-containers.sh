@@ -24,7 +24,7 @@ trap cleanup EXIT
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   scripts/make-base-images.sh
-  scripts/build-images.sh backend frontend
+  BUILD_PARALLEL="${BUILD_PARALLEL:-1}" scripts/build-images.sh backend frontend
 fi
 
 step "image sizes"

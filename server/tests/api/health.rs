@@ -12,11 +12,11 @@ both_databases!(
 );
 
 async fn metrics_count_requests_by_route_template(backend: Backend) {
-    let app = spawn_app(backend).await;
-    app.get("/healthz").await;
-    app.get("/api/v1/runners/00000000-0000-0000-0000-000000000000").await;
-    app.get("/no/such/path").await;
-    let resp = app.get("/metrics").await;
+    let running = spawn_app(backend).await;
+    running.get("/healthz").await;
+    running.get("/api/v1/runners/00000000-0000-0000-0000-000000000000").await;
+    running.get("/no/such/path").await;
+    let resp = running.get("/metrics").await;
     assert_eq!(resp.headers()["content-type"], "text/plain; version=0.0.4; charset=utf-8");
     let text = resp.text().await.expect("text");
     assert!(text.contains(r#"gharts_http_requests_total{method="GET",route="/healthz",status="200"} 1"#), "{text}");

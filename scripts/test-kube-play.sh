@@ -2,7 +2,8 @@
 # Runs the chart's rendered backend and frontend Deployments with `podman kube play` (what a
 # cluster would run, with securityContext, read-only root filesystem and limits enforced), and
 # checks on loopback that the backend is ready (/readyz), the frontend serves the console and a
-# browser shows its login page, and that stopping each container takes < 5 s.
+# browser shows its login page and signs the admin in (routing the backend's paths to the backend
+# pod as an Ingress would), and that stopping each container takes < 5 s.
 # Needs the images (scripts/test-containers.sh builds them) and the deploy tools.
 set -euo pipefail
 # shellcheck source=scripts/lib/deploy-env.sh
@@ -15,9 +16,13 @@ password="pw-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export HOSTPORT_BACKEND HOSTPORT_FRONTEND
 HOSTPORT_BACKEND="$(free_port)"
 HOSTPORT_FRONTEND="$(free_port)"
+# Volumes kube play creates (the PVC, converted Secrets) are removed afterwards.
+volumes_before="$(podman volume ls -q)"
 cleanup() {
   [ ! -f "$work/play.yaml" ] || podman kube down "$work/play.yaml" > /dev/null 2>&1 || true
-  podman volume rm -f gharts-data > /dev/null 2>&1 || true
+  for volume in $(podman volume ls -q); do
+    grep -qx "$volume" <<< "$volumes_before" || podman volume rm -f "$volume" > /dev/null 2>&1 || true
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -27,7 +32,8 @@ trap cleanup EXIT
 helm template gharts chart -f chart/examples/values-local.yaml \
   --set backend.image.repository="${BACKEND_IMAGE%:*}" --set backend.image.tag="${BACKEND_IMAGE##*:}" \
   --set frontend.image.repository="${FRONTEND_IMAGE%:*}" --set frontend.image.tag="${FRONTEND_IMAGE##*:}" \
-  --set frontend.backendProxy=false --set auth.bootstrapAdmin.password="$password" > "$work/rendered.yaml"
+  --set frontend.backendProxy=false --set auth.bootstrapAdmin.password="$password" \
+  --set config.publicUrl="http://127.0.0.1:$HOSTPORT_FRONTEND" > "$work/rendered.yaml"
 python3 deploy/tests/kube_play_manifests.py "$work/rendered.yaml" > "$work/play.yaml"
 echo "kube play: $(grep -c '^kind:' "$work/play.yaml") objects ($(grep '^kind:' "$work/play.yaml" | sort | uniq -c | tr -s ' ' | tr '\n' ';'))"
 
@@ -49,7 +55,9 @@ for ctr in "$backend_ctr" "$frontend_ctr"; do
 done
 
 python3 deploy/tests/check_http.py frontend "http://127.0.0.1:$HOSTPORT_FRONTEND"
-ARTIFACTS="$artifacts" node deploy/tests/browser-smoke.mjs "http://127.0.0.1:$HOSTPORT_FRONTEND"
+# The browser routes the backend's paths to the backend pod, as the Ingress/HTTPRoute would.
+ARTIFACTS="$artifacts" BACKEND_ORIGIN="http://127.0.0.1:$HOSTPORT_BACKEND" \
+  node deploy/tests/browser-smoke.mjs "http://127.0.0.1:$HOSTPORT_FRONTEND" "$password"
 
 for ctr in "$frontend_ctr" "$backend_ctr"; do
   start=$(date +%s%N)

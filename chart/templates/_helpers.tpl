@@ -98,7 +98,7 @@ app.kubernetes.io/component: {{ .component }}
 {{/* Whether the chart must create its Secret: any inline secret value. */}}
 {{- define "gharts.createSecret" -}}
 {{- $a := .Values.auth }}
-{{- if or (and (include "gharts.isPostgres" .) .Values.database.postgres.url) $a.bootstrapAdmin.password $a.sessionSecret.value (and $a.oidc.enabled $a.oidc.clientSecret.value) }}true{{ end }}
+{{- if or (and (include "gharts.isPostgres" .) .Values.database.postgres.url) $a.bootstrapAdmin.password $a.sessionSecret.value (and $a.oidc.enabled $a.oidc.clientSecret.value) .Values.metrics.token.value }}true{{ end }}
 {{- end }}
 
 {{/*
@@ -113,7 +113,8 @@ environment. Inline values come from the chart's Secret, the rest from existingS
 {{- $pg := .Values.database.postgres }}
 {{- $files = append $files (dict "env" "DATABASE_URL" "secret" (ternary $pg.existingSecret $chartSecret (not (empty $pg.existingSecret))) "key" (ternary $pg.existingSecretKey "database-url" (not (empty $pg.existingSecret))) "path" "database-url") }}
 {{- end }}
-{{- $items := list (list "BOOTSTRAP_ADMIN_PASSWORD" .Values.auth.bootstrapAdmin.existingSecret .Values.auth.bootstrapAdmin.existingSecretKey .Values.auth.bootstrapAdmin.password "bootstrap-admin-password") (list "SESSION_SECRET" .Values.auth.sessionSecret.existingSecret .Values.auth.sessionSecret.existingSecretKey .Values.auth.sessionSecret.value "session-secret") }}
+{{- $m := .Values.metrics.token }}
+{{- $items := list (list "BOOTSTRAP_ADMIN_PASSWORD" .Values.auth.bootstrapAdmin.existingSecret .Values.auth.bootstrapAdmin.existingSecretKey .Values.auth.bootstrapAdmin.password "bootstrap-admin-password") (list "SESSION_SECRET" .Values.auth.sessionSecret.existingSecret .Values.auth.sessionSecret.existingSecretKey .Values.auth.sessionSecret.value "session-secret") (list "METRICS_TOKEN" $m.existingSecret $m.existingSecretKey $m.value "metrics-token") }}
 {{- if .Values.auth.oidc.enabled }}
 {{- $c := .Values.auth.oidc.clientSecret }}
 {{- $items = append $items (list "OIDC_CLIENT_SECRET" $c.existingSecret $c.existingSecretKey $c.value "oidc-client-secret") }}
@@ -150,4 +151,14 @@ environment. Inline values come from the chart's Secret, the rest from existingS
 {{- $paths = append $paths "/metrics" }}
 {{- end }}
 {{- toYaml $paths }}
+{{- end }}
+
+{{/* The metrics token's Secret and key ({secret, key}), or nothing when no token is set. */}}
+{{- define "gharts.metricsTokenRef" -}}
+{{- $m := .Values.metrics.token }}
+{{- if $m.existingSecret }}
+{{- toYaml (dict "name" $m.existingSecret "key" $m.existingSecretKey) }}
+{{- else if $m.value }}
+{{- toYaml (dict "name" (include "gharts.secretName" .) "key" "metrics-token") }}
+{{- end }}
 {{- end }}

@@ -22,6 +22,12 @@ Included once, from configmap.yaml (rendered in every configuration).
     {{- fail (printf "%s: set either existingSecret or the inline value, not both" $name) }}
   {{- end }}
 {{- end }}
+{{- if and $v.metrics.token.existingSecret $v.metrics.token.value }}
+  {{- fail "metrics.token: set either existingSecret or the inline value, not both" }}
+{{- end }}
+{{- if and $v.routing.exposeMetrics (not $v.metrics.token.existingSecret) (not $v.metrics.token.value) }}
+  {{- fail "routing.exposeMetrics=true publishes /metrics: set metrics.token (existingSecret or value) so it needs a bearer token" }}
+{{- end }}
 {{- if and $v.auth.sessionSecret.value (lt (len $v.auth.sessionSecret.value) 32) }}
   {{- fail "auth.sessionSecret.value must be at least 32 characters" }}
 {{- end }}

@@ -128,6 +128,8 @@ def backend(base):
     check("backend /api/v1/auth/me needs auth", status == 401 and "error_code" in json.loads(body), str(status))
     status, _, body = get(f"{base}/app/")
     check("backend image serves no site bundle", status == 404, str(status))
+    status, h, body = get(f"{base}/metrics")
+    check("backend /metrics is Prometheus text", status == 200 and b"# TYPE" in body, str(status))
     status, _, body = get(f"{base}/health")
     check("backend /health", status == 200 and json.loads(body).get("checks", {}).get("database") == "ok", str(status))
 

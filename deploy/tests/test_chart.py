@@ -79,7 +79,7 @@ SCENARIOS = {
                        "networkPolicy.enabled=true", "serviceMonitor.enabled=true", "frontend.backendProxy=true",
                        "auth.oidc.enabled=true", "auth.oidc.issuer=https://idp.example.com",
                        "auth.oidc.clientId=ui", "auth.sessionSecret.existingSecret=sess",
-                       "routing.exposeMetrics=true"),
+                       "metrics.token.existingSecret=metrics", "routing.exposeMetrics=true"),
 }
 
 
@@ -284,6 +284,19 @@ def test_backend_proxy_points_nginx_at_the_backend_service():
     assert {"name": "BACKEND_URL", "value": "http://rel-gharts-backend:8000"} in env
 
 
+def test_metrics_token_reaches_the_backend_as_a_file_and_the_servicemonitor_as_bearer_auth():
+    docs = render(*SCENARIOS["everything"])
+    env = one(docs, "Deployment", "rel-gharts-backend")["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert {"name": "METRICS_TOKEN_FILE", "value": "/etc/gharts/secrets/metrics-token"} in env
+    endpoint = one(docs, "ServiceMonitor", "rel-gharts")["spec"]["endpoints"][0]
+    assert endpoint["path"] == "/metrics" and endpoint["port"] == "http"
+    assert endpoint["authorization"] == {"type": "Bearer", "credentials": {"name": "metrics", "key": "metrics-token"}}
+    inline = render(*sets("serviceMonitor.enabled=true", "metrics.token.value=t0ken"))
+    assert one(inline, "Secret", "rel-gharts-secrets")["stringData"]["metrics-token"] == "t0ken"
+    assert one(inline, "ServiceMonitor", "rel-gharts")["spec"]["endpoints"][0]["authorization"]["credentials"] == {
+        "name": "rel-gharts-secrets", "key": "metrics-token"}
+
+
 def test_helm_test_pod_hits_readyz_through_the_backend_service():
     pod = one(render(), "Pod", "rel-gharts-test")
     assert pod["metadata"]["annotations"]["helm.sh/hook"] == "test"
@@ -326,6 +339,7 @@ def test_oidc_settings_reach_the_configmap_only_when_enabled():
         (sets("unknownKey=1"), "Additional property unknownKey is not allowed"),
         (sets("backend.image.digest=latest"), "backend.image.digest"),
         (sets("config.logFormat=xml"), "config.logFormat"),
+        (sets("routing.exposeMetrics=true"), "set metrics.token"),
     ],
 )
 def test_mistakes_stop_the_render_with_a_message_saying_what_to_set(args, message):

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 /// A team the caller belongs to, as listed by `/auth/me`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TeamRef {
     /// Team id.
     pub id: Uuid,
@@ -15,6 +16,7 @@ pub struct TeamRef {
 
 /// Who the caller is (API.md §6.5).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MeResponse {
     /// The user's id; `m2m:<team>` for M2M principals.
     pub user_id: String,
@@ -45,6 +47,7 @@ pub struct MeResponse {
 
 /// `POST /auth/local-login` body.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LocalLoginRequest {
     /// 1–150 characters, compared case-insensitively.
     pub username: String,
@@ -54,6 +57,7 @@ pub struct LocalLoginRequest {
 
 /// `POST /auth/logout` response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LogoutResponse {
     /// The IdP's end-session URL, or `null` for local sessions.
     pub logout_url: Option<String>,
@@ -61,6 +65,7 @@ pub struct LogoutResponse {
 
 /// Which login methods the login page offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LoginOptions {
     /// The username/password form.
     pub local_enabled: bool,

@@ -12,6 +12,7 @@ macro_rules! error_codes {
     ($($variant:ident => $status:literal),+ $(,)?) => {
         /// Stable error codes of API.md §1.5.3. Serialised in `SCREAMING_SNAKE_CASE`.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
         #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
         pub enum ErrorCode { $($variant),+ }
 
@@ -90,6 +91,7 @@ impl ErrorCode {
 
 /// One offending field of a `422 VALIDATION_ERROR`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// `labels[1]`, `query.limit`, `header.Idempotency-Key` or `body`.
     pub field: String,
@@ -99,6 +101,7 @@ pub struct FieldError {
 
 /// The error body of every non-2xx response, and the error type of every server function.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[error("{error_code:?}: {detail}")]
 pub struct ApiError {
     /// A message for people.

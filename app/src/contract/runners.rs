@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 /// `POST /api/v1/runners/jit` (and `/dry-run`) body.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct JitProvisionRequest {
     /// 1–64 of `[A-Za-z0-9_-]`; exactly one of this and the prefix.
     #[serde(default)]
@@ -32,6 +33,7 @@ pub struct JitProvisionRequest {
 
 /// `201` of `POST /api/v1/runners/jit`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct JitProvisionResponse {
     /// Runner id.
     pub runner_id: Uuid,
@@ -63,6 +65,7 @@ pub struct JitProvisionResponse {
 
 /// Quota figures of a dry run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct QuotaInfo {
     /// Team quota.
     pub max_runners: Option<i64>,
@@ -76,6 +79,7 @@ pub struct QuotaInfo {
 
 /// `200` of `POST /api/v1/runners/jit/dry-run`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DryRunResponse {
     /// Always true in a 200.
     pub allowed: bool,
@@ -99,6 +103,7 @@ pub struct DryRunResponse {
 
 /// A runner (`RunnerStatus`, also `RunnerDetailResponse`; API.md §7.0).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RunnerStatus {
     /// Id.
     pub runner_id: Uuid,
@@ -145,6 +150,7 @@ pub struct RunnerStatus {
 
 /// `GET /api/v1/runners` response.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RunnerListResponse {
     /// The page.
     pub runners: Vec<RunnerStatus>,
@@ -158,6 +164,7 @@ pub struct RunnerListResponse {
 
 /// `DELETE /api/v1/runners/{id}` response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DeprovisionResponse {
     /// Id.
     pub runner_id: Uuid,

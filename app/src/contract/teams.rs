@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 /// A team, with its policy and live statistics (API.md §8.0).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TeamResponse {
     /// Id.
     pub id: Uuid,
@@ -52,6 +53,7 @@ pub struct TeamResponse {
 
 /// `POST /api/v1/admin/teams` body.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TeamCreateRequest {
     /// 2–50 characters, kebab-case; `admins` is reserved.
     pub name: String,
@@ -85,6 +87,7 @@ pub fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Re
 
 /// `PATCH /api/v1/admin/teams/{id}` body (merge-patch).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TeamPatchRequest {
     /// `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
@@ -111,6 +114,7 @@ pub struct TeamPatchRequest {
 
 /// `POST /api/v1/admin/teams/{id}/deactivate` body.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TeamDeactivateRequest {
     /// 1–500 characters.
     pub reason: String,
@@ -118,6 +122,7 @@ pub struct TeamDeactivateRequest {
 
 /// `GET /api/v1/admin/teams` response.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TeamListResponse {
     /// The page.
     pub teams: Vec<TeamResponse>,
@@ -131,6 +136,7 @@ pub struct TeamListResponse {
 
 /// A member of a team (API.md §9.0).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MemberResponse {
     /// User id.
     pub user_id: Uuid,
@@ -145,4 +151,38 @@ pub struct MemberResponse {
     pub added_by: Option<String>,
     /// Whether the account is active.
     pub is_active: bool,
+}
+
+/// `GET …/members` response.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MemberListResponse {
+    /// The team.
+    pub team_id: Uuid,
+    /// Its name.
+    pub team_name: String,
+    /// The page.
+    pub members: Vec<MemberResponse>,
+    /// All members.
+    pub total: i64,
+    /// As applied.
+    pub limit: i64,
+    /// As applied.
+    pub offset: i64,
+}
+
+/// `GET /api/v1/admin/teams/users/{user_id}/teams` response.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct UserTeamsResponse {
+    /// The user.
+    pub user_id: Uuid,
+    /// The page.
+    pub teams: Vec<TeamResponse>,
+    /// All memberships.
+    pub total: i64,
+    /// As applied.
+    pub limit: i64,
+    /// As applied.
+    pub offset: i64,
 }

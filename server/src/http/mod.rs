@@ -3,6 +3,7 @@
 
 pub mod api;
 mod auth_routes;
+pub mod openapi;
 pub mod extract;
 pub mod middleware;
 pub mod params;
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/callback", get(auth_routes::sso_callback))
         .route("/api/v1/auth/me", get(auth_routes::me))
         .merge(api::routes())
+        .merge(openapi::routes())
         .merge(ui::routes(site_root.as_deref()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

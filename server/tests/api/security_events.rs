@@ -36,7 +36,7 @@ async fn event(db: &Db, event_type: &'static str, severity: &'static str, team: 
     db.insert_security_event(&e).await.expect("insert");
 }
 
-/// A row from an older service: details that are not a JSON object (SQLite: not even JSON).
+/// A row from an older service: details that are not a JSON object (on `SQLite`, not even JSON).
 async fn legacy_event(db: &Db, team: Uuid) -> String {
     let now = Utc::now();
     match db {

@@ -1,7 +1,7 @@
 //! Runner routes (API.md §7).
 
 use app::contract::ApiError;
-use app::contract::runners::{DeprovisionResponse, DryRunResponse, JitProvisionRequest, RunnerListResponse, RunnerStatus};
+use app::contract::runners::{DeprovisionResponse, DryRunResponse, JitProvisionRequest, JitProvisionResponse, RunnerListResponse, RunnerStatus};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -36,6 +36,26 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
 }
 
 /// `POST /api/v1/runners/jit`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/runners/jit",
+    tag = "runners",
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 printable ASCII characters")),
+    request_body = JitProvisionRequest,
+    responses(
+        (status = 201, description = "Runner provisioned (or an idempotent replay)", body = JitProvisionResponse),
+        (status = 400, description = "INVALID_REFERENCE", body = ApiError),
+        (status = 403, description = "NOT_TEAM_MEMBER, NO_ACTIVE_TEAM, TEAM_INACTIVE, RUNNER_GROUP_NOT_ALLOWED, LABEL_POLICY_VIOLATION", body = ApiError),
+        (status = 409, description = "NAME_CONFLICT, IDEMPOTENCY_KEY_IN_PROGRESS", body = ApiError),
+        (status = 429, description = "QUOTA_EXCEEDED", body = ApiError),
+        (status = 502, description = "GITHUB_REJECTED", body = ApiError),
+        (status = 503, description = "GITHUB_UNAVAILABLE, GITHUB_NOT_CONFIGURED", body = ApiError),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn provision_runner(State(s): State<AppState>, JitCaller(c): JitCaller, headers: HeaderMap, AppJson(req): AppJson<JitProvisionRequest>) -> AppResult<Response> {
     let key = idempotency_key(&headers)?;
     let p = provisioning::provision(&s, &c, req, key).await?;
@@ -50,6 +70,23 @@ pub async fn provision_runner(State(s): State<AppState>, JitCaller(c): JitCaller
 }
 
 /// `POST /api/v1/runners/jit/dry-run`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/runners/jit/dry-run",
+    tag = "runners",
+    request_body = JitProvisionRequest,
+    responses(
+        (status = 200, description = "The request would be accepted", body = DryRunResponse),
+        (status = 400, description = "INVALID_REFERENCE", body = ApiError),
+        (status = 403, description = "NOT_TEAM_MEMBER, NO_ACTIVE_TEAM, TEAM_INACTIVE, RUNNER_GROUP_NOT_ALLOWED, LABEL_POLICY_VIOLATION", body = ApiError),
+        (status = 409, description = "NAME_CONFLICT", body = ApiError),
+        (status = 429, description = "QUOTA_EXCEEDED", body = ApiError),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn dry_run(State(s): State<AppState>, JitCaller(c): JitCaller, AppJson(req): AppJson<JitProvisionRequest>) -> AppResult<Json<DryRunResponse>> {
     Ok(Json(provisioning::dry_run(&s, &c, req).await?))
 }
@@ -90,6 +127,19 @@ fn statuses(raw: Option<&str>) -> Result<Vec<String>, ApiError> {
 }
 
 /// `GET /api/v1/runners`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/runners",
+    tag = "runners",
+    params(("status" = Option<String>, Query, description = "Comma-separated: pending, idle, busy, offline, deleted, active, online"), ("ephemeral" = Option<bool>, Query), ("team" = Option<String>, Query), ("team_id" = Option<Uuid>, Query), ("runner_name" = Option<String>, Query), ("github_runner_id" = Option<i64>, Query), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000), ("offset" = Option<i64>, Query, minimum = 0)),
+    responses(
+        (status = 200, description = "Visible runners", body = RunnerListResponse),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn list_runners(State(s): State<AppState>, c: Caller, ApiQuery(q): ApiQuery<ListQuery>) -> AppResult<Json<RunnerListResponse>> {
     let p = page(q.limit, q.offset, 50, 1000)?;
     let filter = RunnerFilter {
@@ -104,16 +154,64 @@ pub async fn list_runners(State(s): State<AppState>, c: Caller, ApiQuery(q): Api
 }
 
 /// `GET /api/v1/runners/{runner_id}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/runners/{runner_id}",
+    tag = "runners",
+    params(("runner_id" = Uuid, Path, description = "Runner id")),
+    responses(
+        (status = 200, description = "The runner", body = RunnerStatus),
+        (status = 404, description = "NOT_FOUND", body = ApiError),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn get_runner(State(s): State<AppState>, c: Caller, ApiPath(id): ApiPath<Uuid>) -> AppResult<Json<RunnerStatus>> {
     Ok(Json(runners::runner_status(runners::readable(&s, &c, id).await?)))
 }
 
 /// `POST /api/v1/runners/{runner_id}/refresh`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/runners/{runner_id}/refresh",
+    tag = "runners",
+    params(("runner_id" = Uuid, Path, description = "Runner id")),
+    responses(
+        (status = 200, description = "The runner after GitHub's report", body = RunnerStatus),
+        (status = 404, description = "NOT_FOUND", body = ApiError),
+        (status = 502, description = "GITHUB_REJECTED", body = ApiError),
+        (status = 503, description = "GITHUB_UNAVAILABLE, GITHUB_NOT_CONFIGURED", body = ApiError),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn refresh_runner(State(s): State<AppState>, c: Caller, ApiPath(id): ApiPath<Uuid>) -> AppResult<Json<RunnerStatus>> {
     Ok(Json(runners::refresh(&s, &c, id).await?))
 }
 
 /// `DELETE /api/v1/runners/{runner_id}`.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/runners/{runner_id}",
+    tag = "runners",
+    params(("runner_id" = Uuid, Path, description = "Runner id")),
+    responses(
+        (status = 200, description = "Deprovisioned", body = DeprovisionResponse),
+        (status = 400, description = "ALREADY_DELETED", body = ApiError),
+        (status = 404, description = "NOT_FOUND", body = ApiError),
+        (status = 409, description = "RUNNER_BUSY", body = ApiError),
+        (status = 502, description = "GITHUB_REJECTED", body = ApiError),
+        (status = 503, description = "GITHUB_UNAVAILABLE, GITHUB_NOT_CONFIGURED", body = ApiError),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn delete_runner(State(s): State<AppState>, c: Caller, ApiPath(id): ApiPath<Uuid>) -> AppResult<Json<DeprovisionResponse>> {
     Ok(Json(runners::delete(&s, &c, id).await?))
 }

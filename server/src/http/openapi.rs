@@ -1,0 +1,70 @@
+//! The OpenAPI 3.1 document, generated from the handlers' `#[utoipa::path]` annotations and
+//! the contract types' schemas, served at `/openapi.json`, with Swagger UI at `/docs` and
+//! Redoc at `/redoc`. `/metrics` is left out, as the contract says.
+
+use std::sync::LazyLock;
+
+use axum::Router;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_redoc::{Redoc, Servable};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::state::AppState;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()));
+        components.add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("gharts_session"))));
+    }
+}
+
+/// The document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "GitHub Runner Token Service", description = "Secure central service for managing GitHub self-hosted runner registrations"),
+    security(("bearer" = []), ("session" = [])),
+    modifiers(&Security),
+    paths(
+        super::system::root, super::system::healthz, super::system::readyz, super::system::health,
+        super::auth_routes::local_login, super::auth_routes::logout, super::auth_routes::sso_login, super::auth_routes::sso_callback,
+        super::auth_routes::me,
+        super::api::runners::provision_runner, super::api::runners::dry_run, super::api::runners::list_runners,
+        super::api::runners::get_runner, super::api::runners::refresh_runner, super::api::runners::delete_runner,
+        super::api::teams::create_team, super::api::teams::list_teams, super::api::teams::get_team, super::api::teams::patch_team,
+        super::api::teams::deactivate_team, super::api::teams::reactivate_team, super::api::teams::list_members,
+        super::api::teams::add_member, super::api::teams::remove_member, super::api::teams::teams_of_user,
+    ),
+    components(schemas(
+        app::contract::ApiError, app::contract::ErrorCode, app::contract::FieldError,
+        app::contract::runners::RunnerStatus, app::contract::runners::JitProvisionRequest,
+    )),
+    tags(
+        (name = "runners", description = "Provisioning and runner lifecycle"),
+        (name = "teams", description = "Teams and their policy"),
+        (name = "members", description = "Team memberships"),
+        (name = "auth", description = "Sign-in and the caller"),
+        (name = "system", description = "Health and service information"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Built once: the document never changes at run time.
+static DOC: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| {
+    let mut doc = ApiDoc::openapi();
+    // The schema name the contract uses for the runner detail view (API.md §5.6).
+    if let Some(components) = doc.components.as_mut() {
+        if let Some(status) = components.schemas.get("RunnerStatus").cloned() {
+            components.schemas.insert("RunnerDetailResponse".to_owned(), status);
+        }
+    }
+    doc
+});
+
+/// `/openapi.json`, `/docs` (Swagger UI) and `/redoc`.
+pub fn routes() -> Router<AppState> {
+    Router::new().merge(SwaggerUi::new("/docs").url("/openapi.json", DOC.clone())).merge(Redoc::with_url("/redoc", DOC.clone()))
+}

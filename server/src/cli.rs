@@ -116,6 +116,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(config.addr).await.with_context(|| format!("GHARTS_ADDR: cannot listen on {}", config.addr))?;
     tracing::info!(addr = %config.addr, database = db.kind(), "gharts listening on http://{}", config.addr);
     let state = AppState::new(config, db.clone())?;
+    // Test and benchmark builds only (cargo feature `fake-github`): an in-process fake GitHub.
+    #[cfg(feature = "fake-github")]
+    let state = if std::env::var("GHARTS_FAKE_GITHUB").is_ok_and(|v| crate::config::parse_bool(&v) == Some(true)) {
+        tracing::warn!("GHARTS_FAKE_GITHUB: using the in-process fake GitHub (a test build)");
+        state.with_github(std::sync::Arc::new(crate::github::fake::FakeGitHub::new()))
+    } else {
+        state
+    };
     let result = crate::run(state, listener, crate::shutdown_signal()).await;
     db.close().await;
     tracing::info!("gharts stopped");

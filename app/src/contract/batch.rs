@@ -9,6 +9,7 @@ fn yes() -> bool {
 
 /// `POST /api/v1/admin/batch/disable-users` body.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BatchDisableUsersRequest {
     /// 10–500 characters (required; a missing one fails the length rule, naming the field).
     #[serde(default)]
@@ -26,6 +27,7 @@ pub struct BatchDisableUsersRequest {
 
 /// `POST /api/v1/admin/batch/restore-users` body.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BatchRestoreUsersRequest {
     /// 10–500 characters (required; a missing one fails the length rule, naming the field).
     #[serde(default)]
@@ -40,6 +42,7 @@ pub struct BatchRestoreUsersRequest {
 
 /// `POST /api/v1/admin/batch/delete-runners` body.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BatchDeleteRunnersRequest {
     /// 10–500 characters (required; a missing one fails the length rule, naming the field).
     #[serde(default)]
@@ -60,6 +63,7 @@ pub struct BatchDeleteRunnersRequest {
 
 /// `POST /api/v1/admin/batch/deactivate-teams` body.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BatchDeactivateTeamsRequest {
     /// 10–500 characters (required; a missing one fails the length rule, naming the field).
     #[serde(default)]
@@ -77,6 +81,7 @@ pub struct BatchDeactivateTeamsRequest {
 
 /// `POST /api/v1/admin/batch/reactivate-teams` body.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BatchReactivateTeamsRequest {
     /// 10–500 characters (required; a missing one fails the length rule, naming the field).
     #[serde(default)]
@@ -91,6 +96,7 @@ pub struct BatchReactivateTeamsRequest {
 
 /// One user of a user batch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserBatchDetail {
     /// The id as given (or found).
     pub user_id: Uuid,
@@ -106,6 +112,7 @@ pub struct UserBatchDetail {
 
 /// One runner of a runner batch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RunnerBatchDetail {
     /// The id as given (or found).
     pub runner_id: Uuid,
@@ -121,6 +128,7 @@ pub struct RunnerBatchDetail {
 
 /// One team of a team batch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TeamBatchDetail {
     /// The id as given (or found).
     pub team_id: Uuid,
@@ -134,6 +142,7 @@ pub struct TeamBatchDetail {
 
 /// A `details` entry: its shape depends on the route.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum BatchDetail {
     /// `disable-users`, `restore-users`.
@@ -146,6 +155,7 @@ pub enum BatchDetail {
 
 /// The response of every batch route (API.md §10.7).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BatchActionResponse {
     /// `failed_count == 0`.
     pub success: bool,

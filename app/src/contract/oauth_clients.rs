@@ -8,6 +8,7 @@ use super::teams::double_option;
 
 /// A registration binding an `IdP` client id to one team (API.md §11.0).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct OAuthClientResponse {
     /// Internal id (used in paths).
     pub id: Uuid,
@@ -36,6 +37,7 @@ pub struct OAuthClientResponse {
 
 /// `POST /api/v1/admin/oauth-clients` body.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct OAuthClientCreateRequest {
     /// 1–255 characters, no whitespace.
     pub client_id: String,
@@ -48,6 +50,7 @@ pub struct OAuthClientCreateRequest {
 
 /// `PATCH /api/v1/admin/oauth-clients/{id}` body (merge-patch).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct OAuthClientPatchRequest {
     /// ≤ 500 characters; `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
@@ -59,6 +62,7 @@ pub struct OAuthClientPatchRequest {
 
 /// `GET /api/v1/admin/oauth-clients` response.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct OAuthClientListResponse {
     /// The page.
     pub clients: Vec<OAuthClientResponse>,

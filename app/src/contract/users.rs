@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 /// A user (API.md §10.0). Never carries a password or its hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserResponse {
     /// Id.
     pub id: Uuid,
@@ -42,6 +43,7 @@ fn yes() -> bool {
 
 /// `POST /api/v1/admin/users` body.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserCreateRequest {
     /// A valid address, ≤ 254 characters.
     #[serde(default)]
@@ -65,6 +67,7 @@ pub struct UserCreateRequest {
 
 /// `PUT /api/v1/admin/users/{id}` body: only present, non-null fields apply.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserUpdateRequest {
     /// ≤ 255 characters.
     #[serde(default)]
@@ -82,6 +85,7 @@ pub struct UserUpdateRequest {
 
 /// `DELETE /api/v1/admin/users/{id}` body (a soft delete).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserDeactivateRequest {
     /// 10–500 characters (required; a missing one fails the length rule, naming the field).
     #[serde(default)]
@@ -90,6 +94,7 @@ pub struct UserDeactivateRequest {
 
 /// `GET /api/v1/admin/users` response.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserListResponse {
     /// The page.
     pub users: Vec<UserResponse>,

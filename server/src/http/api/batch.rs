@@ -1,5 +1,6 @@
 //! Batch incident routes on users and teams (API.md §10.7). `delete-runners` is with the runners.
 
+use app::contract::ApiError;
 use app::contract::batch::{
     BatchActionResponse, BatchDeactivateTeamsRequest, BatchDisableUsersRequest, BatchReactivateTeamsRequest, BatchRestoreUsersRequest,
 };
@@ -13,21 +14,74 @@ use crate::services::batch;
 use crate::state::AppState;
 
 /// `POST /api/v1/admin/batch/disable-users`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/batch/disable-users",
+    tag = "batch",
+    request_body = BatchDisableUsersRequest,
+    responses(
+        (status = 200, description = "Done (or computed, for a dry run)", body = BatchActionResponse),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 409, description = "LAST_ADMIN", body = ApiError),
+        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn disable_users(State(s): State<AppState>, AdminCaller(c): AdminCaller, AppJson(req): AppJson<BatchDisableUsersRequest>) -> AppResult<Json<BatchActionResponse>> {
     Ok(Json(batch::disable_users(&s, &c, req).await?))
 }
 
 /// `POST /api/v1/admin/batch/restore-users`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/batch/restore-users",
+    tag = "batch",
+    request_body = BatchRestoreUsersRequest,
+    responses(
+        (status = 200, description = "Done (or computed, for a dry run)", body = BatchActionResponse),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn restore_users(State(s): State<AppState>, AdminCaller(c): AdminCaller, AppJson(req): AppJson<BatchRestoreUsersRequest>) -> AppResult<Json<BatchActionResponse>> {
     Ok(Json(batch::restore_users(&s, &c, req).await?))
 }
 
 /// `POST /api/v1/admin/batch/deactivate-teams`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/batch/deactivate-teams",
+    tag = "batch",
+    request_body = BatchDeactivateTeamsRequest,
+    responses(
+        (status = 200, description = "Done (or computed, for a dry run)", body = BatchActionResponse),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn deactivate_teams(State(s): State<AppState>, AdminCaller(c): AdminCaller, AppJson(req): AppJson<BatchDeactivateTeamsRequest>) -> AppResult<Json<BatchActionResponse>> {
     Ok(Json(batch::deactivate_teams(&s, &c, req).await?))
 }
 
 /// `POST /api/v1/admin/batch/reactivate-teams`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/batch/reactivate-teams",
+    tag = "batch",
+    request_body = BatchReactivateTeamsRequest,
+    responses(
+        (status = 200, description = "Done (or computed, for a dry run)", body = BatchActionResponse),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn reactivate_teams(State(s): State<AppState>, AdminCaller(c): AdminCaller, AppJson(req): AppJson<BatchReactivateTeamsRequest>) -> AppResult<Json<BatchActionResponse>> {
     Ok(Json(batch::reactivate_teams(&s, &c, req).await?))
 }

@@ -28,6 +28,22 @@ pub struct ListQuery {
 }
 
 /// `POST /api/v1/admin/oauth-clients`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/oauth-clients",
+    tag = "oauth-clients",
+    request_body = OAuthClientCreateRequest,
+    responses(
+        (status = 201, description = "Registered (with `Location`)", body = OAuthClientResponse),
+        (status = 400, description = "SYSTEM_TEAM_IMMUTABLE", body = ApiError),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 404, description = "NOT_FOUND: no such team", body = ApiError),
+        (status = 409, description = "OAUTH_CLIENT_ALREADY_REGISTERED, TEAM_HAS_ACTIVE_CLIENT", body = ApiError),
+        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn create_client(
     State(s): State<AppState>,
     AdminCaller(c): AdminCaller,
@@ -38,6 +54,19 @@ pub async fn create_client(
 }
 
 /// `GET /api/v1/admin/oauth-clients`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/oauth-clients",
+    tag = "oauth-clients",
+    params(("team_id" = Option<Uuid>, Query), ("active_only" = Option<bool>, Query, description = "Default true"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 200), ("offset" = Option<i64>, Query, minimum = 0), ("skip" = Option<i64>, Query, minimum = 0, description = "Alias of offset, used only when offset is absent")),
+    responses(
+        (status = 200, description = "Registrations, newest first", body = OAuthClientListResponse),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn list_clients(State(s): State<AppState>, AdminCaller(_c): AdminCaller, ApiQuery(q): ApiQuery<ListQuery>) -> AppResult<Json<OAuthClientListResponse>> {
     if q.offset.is_none() && q.skip.is_some_and(|n| n < 0) {
         return Err(ApiError::invalid_field("query.skip", "must be 0 or more").into());
@@ -47,16 +76,58 @@ pub async fn list_clients(State(s): State<AppState>, AdminCaller(_c): AdminCalle
 }
 
 /// `GET /api/v1/admin/oauth-clients/{id}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/oauth-clients/{id}",
+    tag = "oauth-clients",
+    params(("id" = Uuid, Path, description = "Registration id")),
+    responses(
+        (status = 200, description = "The registration", body = OAuthClientResponse),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 404, description = "NOT_FOUND: no such registration", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn get_client(State(s): State<AppState>, AdminCaller(_c): AdminCaller, ApiPath(id): ApiPath<Uuid>) -> AppResult<Json<OAuthClientResponse>> {
     Ok(Json(oauth_clients::get(&s, id).await?))
 }
 
 /// `PATCH /api/v1/admin/oauth-clients/{id}`.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/admin/oauth-clients/{id}",
+    tag = "oauth-clients",
+    params(("id" = Uuid, Path, description = "Registration id")),
+    request_body = OAuthClientPatchRequest,
+    responses(
+        (status = 200, description = "Updated", body = OAuthClientResponse),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 404, description = "NOT_FOUND: no such registration", body = ApiError),
+        (status = 409, description = "TEAM_HAS_ACTIVE_CLIENT", body = ApiError),
+        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn patch_client(State(s): State<AppState>, AdminCaller(c): AdminCaller, ApiPath(id): ApiPath<Uuid>, AppJson(req): AppJson<OAuthClientPatchRequest>) -> AppResult<Json<OAuthClientResponse>> {
     Ok(Json(oauth_clients::patch(&s, &c, id, req).await?))
 }
 
 /// `DELETE /api/v1/admin/oauth-clients/{id}`.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/oauth-clients/{id}",
+    tag = "oauth-clients",
+    params(("id" = Uuid, Path, description = "Registration id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 404, description = "NOT_FOUND: no such registration", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn delete_client(State(s): State<AppState>, AdminCaller(c): AdminCaller, ApiPath(id): ApiPath<Uuid>) -> AppResult<StatusCode> {
     oauth_clients::delete(&s, &c, id).await?;
     Ok(StatusCode::NO_CONTENT)

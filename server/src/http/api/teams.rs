@@ -231,6 +231,7 @@ pub async fn remove_member(State(s): State<AppState>, AdminCaller(c): AdminCalle
     tag = "members",
     params(("user_id" = Uuid, Path, description = "User id"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000), ("offset" = Option<i64>, Query, minimum = 0)),
     responses(
+        (status = 404, description = "NOT_FOUND (a malformed id)", body = ApiError),
         (status = 200, description = "The user's teams", body = UserTeamsResponse),
         (status = 401, description = "UNAUTHENTICATED", body = ApiError),
         (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),

@@ -1,5 +1,6 @@
 //! User routes (API.md §10.0–§10.6). Thin: parse → authorise → service → map.
 
+use app::contract::ApiError;
 use app::contract::users::{UserCreateRequest, UserDeactivateRequest, UserListResponse, UserResponse, UserUpdateRequest};
 use axum::extract::State;
 use axum::routing::{get, post};
@@ -26,6 +27,21 @@ pub struct ListQuery {
 }
 
 /// `POST /api/v1/admin/users`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users",
+    tag = "users",
+    request_body = UserCreateRequest,
+    responses(
+        (status = 201, description = "Created (with `Location`)", body = UserResponse),
+        (status = 400, description = "INVALID_REFERENCE", body = ApiError),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 409, description = "USER_ALREADY_EXISTS", body = ApiError),
+        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn create_user(
     State(s): State<AppState>,
     AdminCaller(c): AdminCaller,
@@ -36,28 +52,100 @@ pub async fn create_user(
 }
 
 /// `GET /api/v1/admin/users`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/users",
+    tag = "users",
+    params(("include_inactive" = Option<bool>, Query), ("is_admin" = Option<bool>, Query), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000), ("offset" = Option<i64>, Query, minimum = 0)),
+    responses(
+        (status = 200, description = "Users, newest first", body = UserListResponse),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn list_users(State(s): State<AppState>, AdminCaller(_c): AdminCaller, ApiQuery(q): ApiQuery<ListQuery>) -> AppResult<Json<UserListResponse>> {
     let p = page(q.limit, q.offset, 100, 1000)?;
     Ok(Json(users::list(&s, q.include_inactive.unwrap_or(false), q.is_admin, p).await?))
 }
 
 /// `GET /api/v1/admin/users/{user_id}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/users/{user_id}",
+    tag = "users",
+    params(("user_id" = Uuid, Path, description = "User id")),
+    responses(
+        (status = 200, description = "The user", body = UserResponse),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 404, description = "NOT_FOUND: no such user", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn get_user(State(s): State<AppState>, AdminCaller(_c): AdminCaller, ApiPath(id): ApiPath<Uuid>) -> AppResult<Json<UserResponse>> {
     Ok(Json(users::get(&s, id).await?))
 }
 
 /// `PUT /api/v1/admin/users/{user_id}`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/admin/users/{user_id}",
+    tag = "users",
+    params(("user_id" = Uuid, Path, description = "User id")),
+    request_body = UserUpdateRequest,
+    responses(
+        (status = 200, description = "Updated", body = UserResponse),
+        (status = 400, description = "NOTHING_TO_UPDATE", body = ApiError),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 404, description = "NOT_FOUND: no such user", body = ApiError),
+        (status = 409, description = "LAST_ADMIN", body = ApiError),
+        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn update_user(State(s): State<AppState>, AdminCaller(c): AdminCaller, ApiPath(id): ApiPath<Uuid>, AppJson(req): AppJson<UserUpdateRequest>) -> AppResult<Json<UserResponse>> {
     Ok(Json(users::update(&s, &c, id, req).await?))
 }
 
 /// `DELETE /api/v1/admin/users/{user_id}` (JSON body; a soft delete).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/users/{user_id}",
+    tag = "users",
+    params(("user_id" = Uuid, Path, description = "User id")),
+    request_body = UserDeactivateRequest,
+    responses(
+        (status = 204, description = "Deactivated"),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 404, description = "NOT_FOUND: no such user", body = ApiError),
+        (status = 409, description = "LAST_ADMIN", body = ApiError),
+        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn delete_user(State(s): State<AppState>, AdminCaller(c): AdminCaller, ApiPath(id): ApiPath<Uuid>, AppJson(req): AppJson<UserDeactivateRequest>) -> AppResult<StatusCode> {
     users::deactivate(&s, &c, id, req).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /api/v1/admin/users/{user_id}/activate`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/users/{user_id}/activate",
+    tag = "users",
+    params(("user_id" = Uuid, Path, description = "User id")),
+    responses(
+        (status = 200, description = "Active", body = UserResponse),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 404, description = "NOT_FOUND: no such user", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn activate_user(State(s): State<AppState>, AdminCaller(c): AdminCaller, ApiPath(id): ApiPath<Uuid>) -> AppResult<Json<UserResponse>> {
     Ok(Json(users::activate(&s, &c, id).await?))
 }

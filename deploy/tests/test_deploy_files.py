@@ -17,7 +17,7 @@ def site(tmp_path):
     """A site bundle shaped like scripts/build-site.sh's output."""
     s = tmp_path / "site"
     (s / "pkg").mkdir(parents=True)
-    shutil.copy(ROOT / "public" / "index.html", s / "index.html")
+    shutil.copy(ROOT / "frontend" / "index.html", s / "index.html")
     shutil.copy(ROOT / "public" / "boot.js", s / "boot.js")
     for ext, body in (("js", "export default 1;"), ("wasm", "\0asm"), ("css", "body{}")):
         (s / "pkg" / f"gharts.{ext}").write_text(body)

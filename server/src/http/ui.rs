@@ -15,6 +15,7 @@ use http::HeaderValue;
 use http::request::Parts;
 use tower_http::services::{ServeDir, ServeFile};
 
+
 use crate::state::AppState;
 
 /// The server's side of the UI's server functions: the same services the REST routes use.
@@ -54,16 +55,24 @@ async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl In
     .await
 }
 
+/// The console's HTML shell. Embedded, because cargo-leptos reserves `<site>/index.html` and
+/// never writes one for a client-side-rendered app; `scripts/build-site.sh` copies the same file
+/// into the bundle for static servers.
+const INDEX_HTML: &str = include_str!("../../../frontend/index.html");
+
+async fn index() -> impl IntoResponse {
+    ([(http::header::CONTENT_TYPE, "text/html; charset=utf-8"), (http::header::CACHE_CONTROL, "no-store")], INDEX_HTML)
+}
+
 /// Routes for the server functions (always) and the site bundle (when `site_root` is set).
 pub fn routes(site_root: Option<&Path>) -> Router<AppState> {
     let router = Router::new().route("/api/ui/{*fn_name}", post(server_fn));
     let Some(root) = site_root else { return router };
-    let index = root.join("index.html");
     router
-        // Client-side routing: every console path gets index.html.
-        .route_service("/app", ServeFile::new(&index))
-        .route_service("/app/", ServeFile::new(&index))
-        .route_service("/app/{*path}", ServeFile::new(&index))
+        // Client-side routing: every console path gets the shell.
+        .route("/app", get(index))
+        .route("/app/", get(index))
+        .route("/app/{*path}", get(index))
         .nest_service("/pkg", ServeDir::new(root.join("pkg")))
         .route_service("/boot.js", ServeFile::new(root.join("boot.js")))
         .route_service("/robots.txt", ServeFile::new(root.join("robots.txt")))

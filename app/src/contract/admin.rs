@@ -6,6 +6,7 @@ use serde_json::Value;
 
 /// Runner counts by lifecycle status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RunnerStats {
     /// Runners that are not `deleted`.
     pub total: i64,
@@ -23,6 +24,7 @@ pub struct RunnerStats {
 
 /// User counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserStats {
     /// Every user.
     pub total: i64,
@@ -34,6 +36,7 @@ pub struct UserStats {
 
 /// Team counts (stored teams; the virtual admins team is not counted).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TeamStats {
     /// Stored teams.
     pub total: i64,
@@ -43,6 +46,7 @@ pub struct TeamStats {
 
 /// Security event counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SecurityStats {
     /// Every event.
     pub total_events: i64,
@@ -54,6 +58,7 @@ pub struct SecurityStats {
 
 /// Audit counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditStats {
     /// Every row.
     pub total_logs: i64,
@@ -63,6 +68,7 @@ pub struct AuditStats {
 
 /// `GET /api/v1/admin/stats` response (API.md §14.1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AdminStatsResponse {
     /// Runners.
     pub runners: RunnerStats,
@@ -81,6 +87,7 @@ pub struct AdminStatsResponse {
 
 /// `GET /api/v1/admin/sync/status` response (API.md §14.2).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SyncStatusResponse {
     /// `SYNC_ENABLED`.
     pub enabled: bool,
@@ -112,6 +119,7 @@ pub struct SyncStatusResponse {
 
 /// `POST /api/v1/admin/sync/trigger` response (API.md §14.3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SyncTriggerResponse {
     /// `scheduled`, or `already_running` when a cycle is already requested and not yet run.
     pub status: String,

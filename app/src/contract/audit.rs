@@ -8,6 +8,7 @@ use uuid::Uuid;
 /// One audit row (API.md §12.1). The hash-relevant fields are exactly what the chain covers,
 /// so a JSON or JSONL export can be verified without GHARTS.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditLogResponse {
     /// Increases with insertion order.
     pub id: i64,
@@ -50,6 +51,7 @@ pub struct AuditLogResponse {
 
 /// `GET /api/v1/audit-logs` response (`format=json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditLogListResponse {
     /// The page, newest first.
     pub logs: Vec<AuditLogResponse>,
@@ -63,6 +65,7 @@ pub struct AuditLogListResponse {
 
 /// `GET /api/v1/admin/teams/{team_id}/audit-logs` response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TeamAuditLogListResponse {
     /// The team.
     pub team_id: Uuid,
@@ -81,6 +84,7 @@ pub struct TeamAuditLogListResponse {
 /// `GET /api/v1/admin/audit-logs/verify` response (API.md §12.4). Always 200: `status` says
 /// whether the chain holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditVerifyResponse {
     /// `ok`, `broken` or `empty`.
     pub status: String,

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 /// One security event (API.md §13.1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SecurityEventResponse {
     /// Increases with insertion order.
     pub id: i64,
@@ -41,6 +42,7 @@ pub struct SecurityEventResponse {
 
 /// `GET /api/v1/admin/security-events` response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SecurityEventListResponse {
     /// The page, newest first.
     pub events: Vec<SecurityEventResponse>,
@@ -54,6 +56,7 @@ pub struct SecurityEventListResponse {
 
 /// `GET /api/v1/admin/teams/{team_id}/security-events` response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TeamSecurityEventListResponse {
     /// The team.
     pub team_id: Uuid,

@@ -120,6 +120,8 @@ pub struct RunnerFilter {
     pub runner_name: Option<String>,
     /// GitHub id.
     pub github_runner_id: Option<i64>,
+    /// Provisioner identity (exact).
+    pub provisioned_by: Option<String>,
 }
 
 /// Who is asking, for visibility (API.md §7.3).
@@ -337,6 +339,10 @@ impl Db {
         if let Some(n) = &f.runner_name {
             let m = w.arg(Arg::Text(n.clone()));
             w.clause(format!("lower(r.runner_name) = lower({m})"));
+        }
+        if let Some(p) = &f.provisioned_by {
+            let m = w.arg(Arg::Text(p.clone()));
+            w.clause(format!("r.provisioned_by = {m}"));
         }
         if let Some(g) = f.github_runner_id {
             let m = w.arg(Arg::I64(g));

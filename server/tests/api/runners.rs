@@ -134,3 +134,48 @@ async fn a_busy_runner_cannot_be_deleted_and_stays_unchanged(backend: Backend) {
     assert_eq!(del.headers()["retry-after"], "30");
     assert_error(del, 503, "GITHUB_UNAVAILABLE").await;
 }
+
+mod batch_delete {
+    use serde_json::json;
+    use server::github::GitHubError;
+
+    use crate::both_databases;
+    use crate::helpers::{Backend, assert_error, json};
+    use crate::provisioning::world;
+
+    both_databases!(batch_delete_removes_at_github_and_keeps_rows_github_refused);
+
+    async fn batch_delete_removes_at_github_and_keeps_rows_github_refused(backend: Backend) {
+        let w = world(backend, json!({})).await;
+        let mut ids = Vec::new();
+        for i in 0..3 {
+            let b = json(w.provision(&w.m2m_a, &json!({ "runner_name": format!("inc{i}") })).await).await;
+            ids.push(b["runner_id"].as_str().expect("id").to_owned());
+        }
+        let path = "/api/v1/admin/batch/delete-runners";
+        assert_error(w.app.post_json(path, &json!({ "comment": "incident 42 cleanup" })).await, 422, "VALIDATION_ERROR").await;
+        assert_error(w.app.post_json(path, &json!({ "comment": "short", "team_id": w.team_a })).await, 422, "VALIDATION_ERROR").await;
+        let dry = json(w.app.post_json(path, &json!({ "comment": "incident 42 cleanup", "team_id": w.team_a, "dry_run": true })).await).await;
+        assert_eq!(dry["affected_count"], 3);
+        assert!(dry["details"].as_array().expect("d").iter().all(|d| d["status"] == "would_be_deleted"));
+        assert_eq!(w.app.db.audit_rows_by_type("batch_delete_runners").await.expect("audit").len(), 0, "dry runs write nothing");
+
+        // GitHub refuses the first delete: that runner stays as it was.
+        w.app.gh().fail_next_delete(GitHubError::RunnerBusy);
+        let unknown = "00000000-0000-0000-0000-0000000000aa";
+        let body = json(w.app.post_json(path, &json!({ "comment": "incident 42 cleanup", "runner_ids": [ids[0], ids[1], unknown] })).await).await;
+        assert_eq!(body["action"], "delete_runners");
+        assert_eq!((body["affected_count"].as_i64(), body["failed_count"].as_i64()), (Some(1), Some(1)));
+        assert_eq!(body["success"], false);
+        let statuses: Vec<&str> = body["details"].as_array().expect("d").iter().map(|d| d["status"].as_str().expect("s")).collect();
+        assert_eq!(statuses, vec!["failed", "deleted", "not_found"]);
+        assert_eq!(json(w.app.get(&format!("/api/v1/runners/{}", ids[0])).await).await["status"], "pending");
+        let gone = json(w.app.get(&format!("/api/v1/runners/{}", ids[1])).await).await;
+        assert_eq!((gone["status"].as_str(), gone["deletion_reason"].as_str()), (Some("deleted"), Some("admin_batch")));
+        assert_eq!(w.app.db.audit_rows_by_type("batch_delete_runners").await.expect("audit").len(), 1);
+        assert_eq!(w.app.db.count_security_events("batch_delete_runners").await.expect("count"), 1);
+        // By provisioner: the remaining two (one skipped as already deleted is not selected).
+        let by_user = json(w.app.post_json(path, &json!({ "comment": "incident 42 cleanup", "user_identity": "m2m:team-a" })).await).await;
+        assert_eq!(by_user["affected_count"], 2);
+    }
+}

@@ -1,5 +1,6 @@
 //! Admin statistics and sync routes (API.md §14). Thin: authorise → service → map.
 
+use app::contract::ApiError;
 use app::contract::admin::{AdminStatsResponse, SyncStatusResponse, SyncTriggerResponse};
 use axum::Json;
 use axum::Router;
@@ -21,16 +22,53 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `GET /api/v1/admin/stats`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/stats",
+    tag = "admin",
+    responses(
+        (status = 200, description = "Counts", body = AdminStatsResponse),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn get_stats(State(s): State<AppState>, AdminCaller(_): AdminCaller) -> AppResult<Json<AdminStatsResponse>> {
     Ok(Json(admin::stats(&s).await?))
 }
 
 /// `GET /api/v1/admin/sync/status`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/sync/status",
+    tag = "admin",
+    responses(
+        (status = 200, description = "The sync worker's status", body = SyncStatusResponse),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn get_sync_status(State(s): State<AppState>, AdminCaller(_): AdminCaller) -> AppResult<Json<SyncStatusResponse>> {
     Ok(Json(admin::sync_status(&s).await?))
 }
 
 /// `POST /api/v1/admin/sync/trigger` (no body).
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/sync/trigger",
+    tag = "admin",
+    responses(
+        (status = 202, description = "Scheduled (or already requested)", body = SyncTriggerResponse),
+        (status = 409, description = "SYNC_DISABLED", body = ApiError),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn trigger_sync(State(s): State<AppState>, AdminCaller(c): AdminCaller) -> AppResult<(StatusCode, Json<SyncTriggerResponse>)> {
     Ok((StatusCode::ACCEPTED, Json(admin::trigger(&s, &c).await?)))
 }

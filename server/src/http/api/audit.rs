@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use app::contract::ApiError;
-use app::contract::audit::{AuditVerifyResponse, TeamAuditLogListResponse};
+use app::contract::audit::{AuditLogListResponse, AuditVerifyResponse, TeamAuditLogListResponse};
 use axum::Json;
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -97,6 +97,24 @@ fn actor_types(raw: Option<&str>) -> Result<Vec<String>, ApiError> {
 }
 
 /// `GET /api/v1/audit-logs`: a JSON page, or a streamed JSONL or CSV export.
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit-logs",
+    tag = "audit",
+    params(("event_type" = Option<String>, Query, description = "Comma-separated event types"), ("user_identity" = Option<String>, Query, description = "Exact match; applied for admins only"), ("team" = Option<String>, Query, description = "Team name"), ("team_id" = Option<Uuid>, Query), ("runner_id" = Option<String>, Query), ("actor_type" = Option<String>, Query, description = "Comma-separated: user, m2m, local_admin, system"), ("success" = Option<bool>, Query), ("since" = Option<chrono::DateTime<chrono::Utc>>, Query, description = "Inclusive lower bound on timestamp"), ("until" = Option<chrono::DateTime<chrono::Utc>>, Query, description = "Inclusive upper bound on timestamp"), ("format" = Option<String>, Query, description = "json (default), jsonl or csv"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 100000, description = "1–200 for json (default 50); 1–100000 for exports (default 10000)"), ("offset" = Option<i64>, Query, minimum = 0)),
+    responses(
+        (status = 200, description = "A JSON page (`format=json`), or a streamed export: JSON lines (`format=jsonl`) or RFC 4180 CSV (`format=csv`) with `Content-Disposition` and `X-Total-Count`", content(
+            (AuditLogListResponse = "application/json"),
+            (String = "application/x-ndjson"),
+            (String = "text/csv")
+        )),
+        (status = 404, description = "NOT_FOUND", body = ApiError),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "NOT_TEAM_MEMBER, FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn list_audit_logs(State(s): State<AppState>, c: Caller, ApiQuery(q): ApiQuery<AuditLogsQuery>) -> AppResult<Response> {
     let format = match q.format.as_deref().map(str::to_ascii_lowercase).as_deref() {
         None | Some("json") => None,
@@ -144,6 +162,20 @@ pub async fn list_audit_logs(State(s): State<AppState>, c: Caller, ApiQuery(q): 
 }
 
 /// `GET /api/v1/admin/teams/{team_id}/audit-logs`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/teams/{team_id}/audit-logs",
+    tag = "audit",
+    params(("team_id" = Uuid, Path, description = "Team id"), ("event_type" = Option<String>, Query, description = "Comma-separated event types"), ("success" = Option<bool>, Query), ("since" = Option<chrono::DateTime<chrono::Utc>>, Query, description = "Inclusive lower bound on timestamp"), ("until" = Option<chrono::DateTime<chrono::Utc>>, Query, description = "Inclusive upper bound on timestamp"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 200), ("offset" = Option<i64>, Query, minimum = 0)),
+    responses(
+        (status = 200, description = "The team's audit rows, newest first", body = TeamAuditLogListResponse),
+        (status = 404, description = "NOT_FOUND", body = ApiError),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "NOT_TEAM_MEMBER, FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn list_team_audit_logs(
     State(s): State<AppState>,
     c: Caller,
@@ -163,6 +195,19 @@ pub async fn list_team_audit_logs(
 }
 
 /// `GET /api/v1/admin/audit-logs/verify`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/audit-logs/verify",
+    tag = "audit",
+    params(("from_id" = Option<i64>, Query, description = "First row to check (default: the first row)"), ("to_id" = Option<i64>, Query, description = "Last row to check (default: the last row)")),
+    responses(
+        (status = 200, description = "The verification report (200 even when the chain is broken)", body = AuditVerifyResponse),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn verify_audit_chain(State(s): State<AppState>, AdminCaller(_): AdminCaller, ApiQuery(q): ApiQuery<VerifyQuery>) -> AppResult<Json<AuditVerifyResponse>> {
     if let (Some(from), Some(to)) = (q.from_id, q.to_id)
         && from > to

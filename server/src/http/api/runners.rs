@@ -1,6 +1,7 @@
 //! Runner routes (API.md §7).
 
 use app::contract::ApiError;
+use app::contract::batch::{BatchActionResponse, BatchDeleteRunnersRequest};
 use app::contract::runners::{DeprovisionResponse, DryRunResponse, JitProvisionRequest, JitProvisionResponse, RunnerListResponse, RunnerStatus};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -12,7 +13,7 @@ use uuid::Uuid;
 
 use crate::db::runners::RunnerFilter;
 use crate::error::AppResult;
-use crate::http::extract::{ApiPath, ApiQuery, AppJson, Caller, JitCaller};
+use crate::http::extract::{AdminCaller, ApiPath, ApiQuery, AppJson, Caller, JitCaller};
 use crate::http::params::{flex_bool, list, page};
 use crate::services::{provisioning, runners};
 use crate::state::AppState;
@@ -25,6 +26,25 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/runners", get(list_runners))
         .route("/api/v1/runners/{runner_id}", get(get_runner).delete(delete_runner))
         .route("/api/v1/runners/{runner_id}/refresh", post(refresh_runner))
+        .route("/api/v1/admin/batch/delete-runners", post(batch_delete_runners))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/batch/delete-runners",
+    tag = "batch",
+    request_body = BatchDeleteRunnersRequest,
+    responses(
+        (status = 200, description = "Per-runner outcome; GitHub failures leave rows unchanged", body = BatchActionResponse),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED", body = ApiError),
+        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
+/// `POST /api/v1/admin/batch/delete-runners`.
+pub async fn batch_delete_runners(State(s): State<AppState>, AdminCaller(c): AdminCaller, AppJson(req): AppJson<BatchDeleteRunnersRequest>) -> AppResult<Json<BatchActionResponse>> {
+    Ok(Json(crate::services::batch_runners::delete_runners(&s, &c, req).await?))
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
@@ -149,6 +169,7 @@ pub async fn list_runners(State(s): State<AppState>, c: Caller, ApiQuery(q): Api
         team_id: q.team_id,
         runner_name: q.runner_name,
         github_runner_id: q.github_runner_id,
+        provisioned_by: None,
     };
     Ok(Json(runners::list(&s, &c, filter, p).await?))
 }

@@ -58,6 +58,20 @@ fn severities(raw: Option<&str>) -> Result<Vec<String>, ApiError> {
 }
 
 /// `GET /api/v1/admin/security-events`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/security-events",
+    tag = "security",
+    params(("event_type" = Option<String>, Query, description = "Comma-separated event types"), ("severity" = Option<String>, Query, description = "Comma-separated: low, medium, high, critical"), ("user_identity" = Option<String>, Query), ("team_id" = Option<Uuid>, Query), ("team" = Option<String>, Query, description = "Team name"), ("since" = Option<chrono::DateTime<chrono::Utc>>, Query, description = "Inclusive lower bound on timestamp"), ("until" = Option<chrono::DateTime<chrono::Utc>>, Query, description = "Inclusive upper bound on timestamp"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000), ("offset" = Option<i64>, Query, minimum = 0)),
+    responses(
+        (status = 200, description = "Security events, newest first", body = SecurityEventListResponse),
+        (status = 404, description = "NOT_FOUND", body = ApiError),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn list_security_events(
     State(s): State<AppState>,
     AdminCaller(_): AdminCaller,
@@ -77,6 +91,20 @@ pub async fn list_security_events(
 }
 
 /// `GET /api/v1/admin/teams/{team_id}/security-events`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/teams/{team_id}/security-events",
+    tag = "security",
+    params(("team_id" = Uuid, Path, description = "Team id"), ("event_type" = Option<String>, Query, description = "Comma-separated event types"), ("severity" = Option<String>, Query, description = "Comma-separated: low, medium, high, critical"), ("since" = Option<chrono::DateTime<chrono::Utc>>, Query, description = "Inclusive lower bound on timestamp"), ("until" = Option<chrono::DateTime<chrono::Utc>>, Query, description = "Inclusive upper bound on timestamp"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 200), ("offset" = Option<i64>, Query, minimum = 0)),
+    responses(
+        (status = 200, description = "The team's security events, newest first", body = TeamSecurityEventListResponse),
+        (status = 404, description = "NOT_FOUND", body = ApiError),
+        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
+        (status = 403, description = "NOT_TEAM_MEMBER, FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
+        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
+        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+    )
+)]
 pub async fn list_team_security_events(
     State(s): State<AppState>,
     c: Caller,

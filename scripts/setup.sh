@@ -38,6 +38,11 @@ if [ ! -d end2end/oidc/node_modules/oidc-provider ] \
   cp end2end/oidc/package-lock.json end2end/oidc/node_modules/.package-lock.json.src
 fi
 
+# Contract fuzzing of our own OpenAPI document.
+if [ "$(st --version 2>/dev/null | awk '{print $NF}')" != "4.32.5" ]; then
+  python3 -m pip install -q schemathesis==4.32.5
+fi
+
 # Browser tests use Debian's Chromium (a Playwright-downloaded browser cannot be fetched here).
 command -v chromium > /dev/null || apt_install chromium
 command -v curl > /dev/null || apt_install curl

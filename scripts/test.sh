@@ -28,6 +28,9 @@ else
   cargo test -p app -p server --no-fail-fast
 fi
 
+echo "== contract fuzzing (schemathesis against /openapi.json)"
+scripts/schemathesis.sh
+
 echo "== end-to-end (Chromium)"
 scripts/e2e.sh sqlite
 scripts/e2e.sh postgres

@@ -33,7 +33,7 @@ impl Modify for Security {
         super::auth_routes::local_login, super::auth_routes::logout, super::auth_routes::sso_login, super::auth_routes::sso_callback,
         super::auth_routes::me,
         super::api::runners::provision_runner, super::api::runners::dry_run, super::api::runners::list_runners,
-        super::api::runners::get_runner, super::api::runners::refresh_runner, super::api::runners::delete_runner,
+        super::api::runners::get_runner, super::api::runners::batch_delete_runners, super::api::runners::refresh_runner, super::api::runners::delete_runner,
         super::api::teams::create_team, super::api::teams::list_teams, super::api::teams::get_team, super::api::teams::patch_team,
         super::api::teams::deactivate_team, super::api::teams::reactivate_team, super::api::teams::list_members,
         super::api::teams::add_member, super::api::teams::remove_member, super::api::teams::teams_of_user,

@@ -113,6 +113,8 @@ def frontend(base, proxy):
         has_security_headers("/api/v1/auth/me (proxied)", h)
         status, h, body = get(f"{base}/readyz")
         check("/readyz proxied: ready", status == 200 and json.loads(body)["status"] == "ready", str(status))
+        status, h, body = get(f"{base}/openapi.json")
+        check("/openapi.json proxied: the API description", status == 200 and "openapi" in json.loads(body), str(status))
         status, h, body = get(f"{base}/auth/login")
         check("/auth proxied to the backend", status != 200 or b"<title>GHARTS</title>" not in body, str(status))
     else:

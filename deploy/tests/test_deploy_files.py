@@ -50,7 +50,11 @@ def run_entrypoint(tmp_path, **env):
     (fake / "nginx").write_text('#!/bin/sh\necho "nginx $*"\ncat /tmp/nginx-conf/*.conf 2>/dev/null; exit 0\n')
     (fake / "nginx").chmod(0o755)
     full_env = {"PATH": f"{fake}:/usr/bin:/bin", **env}
-    return subprocess.run(["sh", str(ROOT / "deploy/nginx/entrypoint.sh")], env=full_env, capture_output=True, text=True)
+    try:
+        return subprocess.run(["sh", str(ROOT / "deploy/nginx/entrypoint.sh")], env=full_env, capture_output=True, text=True)
+    finally:
+        # The entrypoint writes its generated configuration to /tmp/nginx-conf (fixed path).
+        shutil.rmtree("/tmp/nginx-conf", ignore_errors=True)
 
 
 def test_entrypoint_starts_nginx_in_the_foreground_with_two_workers_and_no_proxy(tmp_path):

@@ -5,6 +5,7 @@
 //! [`Config::redacted_lines`] is what `gharts check-config` prints.
 
 mod env;
+mod github;
 mod oidc;
 
 use std::net::SocketAddr;
@@ -15,6 +16,7 @@ use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 
 pub use env::{ConfigError, Env, parse_bool};
+pub use github::{Enforcement, GitHubAppConfig, WebhookConfig};
 pub use oidc::{DEFAULT_ALGORITHMS, OidcConfig};
 
 /// Everything the service reads from its environment.
@@ -53,6 +55,17 @@ pub struct Config {
     /// `SESSION_SECRET` / `_FILE`: key material for the encrypted login-flow cookie. Required for
     /// several replicas (a random per-process key is used otherwise).
     pub session_secret: Option<SecretString>,
+    /// The GitHub App; `None` when `GITHUB_APP_ID` is unset (provisioning answers 503).
+    pub github: Option<GitHubAppConfig>,
+    /// The webhook secret(s).
+    pub webhook: WebhookConfig,
+    /// `LABEL_POLICY_ENFORCEMENT`: `audit` (default) or `enforce`.
+    pub label_policy_enforcement: Enforcement,
+    /// `LABEL_DRIFT_DELETE_BUSY_RUNNERS` (default false): in enforce mode, also delete busy drifted runners.
+    pub label_drift_delete_busy: bool,
+    /// `SYNC_LEASE_SECONDS` (default 30, at least 6): how long the sync leader's lease lasts
+    /// without renewal; it is renewed every third of that, so failover takes at most this long.
+    pub sync_lease: Duration,
 }
 
 /// Database settings.
@@ -177,6 +190,17 @@ impl Config {
                 }
                 s
             },
+            github: GitHubAppConfig::from_env(env)?,
+            webhook: WebhookConfig::from_env(env)?,
+            label_policy_enforcement: Enforcement::from_env(env)?,
+            label_drift_delete_busy: env.bool(&["LABEL_DRIFT_DELETE_BUSY_RUNNERS"], false)?,
+            sync_lease: {
+                let secs: u64 = env.parse(&["SYNC_LEASE_SECONDS"], 30)?;
+                if secs < 6 {
+                    return Err(ConfigError::new("SYNC_LEASE_SECONDS", "must be at least 6 seconds"));
+                }
+                Duration::from_secs(secs)
+            },
         })
     }
 
@@ -208,6 +232,16 @@ impl Config {
             format!("SYNC_INTERVAL_SECONDS={}", self.sync_interval_seconds),
             format!("JIT_UNUSED_EXPIRY={}", self.jit_unused_expiry.as_secs()),
             format!("METRICS_TOKEN={}", secret(&self.metrics_token)),
+            format!("SYNC_LEASE_SECONDS={}", self.sync_lease.as_secs()),
+            format!("GITHUB_APP_ID={}", opt(self.github.as_ref().map(|g| g.app_id.to_string()))),
+            format!("GITHUB_APP_PRIVATE_KEY={}", if self.github.is_some() { "<set, redacted>" } else { "<unset>" }),
+            format!("GITHUB_ORG={}", opt(self.github.as_ref().map(|g| g.org.clone()))),
+            format!("GITHUB_INSTALLATION_ID={}", opt(self.github.as_ref().and_then(|g| g.installation_id.map(|i| i.to_string())))),
+            format!("GITHUB_API_URL={}", opt(self.github.as_ref().map(|g| g.api_url.to_string()))),
+            format!("GITHUB_WEBHOOK_SECRET={}", secret(&self.webhook.secret)),
+            format!("GITHUB_WEBHOOK_SECRET_PREVIOUS={}", secret(&self.webhook.secret_previous)),
+            format!("LABEL_POLICY_ENFORCEMENT={}", self.label_policy_enforcement.as_str()),
+            format!("LABEL_DRIFT_DELETE_BUSY_RUNNERS={}", self.label_drift_delete_busy),
             format!("OIDC_ISSUER={}", opt(self.oidc.as_ref().map(|o| o.issuer.clone()))),
             format!("OIDC_AUDIENCE={}", opt(self.oidc.as_ref().and_then(|o| o.audience.clone()))),
             format!("OIDC_CLIENT_ID={}", opt(self.oidc.as_ref().and_then(|o| o.client_id.clone()))),

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 
 use base64::Engine;
 
-use super::{GitHubApi, GitHubError, GitHubRunner, JitConfig, JitRequest};
+use super::{GitHubApi, GitHubError, GitHubRunner, JitConfig, JitRequest, RunnerGroup, RunnerInventory};
 
 /// The fake organisation.
 #[derive(Default)]
@@ -20,8 +20,18 @@ pub struct FakeGitHub {
     delete_faults: Mutex<VecDeque<GitHubError>>,
     /// generate-jitconfig calls made.
     pub jit_calls: AtomicUsize,
+    /// Failures to return from the next list-runners calls, in order.
+    list_faults: Mutex<VecDeque<GitHubError>>,
+    /// Failures to return from the next get-runner calls, in order.
+    get_faults: Mutex<VecDeque<GitHubError>>,
     /// delete calls made.
     pub delete_calls: AtomicUsize,
+    /// list-runners calls made.
+    pub list_calls: AtomicUsize,
+    /// Workflow runs cancelled: `(owner, repo, run_id)`.
+    pub cancelled_runs: Mutex<Vec<(String, String, i64)>>,
+    /// Runner groups (default: group 1 "Default").
+    pub groups: Mutex<Vec<RunnerGroup>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -29,9 +39,32 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl FakeGitHub {
-    /// An empty organisation; runner ids start at 1000.
+    /// An empty organisation with the Default runner group; runner ids start at 1000.
     pub fn new() -> Self {
-        Self { next_id: AtomicI64::new(1000), ..Default::default() }
+        let groups = vec![RunnerGroup { id: 1, name: "Default".into(), visibility: "all".into() }];
+        Self { next_id: AtomicI64::new(1000), groups: Mutex::new(groups), ..Default::default() }
+    }
+
+    /// The next list-runners call fails with `e`.
+    pub fn fail_next_list(&self, e: GitHubError) {
+        lock(&self.list_faults).push_back(e);
+    }
+
+    /// The next get-runner call fails with `e`.
+    pub fn fail_next_get(&self, e: GitHubError) {
+        lock(&self.get_faults).push_back(e);
+    }
+
+    /// Replaces a runner's custom labels (as if changed at GitHub after issue).
+    pub fn set_labels(&self, id: i64, labels: &[&str]) {
+        if let Some(r) = lock(&self.runners).get_mut(&id) {
+            r.labels = labels.iter().map(|l| (*l).to_owned()).collect();
+        }
+    }
+
+    /// Every runner, by id.
+    pub fn runners(&self) -> Vec<GitHubRunner> {
+        lock(&self.runners).values().cloned().collect()
     }
 
     /// The next generate-jitconfig call fails with `e`.
@@ -90,13 +123,24 @@ impl GitHubApi for FakeGitHub {
             return Err(GitHubError::NameExists);
         }
         let id = self.next_id.fetch_add(1, Ordering::SeqCst);
-        let runner = GitHubRunner { id, name: req.name.clone(), status: "offline".into(), busy: false, labels: req.labels.clone() };
+        let runner = GitHubRunner {
+            id,
+            name: req.name.clone(),
+            status: "offline".into(),
+            busy: false,
+            labels: req.labels.clone(),
+            read_only_labels: vec![],
+            runner_group_id: Some(req.runner_group_id),
+        };
         runners.insert(id, runner.clone());
         let secret = serde_json::json!({ "runner_id": id, "name": req.name, "work_folder": req.work_folder, "nonce": uuid::Uuid::new_v4() });
         Ok(JitConfig { runner, encoded_jit_config: base64::engine::general_purpose::STANDARD.encode(secret.to_string()) })
     }
 
     async fn get_runner(&self, id: i64) -> Result<Option<GitHubRunner>, GitHubError> {
+        if let Some(e) = lock(&self.get_faults).pop_front() {
+            return Err(e);
+        }
         Ok(self.runner(id))
     }
 
@@ -115,5 +159,24 @@ impl GitHubApi for FakeGitHub {
         }
         runners.remove(&id);
         Ok(())
+    }
+
+    async fn list_runners(&self) -> Result<RunnerInventory, GitHubError> {
+        self.list_calls.fetch_add(1, Ordering::SeqCst);
+        if let Some(e) = lock(&self.list_faults).pop_front() {
+            return Err(e);
+        }
+        let runners = self.runners();
+        let pages = u32::try_from(runners.len().div_ceil(100).max(1)).unwrap_or(u32::MAX);
+        Ok(RunnerInventory { runners, pages })
+    }
+
+    async fn list_runner_groups(&self) -> Result<Vec<RunnerGroup>, GitHubError> {
+        Ok(lock(&self.groups).clone())
+    }
+
+    async fn cancel_workflow_run(&self, owner: &str, repo: &str, run_id: i64) -> Result<bool, GitHubError> {
+        lock(&self.cancelled_runs).push((owner.to_owned(), repo.to_owned(), run_id));
+        Ok(true)
     }
 }

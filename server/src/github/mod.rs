@@ -26,7 +26,7 @@ pub struct JitRequest {
 }
 
 /// A runner as GitHub reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct GitHubRunner {
     /// GitHub's runner id.
     pub id: i64,
@@ -36,8 +36,34 @@ pub struct GitHubRunner {
     pub status: String,
     /// Running a job.
     pub busy: bool,
-    /// Label names.
+    /// The **custom** label names (`type: custom`): the ones label policy and drift checks see.
     pub labels: Vec<String>,
+    /// The read-only label names GitHub added itself (`self-hosted`, OS, architecture).
+    #[serde(default)]
+    pub read_only_labels: Vec<String>,
+    /// The runner group, when GitHub reports it.
+    #[serde(default)]
+    pub runner_group_id: Option<i64>,
+}
+
+/// Every runner of the organisation, and how many pages it took to read them.
+#[derive(Debug, Clone, Default)]
+pub struct RunnerInventory {
+    /// All runners.
+    pub runners: Vec<GitHubRunner>,
+    /// Pages fetched (100 runners per page).
+    pub pages: u32,
+}
+
+/// A runner group of the organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunnerGroup {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// `all`, `selected` or `private`.
+    pub visibility: String,
 }
 
 /// A generated JIT configuration.
@@ -87,4 +113,11 @@ pub trait GitHubApi: Send + Sync {
     async fn find_runner_by_name(&self, name: &str) -> Result<Option<GitHubRunner>, GitHubError>;
     /// Deletes a runner; a 404 is success.
     async fn delete_runner(&self, id: i64) -> Result<(), GitHubError>;
+    /// Every runner of the organisation (all pages).
+    async fn list_runners(&self) -> Result<RunnerInventory, GitHubError>;
+    /// The organisation's runner groups (all pages).
+    async fn list_runner_groups(&self) -> Result<Vec<RunnerGroup>, GitHubError>;
+    /// Cancels a workflow run in `owner/repo`: `Ok(true)` when GitHub accepted (202),
+    /// `Ok(false)` when the run is unknown or cannot be cancelled (404, 409).
+    async fn cancel_workflow_run(&self, owner: &str, repo: &str, run_id: i64) -> Result<bool, GitHubError>;
 }

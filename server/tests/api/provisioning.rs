@@ -212,7 +212,7 @@ async fn names_conflict_with_live_runners_and_with_the_github_organisation(backe
     assert_eq!(w.provision(&w.m2m_a, &json!({ "runner_name": "dup" })).await.status(), 201);
     let body = assert_error(w.provision(&w.m2m_b, &json!({ "runner_name": "DUP" })).await, 409, "NAME_CONFLICT").await;
     assert_eq!(body["detail"], "Runner name 'DUP' is already in use. Use a different name or wait until it's deleted.");
-    w.app.gh().put_runner(server::github::GitHubRunner { id: 0, name: "theirs".into(), status: "online".into(), busy: false, labels: vec![] });
+    w.app.gh().put_runner(server::github::GitHubRunner { name: "theirs".into(), status: "online".into(), ..Default::default() });
     let body = assert_error(w.provision(&w.m2m_a, &json!({ "runner_name": "theirs" })).await, 409, "NAME_CONFLICT").await;
     assert_eq!(body["detail"], "A runner named 'theirs' already exists in the GitHub organization");
 }

@@ -27,7 +27,7 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the API and (with GHARTS_SITE_ROOT) the console.
+    /// Serve the API and (with `GHARTS_SITE_ROOT`) the console.
     Serve,
     /// Apply database migrations and exit.
     Migrate,
@@ -35,7 +35,7 @@ pub enum Command {
     CheckConfig,
     /// Exit 0 when the local server answers /healthz (for container health checks).
     Healthcheck {
-        /// Base URL to probe (default: http://<GHARTS_ADDR>).
+        /// Base URL to probe (default: `http://<GHARTS_ADDR>`).
         #[arg(long)]
         url: Option<String>,
     },

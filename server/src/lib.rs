@@ -5,7 +5,7 @@
 //! - [`auth`]: credentials, sessions, local login, CSRF.
 //! - [`http`]: the router (system routes, REST API, login routes, UI server functions, site).
 //! - [`bootstrap`]: the bootstrap admin.
-//! - [`cli`]: subcommands.
+//! - [`cli`]: the subcommands.
 //!
 //! [`run`] serves a router on a listener until a shutdown signal, so tests run the real
 //! server on port 0.

@@ -59,7 +59,7 @@ pub struct LocalLoginRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LogoutResponse {
-    /// The IdP's end-session URL, or `null` for local sessions.
+    /// The identity provider's end-session URL, or `null` for local sessions.
     pub logout_url: Option<String>,
 }
 

@@ -70,29 +70,30 @@ fn email_verified(claims: &Map<String, Value>) -> bool {
 pub async fn user_from_claims(db: &Db, claims: &Map<String, Value>) -> AppResult<UserRow> {
     let sub = claim(claims, "sub").unwrap_or_default();
     let mut user = db.find_user_by_sub(sub).await?;
-    if user.is_none() && email_verified(claims) {
-        if let Some(email) = claim(claims, "email") {
-            let mut candidates = db.find_unbound_users_by_email(email).await?;
-            if candidates.len() == 1 {
-                let candidate = candidates.remove(0);
-                if !candidate.is_active {
-                    return Err(inactive());
-                }
-                let audit = NewAudit {
-                    event_type: "user_sub_bound".into(),
-                    actor_type: "system".into(),
-                    user_identity: "system".into(),
-                    oidc_sub: Some(sub.to_owned()),
-                    event_data: Some(json!({ "user_id": candidate.id.to_string(), "oidc_sub": sub })),
-                    success: true,
-                    ..Default::default()
-                };
-                if db.bind_user_sub(candidate.id, sub, audit).await? == Bind::Bound {
-                    tracing::info!(user.id = %candidate.id, "bound an OIDC subject to a user by verified email");
-                }
-                // Whoever won the race, only a user now bound to *this* subject matches.
-                user = db.find_user_by_sub(sub).await?;
+    if user.is_none()
+        && email_verified(claims)
+        && let Some(email) = claim(claims, "email")
+    {
+        let mut candidates = db.find_unbound_users_by_email(email).await?;
+        if candidates.len() == 1 {
+            let candidate = candidates.remove(0);
+            if !candidate.is_active {
+                return Err(inactive());
             }
+            let audit = NewAudit {
+                event_type: "user_sub_bound".into(),
+                actor_type: "system".into(),
+                user_identity: "system".into(),
+                oidc_sub: Some(sub.to_owned()),
+                event_data: Some(json!({ "user_id": candidate.id.to_string(), "oidc_sub": sub })),
+                success: true,
+                ..Default::default()
+            };
+            if db.bind_user_sub(candidate.id, sub, audit).await? == Bind::Bound {
+                tracing::info!(user.id = %candidate.id, "bound an OIDC subject to a user by verified email");
+            }
+            // Whoever won the race, only a user now bound to *this* subject matches.
+            user = db.find_user_by_sub(sub).await?;
         }
     }
     let Some(user) = user else {

@@ -87,10 +87,10 @@ impl NewAudit {
 
     /// Applies the storage bounds (user agent ≤ 512 characters).
     pub(crate) fn normalised(mut self) -> Self {
-        if let Some(ua) = &self.user_agent {
-            if ua.chars().count() > USER_AGENT_MAX {
-                self.user_agent = Some(ua.chars().take(USER_AGENT_MAX).collect());
-            }
+        if let Some(ua) = &self.user_agent
+            && ua.chars().count() > USER_AGENT_MAX
+        {
+            self.user_agent = Some(ua.chars().take(USER_AGENT_MAX).collect());
         }
         self
     }

@@ -111,10 +111,10 @@ impl Oidc {
                 .append_pair("nonce", &flow.nonce)
                 .append_pair("code_challenge", challenge.as_str())
                 .append_pair("code_challenge_method", challenge.method().as_str());
-            if self.cfg.send_audience {
-                if let Some(aud) = &self.cfg.audience {
-                    q.append_pair("audience", aud);
-                }
+            if self.cfg.send_audience
+                && let Some(aud) = &self.cfg.audience
+            {
+                q.append_pair("audience", aud);
             }
             if let Some(prompt) = &self.cfg.prompt {
                 q.append_pair("prompt", prompt);

@@ -21,12 +21,11 @@ fn with_cookies<T: serde::Serialize>(body: T, cookies: Vec<HeaderValue>) -> Resp
 }
 
 /// `POST /auth/local-login`.
-#[utoipa::path(post, path = "/auth/local-login", tag = "auth", request_body = LocalLoginRequest,
+#[utoipa::path(post, path = "/auth/local-login", tag = "auth", security(()), request_body = LocalLoginRequest,
     responses((status = 200, description = "Signed in; sets the gharts_session cookie", body = MeResponse),
         (status = 401, description = "INVALID_CREDENTIALS", body = ApiError),
         (status = 403, description = "USER_INACTIVE, CSRF_CHECK_FAILED", body = ApiError),
         (status = 404, description = "LOGIN_METHOD_DISABLED", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
         (status = 429, description = "RATE_LIMITED", body = ApiError)))]
 pub async fn local_login(State(state): State<AppState>, req: Request) -> AppResult<Response> {
     let (parts, body) = req.into_parts();
@@ -38,7 +37,7 @@ pub async fn local_login(State(state): State<AppState>, req: Request) -> AppResu
 }
 
 /// `POST /auth/logout`.
-#[utoipa::path(post, path = "/auth/logout", tag = "auth",
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", security(()),
     responses((status = 200, description = "Signed out", body = LogoutResponse),
         (status = 403, description = "CSRF_CHECK_FAILED", body = ApiError)))]
 pub async fn logout(State(state): State<AppState>, req: Request) -> AppResult<Response> {
@@ -55,7 +54,7 @@ pub struct LoginQuery {
 }
 
 /// `GET /auth/login`.
-#[utoipa::path(get, path = "/auth/login", tag = "auth", params(("next" = Option<String>, Query, description = "Relative path to return to")),
+#[utoipa::path(get, path = "/auth/login", tag = "auth", security(()), params(("next" = Option<String>, Query, description = "Relative path to return to")),
     responses((status = 302, description = "To the identity provider"),
         (status = 404, description = "LOGIN_METHOD_DISABLED", body = ApiError),
         (status = 503, description = "IDP_UNAVAILABLE", body = ApiError)))]
@@ -65,7 +64,7 @@ pub async fn sso_login(State(state): State<AppState>, Query(q): Query<LoginQuery
 }
 
 /// `GET /auth/callback`.
-#[utoipa::path(get, path = "/auth/callback", tag = "auth",
+#[utoipa::path(get, path = "/auth/callback", tag = "auth", security(()),
     params(("code" = Option<String>, Query), ("state" = Option<String>, Query), ("error" = Option<String>, Query), ("error_description" = Option<String>, Query)),
     responses((status = 302, description = "To the saved path, or to /app/login?error=<CODE>"),
         (status = 404, description = "LOGIN_METHOD_DISABLED", body = ApiError)))]
@@ -76,10 +75,7 @@ pub async fn sso_callback(State(state): State<AppState>, Query(q): Query<Callbac
 
 /// `GET /api/v1/auth/me`.
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
-    responses((status = 200, description = "The caller", body = MeResponse),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)))]
+    responses((status = 200, description = "The caller", body = MeResponse)))]
 pub async fn me(State(state): State<AppState>, Auth(principal): Auth) -> AppResult<Json<MeResponse>> {
     Ok(Json(state.auth.me(&principal).await?))
 }

@@ -19,7 +19,7 @@ const DB_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 const FAVICON: &[u8] = include_bytes!("../../../public/favicon.ico");
 
 /// `GET /healthz`: the process serves HTTP.
-#[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, description = "Alive", body = Object)))]
+#[utoipa::path(get, path = "/healthz", tag = "system", security(()), responses((status = 200, description = "Alive", body = Object)))]
 pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
@@ -90,7 +90,7 @@ fn not_ready(body: Value) -> Response {
 }
 
 /// `GET /readyz`: the database answers and the schema is current.
-#[utoipa::path(get, path = "/readyz", tag = "system", responses((status = 200, description = "Ready", body = Object), (status = 503, description = "NOT_READY", body = Object)))]
+#[utoipa::path(get, path = "/readyz", tag = "system", security(()), responses((status = 200, description = "Ready", body = Object), (status = 503, description = "NOT_READY", body = Object)))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
     let r = check_ready(&state).await;
     let checks = json!({ "database": r.database, "migrations": r.migrations });
@@ -108,7 +108,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 
 /// `GET /health`: the Python service's shape plus the checks; dependency states are cached,
 /// never probed live.
-#[utoipa::path(get, path = "/health", tag = "system", responses((status = 200, description = "healthy or warning", body = Object), (status = 503, description = "NOT_READY", body = Object)))]
+#[utoipa::path(get, path = "/health", tag = "system", security(()), responses((status = 200, description = "healthy or warning", body = Object), (status = 503, description = "NOT_READY", body = Object)))]
 pub async fn health(State(state): State<AppState>) -> Response {
     let r = check_ready(&state).await;
     let oidc = match state.auth.oidc() {
@@ -139,7 +139,7 @@ pub async fn health(State(state): State<AppState>) -> Response {
 }
 
 /// `GET /`: service links, or a redirect to the console for browsers when the UI is served here.
-#[utoipa::path(get, path = "/", tag = "system", responses((status = 200, description = "Service links", body = Object), (status = 302, description = "Browsers to the console")))]
+#[utoipa::path(get, path = "/", tag = "system", security(()), responses((status = 200, description = "Service links", body = Object), (status = 302, description = "Browsers to the console")))]
 pub async fn root(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let wants_html = headers
         .get(header::ACCEPT)

@@ -17,6 +17,7 @@ mod health;
 mod local_login;
 mod oauth_clients;
 mod oidc;
+mod openapi;
 mod provisioning;
 mod runners;
 mod security_events;

@@ -27,11 +27,7 @@ pub fn routes() -> Router<AppState> {
     path = "/api/v1/admin/stats",
     tag = "admin",
     responses(
-        (status = 200, description = "Counts", body = AdminStatsResponse),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 200, description = "Counts", body = AdminStatsResponse)
     )
 )]
 pub async fn get_stats(State(s): State<AppState>, AdminCaller(_): AdminCaller) -> AppResult<Json<AdminStatsResponse>> {
@@ -44,11 +40,7 @@ pub async fn get_stats(State(s): State<AppState>, AdminCaller(_): AdminCaller) -
     path = "/api/v1/admin/sync/status",
     tag = "admin",
     responses(
-        (status = 200, description = "The sync worker's status", body = SyncStatusResponse),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 200, description = "The sync worker's status", body = SyncStatusResponse)
     )
 )]
 pub async fn get_sync_status(State(s): State<AppState>, AdminCaller(_): AdminCaller) -> AppResult<Json<SyncStatusResponse>> {
@@ -62,11 +54,7 @@ pub async fn get_sync_status(State(s): State<AppState>, AdminCaller(_): AdminCal
     tag = "admin",
     responses(
         (status = 202, description = "Scheduled (or already requested)", body = SyncTriggerResponse),
-        (status = 409, description = "SYNC_DISABLED", body = ApiError),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 409, description = "SYNC_DISABLED", body = ApiError)
     )
 )]
 pub async fn trigger_sync(State(s): State<AppState>, AdminCaller(c): AdminCaller) -> AppResult<(StatusCode, Json<SyncTriggerResponse>)> {

@@ -21,11 +21,7 @@ use crate::state::AppState;
     request_body = BatchDisableUsersRequest,
     responses(
         (status = 200, description = "Done (or computed, for a dry run)", body = BatchActionResponse),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 409, description = "LAST_ADMIN", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 409, description = "LAST_ADMIN", body = ApiError)
     )
 )]
 pub async fn disable_users(State(s): State<AppState>, AdminCaller(c): AdminCaller, AppJson(req): AppJson<BatchDisableUsersRequest>) -> AppResult<Json<BatchActionResponse>> {
@@ -39,11 +35,7 @@ pub async fn disable_users(State(s): State<AppState>, AdminCaller(c): AdminCalle
     tag = "batch",
     request_body = BatchRestoreUsersRequest,
     responses(
-        (status = 200, description = "Done (or computed, for a dry run)", body = BatchActionResponse),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 200, description = "Done (or computed, for a dry run)", body = BatchActionResponse)
     )
 )]
 pub async fn restore_users(State(s): State<AppState>, AdminCaller(c): AdminCaller, AppJson(req): AppJson<BatchRestoreUsersRequest>) -> AppResult<Json<BatchActionResponse>> {
@@ -57,11 +49,7 @@ pub async fn restore_users(State(s): State<AppState>, AdminCaller(c): AdminCalle
     tag = "batch",
     request_body = BatchDeactivateTeamsRequest,
     responses(
-        (status = 200, description = "Done (or computed, for a dry run)", body = BatchActionResponse),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 200, description = "Done (or computed, for a dry run)", body = BatchActionResponse)
     )
 )]
 pub async fn deactivate_teams(State(s): State<AppState>, AdminCaller(c): AdminCaller, AppJson(req): AppJson<BatchDeactivateTeamsRequest>) -> AppResult<Json<BatchActionResponse>> {
@@ -75,11 +63,7 @@ pub async fn deactivate_teams(State(s): State<AppState>, AdminCaller(c): AdminCa
     tag = "batch",
     request_body = BatchReactivateTeamsRequest,
     responses(
-        (status = 200, description = "Done (or computed, for a dry run)", body = BatchActionResponse),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 200, description = "Done (or computed, for a dry run)", body = BatchActionResponse)
     )
 )]
 pub async fn reactivate_teams(State(s): State<AppState>, AdminCaller(c): AdminCaller, AppJson(req): AppJson<BatchReactivateTeamsRequest>) -> AppResult<Json<BatchActionResponse>> {

@@ -36,12 +36,8 @@ pub struct ListQuery {
     responses(
         (status = 201, description = "Registered (with `Location`)", body = OAuthClientResponse),
         (status = 400, description = "SYSTEM_TEAM_IMMUTABLE", body = ApiError),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
         (status = 404, description = "NOT_FOUND: no such team", body = ApiError),
-        (status = 409, description = "OAUTH_CLIENT_ALREADY_REGISTERED, TEAM_HAS_ACTIVE_CLIENT", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 409, description = "OAUTH_CLIENT_ALREADY_REGISTERED, TEAM_HAS_ACTIVE_CLIENT", body = ApiError)
     )
 )]
 pub async fn create_client(
@@ -60,11 +56,7 @@ pub async fn create_client(
     tag = "oauth-clients",
     params(("team_id" = Option<Uuid>, Query), ("active_only" = Option<bool>, Query, description = "Default true"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 200), ("offset" = Option<i64>, Query, minimum = 0), ("skip" = Option<i64>, Query, minimum = 0, description = "Alias of offset, used only when offset is absent")),
     responses(
-        (status = 200, description = "Registrations, newest first", body = OAuthClientListResponse),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 200, description = "Registrations, newest first", body = OAuthClientListResponse)
     )
 )]
 pub async fn list_clients(State(s): State<AppState>, AdminCaller(_c): AdminCaller, ApiQuery(q): ApiQuery<ListQuery>) -> AppResult<Json<OAuthClientListResponse>> {
@@ -83,10 +75,7 @@ pub async fn list_clients(State(s): State<AppState>, AdminCaller(_c): AdminCalle
     params(("id" = Uuid, Path, description = "Registration id")),
     responses(
         (status = 200, description = "The registration", body = OAuthClientResponse),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 404, description = "NOT_FOUND: no such registration", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 404, description = "NOT_FOUND: no such registration", body = ApiError)
     )
 )]
 pub async fn get_client(State(s): State<AppState>, AdminCaller(_c): AdminCaller, ApiPath(id): ApiPath<Uuid>) -> AppResult<Json<OAuthClientResponse>> {
@@ -102,12 +91,8 @@ pub async fn get_client(State(s): State<AppState>, AdminCaller(_c): AdminCaller,
     request_body = OAuthClientPatchRequest,
     responses(
         (status = 200, description = "Updated", body = OAuthClientResponse),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
         (status = 404, description = "NOT_FOUND: no such registration", body = ApiError),
-        (status = 409, description = "TEAM_HAS_ACTIVE_CLIENT", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 409, description = "TEAM_HAS_ACTIVE_CLIENT", body = ApiError)
     )
 )]
 pub async fn patch_client(State(s): State<AppState>, AdminCaller(c): AdminCaller, ApiPath(id): ApiPath<Uuid>, AppJson(req): AppJson<OAuthClientPatchRequest>) -> AppResult<Json<OAuthClientResponse>> {
@@ -122,10 +107,7 @@ pub async fn patch_client(State(s): State<AppState>, AdminCaller(c): AdminCaller
     params(("id" = Uuid, Path, description = "Registration id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 404, description = "NOT_FOUND: no such registration", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 404, description = "NOT_FOUND: no such registration", body = ApiError)
     )
 )]
 pub async fn delete_client(State(s): State<AppState>, AdminCaller(c): AdminCaller, ApiPath(id): ApiPath<Uuid>) -> AppResult<StatusCode> {

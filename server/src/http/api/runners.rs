@@ -35,11 +35,7 @@ pub fn routes() -> Router<AppState> {
     tag = "batch",
     request_body = BatchDeleteRunnersRequest,
     responses(
-        (status = 200, description = "Per-runner outcome; GitHub failures leave rows unchanged", body = BatchActionResponse),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 200, description = "Per-runner outcome; GitHub failures leave rows unchanged", body = BatchActionResponse)
     )
 )]
 /// `POST /api/v1/admin/batch/delete-runners`.
@@ -67,13 +63,10 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
         (status = 400, description = "INVALID_REFERENCE", body = ApiError),
         (status = 403, description = "NOT_TEAM_MEMBER, NO_ACTIVE_TEAM, TEAM_INACTIVE, RUNNER_GROUP_NOT_ALLOWED, LABEL_POLICY_VIOLATION", body = ApiError),
         (status = 409, description = "NAME_CONFLICT, IDEMPOTENCY_KEY_IN_PROGRESS", body = ApiError),
+        (status = 422, description = "IDEMPOTENCY_KEY_MISMATCH", body = ApiError),
         (status = 429, description = "QUOTA_EXCEEDED", body = ApiError),
         (status = 502, description = "GITHUB_REJECTED", body = ApiError),
-        (status = 503, description = "GITHUB_UNAVAILABLE, GITHUB_NOT_CONFIGURED", body = ApiError),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 503, description = "GITHUB_UNAVAILABLE, GITHUB_NOT_CONFIGURED", body = ApiError)
     )
 )]
 pub async fn provision_runner(State(s): State<AppState>, JitCaller(c): JitCaller, headers: HeaderMap, AppJson(req): AppJson<JitProvisionRequest>) -> AppResult<Response> {
@@ -100,11 +93,7 @@ pub async fn provision_runner(State(s): State<AppState>, JitCaller(c): JitCaller
         (status = 400, description = "INVALID_REFERENCE", body = ApiError),
         (status = 403, description = "NOT_TEAM_MEMBER, NO_ACTIVE_TEAM, TEAM_INACTIVE, RUNNER_GROUP_NOT_ALLOWED, LABEL_POLICY_VIOLATION", body = ApiError),
         (status = 409, description = "NAME_CONFLICT", body = ApiError),
-        (status = 429, description = "QUOTA_EXCEEDED", body = ApiError),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 429, description = "QUOTA_EXCEEDED", body = ApiError)
     )
 )]
 pub async fn dry_run(State(s): State<AppState>, JitCaller(c): JitCaller, AppJson(req): AppJson<JitProvisionRequest>) -> AppResult<Json<DryRunResponse>> {
@@ -153,11 +142,7 @@ fn statuses(raw: Option<&str>) -> Result<Vec<String>, ApiError> {
     tag = "runners",
     params(("status" = Option<String>, Query, description = "Comma-separated: pending, idle, busy, offline, deleted, active, online"), ("ephemeral" = Option<bool>, Query), ("team" = Option<String>, Query), ("team_id" = Option<Uuid>, Query), ("runner_name" = Option<String>, Query), ("github_runner_id" = Option<i64>, Query), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000), ("offset" = Option<i64>, Query, minimum = 0)),
     responses(
-        (status = 200, description = "Visible runners", body = RunnerListResponse),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 200, description = "Visible runners", body = RunnerListResponse)
     )
 )]
 pub async fn list_runners(State(s): State<AppState>, c: Caller, ApiQuery(q): ApiQuery<ListQuery>) -> AppResult<Json<RunnerListResponse>> {
@@ -182,11 +167,7 @@ pub async fn list_runners(State(s): State<AppState>, c: Caller, ApiQuery(q): Api
     params(("runner_id" = Uuid, Path, description = "Runner id")),
     responses(
         (status = 200, description = "The runner", body = RunnerStatus),
-        (status = 404, description = "NOT_FOUND", body = ApiError),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 404, description = "NOT_FOUND", body = ApiError)
     )
 )]
 pub async fn get_runner(State(s): State<AppState>, c: Caller, ApiPath(id): ApiPath<Uuid>) -> AppResult<Json<RunnerStatus>> {
@@ -203,11 +184,7 @@ pub async fn get_runner(State(s): State<AppState>, c: Caller, ApiPath(id): ApiPa
         (status = 200, description = "The runner after GitHub's report", body = RunnerStatus),
         (status = 404, description = "NOT_FOUND", body = ApiError),
         (status = 502, description = "GITHUB_REJECTED", body = ApiError),
-        (status = 503, description = "GITHUB_UNAVAILABLE, GITHUB_NOT_CONFIGURED", body = ApiError),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 503, description = "GITHUB_UNAVAILABLE, GITHUB_NOT_CONFIGURED", body = ApiError)
     )
 )]
 pub async fn refresh_runner(State(s): State<AppState>, c: Caller, ApiPath(id): ApiPath<Uuid>) -> AppResult<Json<RunnerStatus>> {
@@ -226,11 +203,7 @@ pub async fn refresh_runner(State(s): State<AppState>, c: Caller, ApiPath(id): A
         (status = 404, description = "NOT_FOUND", body = ApiError),
         (status = 409, description = "RUNNER_BUSY", body = ApiError),
         (status = 502, description = "GITHUB_REJECTED", body = ApiError),
-        (status = 503, description = "GITHUB_UNAVAILABLE, GITHUB_NOT_CONFIGURED", body = ApiError),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 503, description = "GITHUB_UNAVAILABLE, GITHUB_NOT_CONFIGURED", body = ApiError)
     )
 )]
 pub async fn delete_runner(State(s): State<AppState>, c: Caller, ApiPath(id): ApiPath<Uuid>) -> AppResult<Json<DeprovisionResponse>> {

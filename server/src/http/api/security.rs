@@ -65,11 +65,7 @@ fn severities(raw: Option<&str>) -> Result<Vec<String>, ApiError> {
     params(("event_type" = Option<String>, Query, description = "Comma-separated event types"), ("severity" = Option<String>, Query, description = "Comma-separated: low, medium, high, critical"), ("user_identity" = Option<String>, Query), ("team_id" = Option<Uuid>, Query), ("team" = Option<String>, Query, description = "Team name"), ("since" = Option<chrono::DateTime<chrono::Utc>>, Query, description = "Inclusive lower bound on timestamp"), ("until" = Option<chrono::DateTime<chrono::Utc>>, Query, description = "Inclusive upper bound on timestamp"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000), ("offset" = Option<i64>, Query, minimum = 0)),
     responses(
         (status = 200, description = "Security events, newest first", body = SecurityEventListResponse),
-        (status = 404, description = "NOT_FOUND", body = ApiError),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 404, description = "NOT_FOUND", body = ApiError)
     )
 )]
 pub async fn list_security_events(
@@ -99,10 +95,7 @@ pub async fn list_security_events(
     responses(
         (status = 200, description = "The team's security events, newest first", body = TeamSecurityEventListResponse),
         (status = 404, description = "NOT_FOUND", body = ApiError),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "NOT_TEAM_MEMBER, FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 403, description = "NOT_TEAM_MEMBER", body = ApiError)
     )
 )]
 pub async fn list_team_security_events(

@@ -48,11 +48,7 @@ pub struct AddMember {
     request_body = TeamCreateRequest,
     responses(
         (status = 201, description = "Created", body = TeamResponse),
-        (status = 400, description = "TEAM_NAME_TAKEN", body = ApiError),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 400, description = "TEAM_NAME_TAKEN", body = ApiError)
     )
 )]
 pub async fn create_team(State(s): State<AppState>, AdminCaller(c): AdminCaller, AppJson(req): AppJson<TeamCreateRequest>) -> AppResult<(StatusCode, Json<TeamResponse>)> {
@@ -66,11 +62,7 @@ pub async fn create_team(State(s): State<AppState>, AdminCaller(c): AdminCaller,
     tag = "teams",
     params(("include_inactive" = Option<bool>, Query), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000), ("offset" = Option<i64>, Query, minimum = 0)),
     responses(
-        (status = 200, description = "Visible teams", body = TeamListResponse),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 200, description = "Visible teams", body = TeamListResponse)
     )
 )]
 pub async fn list_teams(State(s): State<AppState>, c: Caller, ApiQuery(q): ApiQuery<ListQuery>) -> AppResult<Json<TeamListResponse>> {
@@ -87,11 +79,7 @@ pub async fn list_teams(State(s): State<AppState>, c: Caller, ApiQuery(q): ApiQu
     responses(
         (status = 200, description = "The team", body = TeamResponse),
         (status = 403, description = "NOT_TEAM_MEMBER", body = ApiError),
-        (status = 404, description = "NOT_FOUND", body = ApiError),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 404, description = "NOT_FOUND", body = ApiError)
     )
 )]
 pub async fn get_team(State(s): State<AppState>, c: Caller, ApiPath(id): ApiPath<Uuid>) -> AppResult<Json<TeamResponse>> {
@@ -108,11 +96,7 @@ pub async fn get_team(State(s): State<AppState>, c: Caller, ApiPath(id): ApiPath
     responses(
         (status = 200, description = "Updated", body = TeamResponse),
         (status = 400, description = "SYSTEM_TEAM_IMMUTABLE", body = ApiError),
-        (status = 404, description = "NOT_FOUND", body = ApiError),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 404, description = "NOT_FOUND", body = ApiError)
     )
 )]
 pub async fn patch_team(State(s): State<AppState>, AdminCaller(c): AdminCaller, ApiPath(id): ApiPath<Uuid>, AppJson(req): AppJson<TeamPatchRequest>) -> AppResult<Json<TeamResponse>> {
@@ -129,11 +113,7 @@ pub async fn patch_team(State(s): State<AppState>, AdminCaller(c): AdminCaller, 
     responses(
         (status = 200, description = "Deactivated", body = TeamResponse),
         (status = 400, description = "ALREADY_IN_STATE, SYSTEM_TEAM_IMMUTABLE", body = ApiError),
-        (status = 404, description = "NOT_FOUND", body = ApiError),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 404, description = "NOT_FOUND", body = ApiError)
     )
 )]
 pub async fn deactivate_team(State(s): State<AppState>, AdminCaller(c): AdminCaller, ApiPath(id): ApiPath<Uuid>, AppJson(req): AppJson<TeamDeactivateRequest>) -> AppResult<Json<TeamResponse>> {
@@ -149,11 +129,7 @@ pub async fn deactivate_team(State(s): State<AppState>, AdminCaller(c): AdminCal
     responses(
         (status = 200, description = "Reactivated", body = TeamResponse),
         (status = 400, description = "ALREADY_IN_STATE, SYSTEM_TEAM_IMMUTABLE", body = ApiError),
-        (status = 404, description = "NOT_FOUND", body = ApiError),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 404, description = "NOT_FOUND", body = ApiError)
     )
 )]
 pub async fn reactivate_team(State(s): State<AppState>, AdminCaller(c): AdminCaller, ApiPath(id): ApiPath<Uuid>) -> AppResult<Json<TeamResponse>> {
@@ -169,11 +145,7 @@ pub async fn reactivate_team(State(s): State<AppState>, AdminCaller(c): AdminCal
     responses(
         (status = 200, description = "Members", body = MemberListResponse),
         (status = 403, description = "NOT_TEAM_MEMBER", body = ApiError),
-        (status = 404, description = "NOT_FOUND", body = ApiError),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 404, description = "NOT_FOUND", body = ApiError)
     )
 )]
 pub async fn list_members(State(s): State<AppState>, c: Caller, ApiPath(id): ApiPath<Uuid>, ApiQuery(q): ApiQuery<PageQuery>) -> AppResult<Json<MemberListResponse>> {
@@ -192,11 +164,7 @@ pub async fn list_members(State(s): State<AppState>, c: Caller, ApiPath(id): Api
     responses(
         (status = 201, description = "Added", body = MemberResponse),
         (status = 400, description = "INVALID_REFERENCE, ALREADY_MEMBER, SYSTEM_TEAM_IMMUTABLE", body = ApiError),
-        (status = 404, description = "NOT_FOUND", body = ApiError),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 404, description = "NOT_FOUND", body = ApiError)
     )
 )]
 pub async fn add_member(State(s): State<AppState>, AdminCaller(c): AdminCaller, ApiPath(id): ApiPath<Uuid>, AppJson(req): AppJson<AddMember>) -> AppResult<(StatusCode, Json<MemberResponse>)> {
@@ -212,11 +180,7 @@ pub async fn add_member(State(s): State<AppState>, AdminCaller(c): AdminCaller, 
     responses(
         (status = 204, description = "Removed"),
         (status = 400, description = "MEMBERSHIP_NOT_FOUND, SYSTEM_TEAM_IMMUTABLE", body = ApiError),
-        (status = 404, description = "NOT_FOUND", body = ApiError),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 404, description = "NOT_FOUND", body = ApiError)
     )
 )]
 pub async fn remove_member(State(s): State<AppState>, AdminCaller(c): AdminCaller, ApiPath((id, user_id)): ApiPath<(Uuid, Uuid)>) -> AppResult<StatusCode> {
@@ -232,11 +196,7 @@ pub async fn remove_member(State(s): State<AppState>, AdminCaller(c): AdminCalle
     params(("user_id" = Uuid, Path, description = "User id"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000), ("offset" = Option<i64>, Query, minimum = 0)),
     responses(
         (status = 404, description = "NOT_FOUND (a malformed id)", body = ApiError),
-        (status = 200, description = "The user's teams", body = UserTeamsResponse),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 200, description = "The user's teams", body = UserTeamsResponse)
     )
 )]
 pub async fn teams_of_user(State(s): State<AppState>, c: Caller, ApiPath(user_id): ApiPath<Uuid>, ApiQuery(q): ApiQuery<PageQuery>) -> AppResult<Json<UserTeamsResponse>> {

@@ -35,11 +35,7 @@ pub struct ListQuery {
     responses(
         (status = 201, description = "Created (with `Location`)", body = UserResponse),
         (status = 400, description = "INVALID_REFERENCE", body = ApiError),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 409, description = "USER_ALREADY_EXISTS", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 409, description = "USER_ALREADY_EXISTS", body = ApiError)
     )
 )]
 pub async fn create_user(
@@ -58,11 +54,7 @@ pub async fn create_user(
     tag = "users",
     params(("include_inactive" = Option<bool>, Query), ("is_admin" = Option<bool>, Query), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000), ("offset" = Option<i64>, Query, minimum = 0)),
     responses(
-        (status = 200, description = "Users, newest first", body = UserListResponse),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 200, description = "Users, newest first", body = UserListResponse)
     )
 )]
 pub async fn list_users(State(s): State<AppState>, AdminCaller(_c): AdminCaller, ApiQuery(q): ApiQuery<ListQuery>) -> AppResult<Json<UserListResponse>> {
@@ -78,10 +70,7 @@ pub async fn list_users(State(s): State<AppState>, AdminCaller(_c): AdminCaller,
     params(("user_id" = Uuid, Path, description = "User id")),
     responses(
         (status = 200, description = "The user", body = UserResponse),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 404, description = "NOT_FOUND: no such user", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 404, description = "NOT_FOUND: no such user", body = ApiError)
     )
 )]
 pub async fn get_user(State(s): State<AppState>, AdminCaller(_c): AdminCaller, ApiPath(id): ApiPath<Uuid>) -> AppResult<Json<UserResponse>> {
@@ -98,12 +87,8 @@ pub async fn get_user(State(s): State<AppState>, AdminCaller(_c): AdminCaller, A
     responses(
         (status = 200, description = "Updated", body = UserResponse),
         (status = 400, description = "NOTHING_TO_UPDATE", body = ApiError),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
         (status = 404, description = "NOT_FOUND: no such user", body = ApiError),
-        (status = 409, description = "LAST_ADMIN", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 409, description = "LAST_ADMIN", body = ApiError)
     )
 )]
 pub async fn update_user(State(s): State<AppState>, AdminCaller(c): AdminCaller, ApiPath(id): ApiPath<Uuid>, AppJson(req): AppJson<UserUpdateRequest>) -> AppResult<Json<UserResponse>> {
@@ -119,12 +104,8 @@ pub async fn update_user(State(s): State<AppState>, AdminCaller(c): AdminCaller,
     request_body = UserDeactivateRequest,
     responses(
         (status = 204, description = "Deactivated"),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
         (status = 404, description = "NOT_FOUND: no such user", body = ApiError),
-        (status = 409, description = "LAST_ADMIN", body = ApiError),
-        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 409, description = "LAST_ADMIN", body = ApiError)
     )
 )]
 pub async fn delete_user(State(s): State<AppState>, AdminCaller(c): AdminCaller, ApiPath(id): ApiPath<Uuid>, AppJson(req): AppJson<UserDeactivateRequest>) -> AppResult<StatusCode> {
@@ -140,10 +121,7 @@ pub async fn delete_user(State(s): State<AppState>, AdminCaller(c): AdminCaller,
     params(("user_id" = Uuid, Path, description = "User id")),
     responses(
         (status = 200, description = "Active", body = UserResponse),
-        (status = 401, description = "UNAUTHENTICATED", body = ApiError),
-        (status = 403, description = "FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE", body = ApiError),
-        (status = 404, description = "NOT_FOUND: no such user", body = ApiError),
-        (status = 503, description = "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE", body = ApiError)
+        (status = 404, description = "NOT_FOUND: no such user", body = ApiError)
     )
 )]
 pub async fn activate_user(State(s): State<AppState>, AdminCaller(c): AdminCaller, ApiPath(id): ApiPath<Uuid>) -> AppResult<Json<UserResponse>> {

@@ -1,16 +1,22 @@
 //! The OpenAPI 3.1 document, generated from the handlers' `#[utoipa::path]` annotations and
 //! the contract types' schemas, served at `/openapi.json`, with Swagger UI at `/docs` and
-//! Redoc at `/redoc`. `/metrics` is left out, as the contract says.
+//! Redoc at `/redoc`. `/metrics` is left out, as the contract says. The errors common to
+//! every authenticated route are added by [`common_errors::CommonErrors`], not annotated.
+
+mod common_errors;
+mod docs;
 
 use std::sync::LazyLock;
 
 use axum::Router;
+use axum::routing::get;
+use http::header;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_redoc::{Redoc, Servable};
-use utoipa_swagger_ui::SwaggerUi;
 
 use crate::state::AppState;
+use common_errors::CommonErrors;
 
 struct Security;
 
@@ -27,7 +33,7 @@ impl Modify for Security {
 #[openapi(
     info(title = "GitHub Runner Token Service", description = "Secure central service for managing GitHub self-hosted runner registrations"),
     security(("bearer" = []), ("session" = [])),
-    modifiers(&Security),
+    modifiers(&Security, &CommonErrors),
     paths(
         super::system::root, super::system::healthz, super::system::readyz, super::system::health,
         super::auth_routes::local_login, super::auth_routes::logout, super::auth_routes::sso_login, super::auth_routes::sso_callback,
@@ -71,15 +77,21 @@ pub struct ApiDoc;
 static DOC: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| {
     let mut doc = ApiDoc::openapi();
     // The schema name the contract uses for the runner detail view (API.md §5.6).
-    if let Some(components) = doc.components.as_mut() {
-        if let Some(status) = components.schemas.get("RunnerStatus").cloned() {
-            components.schemas.insert("RunnerDetailResponse".to_owned(), status);
-        }
+    if let Some(components) = doc.components.as_mut()
+        && let Some(status) = components.schemas.get("RunnerStatus").cloned()
+    {
+        components.schemas.insert("RunnerDetailResponse".to_owned(), status);
     }
     doc
 });
 
+/// The document as served, serialised once.
+static DOC_JSON: LazyLock<String> = LazyLock::new(|| DOC.to_json().unwrap_or_else(|e| panic!("the OpenAPI document serialises: {e}")));
+
 /// `/openapi.json`, `/docs` (Swagger UI) and `/redoc`.
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(SwaggerUi::new("/docs").url("/openapi.json", DOC.clone())).merge(Redoc::with_url("/redoc", DOC.clone()))
+    Router::new()
+        .route("/openapi.json", get(|| async { ([(header::CONTENT_TYPE, "application/json")], DOC_JSON.as_str()) }))
+        .merge(docs::routes())
+        .merge(Redoc::with_url("/redoc", DOC.clone()))
 }

@@ -146,6 +146,11 @@ impl Metrics {
         }
     }
 
+    /// Counts one security event written (call it wherever a security event row is stored).
+    pub fn security_event(&self, event_type: &str, severity: &str) {
+        self.security_events.with_label_values(&[event_type, severity]).inc();
+    }
+
     /// The text exposition.
     pub fn render(&self) -> String {
         let mut buf = Vec::new();

@@ -51,7 +51,8 @@ impl AppState {
     pub fn new(config: Config, db: Db) -> anyhow::Result<Self> {
         let oidc = config.oidc.clone().map(Oidc::new).transpose()?;
         let config = Arc::new(config);
-        Ok(Self { auth: AuthService::new(db.clone(), config.clone(), oidc), config, db, github: None, metrics: Metrics::new(), draining: Arc::default() })
+        let metrics = Metrics::new();
+        Ok(Self { auth: AuthService::new(db.clone(), config.clone(), oidc, metrics.clone()), config, db, github: None, metrics, draining: Arc::default() })
     }
 
     /// Uses `github` for every GitHub call.

@@ -38,6 +38,7 @@ impl AuthService {
         if failures >= LOGIN_MAX_FAILURES {
             let retry = oldest.map(|o| (o + chrono_duration(LOGIN_WINDOW) - now()).num_seconds().max(1)).unwrap_or(1);
             self.audit_login_failed(&ctx, &key, "rate_limited").await?;
+            self.count_login("rate_limited");
             return Err(ApiError::new(ErrorCode::RateLimited, "Too many failed login attempts. Try again later.")
                 .with_retry_after(u64::try_from(retry).unwrap_or(1))
                 .into());
@@ -50,6 +51,7 @@ impl AuthService {
         let Some(user) = user.filter(|_| ok) else {
             self.db.record_login_failure(&key, &ip, now(), window_start).await?;
             self.audit_login_failed(&ctx, &key, "invalid_credentials").await?;
+            self.count_login("invalid");
             if failures + 1 == LOGIN_MAX_FAILURES {
                 self.db
                     .insert_security_event(&NewSecurityEvent {
@@ -63,17 +65,24 @@ impl AuthService {
                         request_id: ctx.request_id.clone(),
                     })
                     .await?;
+                self.metrics.security_event("local_login_locked", "medium");
                 tracing::warn!(client.ip = %ip, "local login locked after repeated failures");
             }
             return Err(AppError::api(ErrorCode::InvalidCredentials, "Invalid username or password"));
         };
         if !user.is_active {
             self.audit_login_failed(&ctx, &key, "inactive").await?;
+            self.count_login("inactive");
             return Err(AppError::api(ErrorCode::UserInactive, "User account is deactivated."));
         }
         self.db.clear_login_failures(&key, &ip).await?;
         let (principal, cookie) = self.open_session(&ctx, user, "local", None).await?;
+        self.count_login("success");
         Ok((self.me(&principal).await?, vec![cookie]))
+    }
+
+    fn count_login(&self, result: &str) {
+        self.metrics.local_logins.with_label_values(&[result]).inc();
     }
 
     pub(super) async fn audit_login_failed(&self, ctx: &RequestContext, identity: &str, reason: &str) -> AppResult<()> {

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::context::RequestContext;
 use super::principal::{ActorType, AuthMethod, Identity, Principal};
-use super::resolve::bearer_principal;
+use super::resolve::{bearer_principal, is_m2m};
 use super::session::{self, token_from_headers, token_hash};
 use crate::config::Config;
 use crate::db::audit::NewAudit;
@@ -20,6 +20,7 @@ use crate::db::models::UserRow;
 use crate::db::sessions::NewSession;
 use crate::db::{Db, now};
 use crate::error::{AppError, AppResult};
+use crate::metrics::Metrics;
 use crate::oidc::Oidc;
 use crate::oidc::token::TokenError;
 
@@ -38,16 +39,18 @@ pub struct AuthService {
     pub(super) oidc: Option<Oidc>,
     /// Encrypts the login-flow cookie.
     pub(super) flow_key: cookie::Key,
+    /// Login and M2M authentication outcomes, and the security events written here.
+    pub(super) metrics: Metrics,
 }
 
 impl AuthService {
-    /// A service over `db` and `config`; `oidc` when `OIDC_ISSUER` is set.
-    pub fn new(db: Db, config: Arc<Config>, oidc: Option<Oidc>) -> Self {
+    /// A service over `db` and `config`; `oidc` when `OIDC_ISSUER` is set; outcomes counted in `metrics`.
+    pub fn new(db: Db, config: Arc<Config>, oidc: Option<Oidc>, metrics: Metrics) -> Self {
         let flow_key = match &config.session_secret {
             Some(s) => cookie::Key::derive_from(secrecy::ExposeSecret::expose_secret(s).as_bytes()),
             None => cookie::Key::generate(),
         };
-        Self { db, config, oidc, flow_key }
+        Self { db, config, oidc, flow_key, metrics }
     }
 
     /// The IdP client, when OIDC is configured.
@@ -110,7 +113,13 @@ impl AuthService {
                 AppError::Api(ApiError::new(ErrorCode::IdpUnavailable, "Identity provider unavailable; try again later").with_retry_after(IDP_RETRY_AFTER))
             }
         })?;
-        bearer_principal(&self.db, &claims).await
+        let principal = bearer_principal(&self.db, &claims).await;
+        if is_m2m(&claims)
+            && let Some(result) = m2m_result(&principal)
+        {
+            self.metrics.m2m_auth.with_label_values(&[result]).inc();
+        }
+        principal
     }
 
     async fn session_principal(&self, token: &str) -> AppResult<Principal> {
@@ -265,6 +274,22 @@ pub fn audit_for(p: &Principal, ctx: &RequestContext, event_type: &str, data: se
         event_data: Some(data),
         success: true,
         ..NewAudit::from_context(ctx)
+    }
+}
+
+/// The `gharts_m2m_auth_requests_total` result of an M2M authentication (`None`: not an
+/// authentication outcome, e.g. the database was unavailable).
+fn m2m_result(principal: &AppResult<Principal>) -> Option<&'static str> {
+    match principal {
+        Ok(_) => Some("success"),
+        Err(AppError::Api(e)) => match e.error_code {
+            ErrorCode::M2mClientNotRegistered => Some("not_registered"),
+            ErrorCode::M2mClientDisabled => Some("disabled"),
+            // The client's team is inactive: no team to act for.
+            ErrorCode::TeamInactive => Some("team_not_found"),
+            _ => None,
+        },
+        Err(_) => None,
     }
 }
 

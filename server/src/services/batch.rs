@@ -108,7 +108,8 @@ async fn users(state: &AppState, caller: &Caller, comment: String, dry_run: bool
     let ids = targets(ids);
     let caller_id = caller.principal.user().map(|u| u.id);
     let (action, event_type) = if disable { ("disable_users", "batch_disable_users") } else { ("restore_users", "batch_restore_users") };
-    state
+    let (severity, verb) = if disable { ("high", "disabled") } else { ("medium", "restored") };
+    let result = state
         .db
         .users_batch(ids.as_deref(), disable, |candidates, active_admins| {
             let plan = plan_users(&candidates, caller_id, disable, exclude_admins, dry_run);
@@ -148,7 +149,6 @@ async fn users(state: &AppState, caller: &Caller, comment: String, dry_run: bool
             if dry_run {
                 return (None, Ok(response));
             }
-            let (severity, verb) = if disable { ("high", "disabled") } else { ("medium", "restored") };
             let event = event(caller, event_type, severity, format!("{verb} {affected} users"), event_data);
             // Runner reclamation: see services::runners (owner_deactivated) — the sync worker
             // reclaims the disabled users' `pending` runners on its next cycle.
@@ -161,7 +161,11 @@ async fn users(state: &AppState, caller: &Caller, comment: String, dry_run: bool
             };
             (Some(write), Ok(response))
         })
-        .await?
+        .await?;
+    if !dry_run && result.is_ok() {
+        state.metrics.security_event(event_type, severity);
+    }
+    result
 }
 
 /// `POST /api/v1/admin/batch/disable-users`.
@@ -210,6 +214,7 @@ async fn teams(state: &AppState, caller: &Caller, comment: String, dry_run: bool
     let deactivate = reason.is_some();
     let ids = targets(ids);
     let (action, event_type) = if deactivate { ("deactivate_teams", "batch_deactivate_teams") } else { ("reactivate_teams", "batch_reactivate_teams") };
+    let (severity, verb) = if deactivate { ("high", "deactivated") } else { ("medium", "reactivated") };
     let identity = caller.principal.identity();
     let response = state
         .db
@@ -242,7 +247,6 @@ async fn teams(state: &AppState, caller: &Caller, comment: String, dry_run: bool
                 audit_data["reason"] = json!(r);
                 event_data["reason"] = json!(r);
             }
-            let (severity, verb) = if deactivate { ("high", "deactivated") } else { ("medium", "reactivated") };
             // Runner reclamation: see services::runners (owner_deactivated) — the sync worker
             // reclaims the deactivated teams' `pending` runners on its next cycle.
             let write = TeamsBatchWrite {
@@ -254,6 +258,9 @@ async fn teams(state: &AppState, caller: &Caller, comment: String, dry_run: bool
             (Some(write), response)
         })
         .await?;
+    if !dry_run {
+        state.metrics.security_event(event_type, severity);
+    }
     Ok(response)
 }
 

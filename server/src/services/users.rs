@@ -24,6 +24,9 @@ pub const LAST_ADMIN_DEACTIVATE: &str = "Cannot deactivate the last active admin
 /// Detail of `409 LAST_ADMIN` when the last admin would lose the role.
 pub const LAST_ADMIN_DEMOTE: &str = "Cannot remove admin privileges from the last active admin user. At least one admin must remain active.";
 
+/// The security event of a deactivation: type and severity.
+const DEACTIVATED: (&str, &str) = ("user_deactivated", "medium");
+
 /// The contract shape of a stored user (never the password hash).
 pub fn user_response(u: UserRow) -> UserResponse {
     UserResponse {
@@ -266,8 +269,8 @@ pub async fn deactivate(state: &AppState, caller: &Caller, id: Uuid, req: UserDe
                 return (UserWrite { audit: Some(failed(audit, &err)), ..Default::default() }, Err(err));
             }
             let event = NewSecurityEvent {
-                event_type: "user_deactivated",
-                severity: "medium",
+                event_type: DEACTIVATED.0,
+                severity: DEACTIVATED.1,
                 user_identity: p.identity(),
                 oidc_sub: p.oidc_sub(),
                 team_id: None,
@@ -287,7 +290,9 @@ pub async fn deactivate(state: &AppState, caller: &Caller, id: Uuid, req: UserDe
             (write, Ok(()))
         })
         .await?;
-    outcome.ok_or_else(|| not_found(id))?
+    outcome.ok_or_else(|| not_found(id))??;
+    state.metrics.security_event(DEACTIVATED.0, DEACTIVATED.1);
+    Ok(())
 }
 
 /// `POST /api/v1/admin/users/{id}/activate`: idempotent, audited every time.

@@ -15,6 +15,7 @@ mod cli;
 mod errors;
 mod health;
 mod local_login;
+mod metrics;
 mod oauth_clients;
 mod oidc;
 mod openapi;

@@ -17,6 +17,8 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use http::{HeaderValue, header};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::error::api_error_response;
@@ -28,6 +30,9 @@ pub use system::VERSION;
 const BODY_LIMIT: usize = 1024 * 1024;
 /// No request may run longer than this; shutdown drains within its own deadline anyway.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The default policy: no framing. Routes that serve a page set their own, fuller policy.
+const DEFAULT_CSP: &str = "frame-ancestors 'none'";
 
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
@@ -55,6 +60,10 @@ pub fn router(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(http::StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
         .layer(axum::middleware::from_fn(middleware::strip_trailing_slash))
         .layer(axum::middleware::from_fn(middleware::request_context))
+        // Outermost, so every response gets them (fallbacks, redirects and timeouts included).
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DEFAULT_CSP)))
         .with_state(state)
 }
 

@@ -22,6 +22,7 @@ mod openapi;
 mod provisioning;
 mod runners;
 mod security_events;
+mod security_headers;
 mod sessions;
 mod shutdown;
 mod teams;

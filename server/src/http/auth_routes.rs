@@ -26,6 +26,7 @@ fn with_cookies<T: serde::Serialize>(body: T, cookies: Vec<HeaderValue>) -> Resp
         (status = 401, description = "INVALID_CREDENTIALS", body = ApiError),
         (status = 403, description = "USER_INACTIVE, CSRF_CHECK_FAILED", body = ApiError),
         (status = 404, description = "LOGIN_METHOD_DISABLED", body = ApiError),
+        (status = 422, description = "VALIDATION_ERROR", body = ApiError),
         (status = 429, description = "RATE_LIMITED", body = ApiError)))]
 pub async fn local_login(State(state): State<AppState>, req: Request) -> AppResult<Response> {
     let (parts, body) = req.into_parts();

@@ -55,6 +55,9 @@ async fn every_authenticated_operation_lists_the_common_errors_with_its_own() {
             }
         }
         let at = |status: &str| responses.get(status).map(codes).unwrap_or_default();
+        if op.get("requestBody").is_some() {
+            assert!(at("422").contains(&ErrorCode::ValidationError), "{method} {path}: a body can be malformed");
+        }
         if public {
             assert!(
                 !at("401").contains(&ErrorCode::Unauthenticated),

@@ -1,107 +1,12 @@
 //! Reading the audit log (API.md §12): filtered, caller-scoped, paged lists, and the pages an
-//! export walks through. Filtering, ordering and paging all happen in SQL.
-//!
-//! Dynamic filters are built as SQL text with numbered placeholders ([`Filters`]) and their
-//! values bound in the same order on either pool ([`bind_args!`]). The SQL text only ever
-//! contains fixed fragments and placeholders, never a caller's value.
+//! export walks through. Filtering, ordering and paging all happen in SQL ([`super::filter`]).
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::filter::{Arg, Filters, bind_args};
 use super::models::AuditRow;
 use super::{Db, DbError};
-
-/// A value bound to a placeholder of dynamic SQL.
-#[derive(Debug, Clone)]
-pub(crate) enum Arg {
-    /// Text.
-    Text(String),
-    /// A UUID.
-    Uuid(Uuid),
-    /// A boolean.
-    Bool(bool),
-    /// A timestamp.
-    Time(DateTime<Utc>),
-    /// An integer.
-    Int(i64),
-}
-
-/// `where` clauses (joined with `and`) and the values of their placeholders, in order.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Filters {
-    clauses: Vec<String>,
-    args: Vec<Arg>,
-}
-
-impl Filters {
-    /// Registers a value; returns its placeholder (`$n`).
-    pub(crate) fn arg(&mut self, a: Arg) -> String {
-        self.args.push(a);
-        format!("${}", self.args.len())
-    }
-
-    /// Adds a clause (built from fixed text and placeholders only).
-    pub(crate) fn push(&mut self, clause: String) {
-        self.clauses.push(clause);
-    }
-
-    /// `column in ($a, $b, …)` for a non-empty list; nothing for an empty one.
-    pub(crate) fn any_of(&mut self, column: &str, values: &[String]) {
-        if values.is_empty() {
-            return;
-        }
-        let marks: Vec<String> = values.iter().map(|v| self.arg(Arg::Text(v.clone()))).collect();
-        self.push(format!("{column} in ({})", marks.join(", ")));
-    }
-
-    /// `column = $n` when a value is given.
-    pub(crate) fn equals(&mut self, column: &str, value: Option<Arg>) {
-        if let Some(v) = value {
-            let mark = self.arg(v);
-            self.push(format!("{column} = {mark}"));
-        }
-    }
-
-    /// Inclusive bounds on a timestamp column.
-    pub(crate) fn between(&mut self, column: &str, since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>) {
-        if let Some(s) = since {
-            let mark = self.arg(Arg::Time(s));
-            self.push(format!("{column} >= {mark}"));
-        }
-        if let Some(u) = until {
-            let mark = self.arg(Arg::Time(u));
-            self.push(format!("{column} <= {mark}"));
-        }
-    }
-
-    /// ` where …` (or nothing).
-    pub(crate) fn where_sql(&self) -> String {
-        if self.clauses.is_empty() { String::new() } else { format!(" where {}", self.clauses.join(" and ")) }
-    }
-
-    /// The values, in placeholder order.
-    pub(crate) fn args(&self) -> Vec<Arg> {
-        self.args.clone()
-    }
-}
-
-/// Binds `$args` (a `Vec<Arg>`) to a sqlx query, in order; usable inside each `on_pool!` arm.
-macro_rules! bind_args {
-    ($q:expr, $args:expr) => {{
-        let mut q = $q;
-        for a in $args {
-            q = match a {
-                $crate::db::audit_query::Arg::Text(v) => q.bind(v),
-                $crate::db::audit_query::Arg::Uuid(v) => q.bind(v),
-                $crate::db::audit_query::Arg::Bool(v) => q.bind(v),
-                $crate::db::audit_query::Arg::Time(v) => q.bind(v),
-                $crate::db::audit_query::Arg::Int(v) => q.bind(v),
-            };
-        }
-        q
-    }};
-}
-pub(crate) use bind_args;
 
 /// Which rows a caller may see (API.md §12.2).
 #[derive(Debug, Clone)]

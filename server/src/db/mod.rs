@@ -20,6 +20,7 @@ macro_rules! on_pool {
 pub mod admin_stats;
 pub mod audit;
 pub mod audit_query;
+pub mod filter;
 pub mod idempotency;
 pub mod login_failures;
 pub mod models;

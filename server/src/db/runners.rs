@@ -6,6 +6,7 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::audit::{NewAudit, append_in_tx};
+use super::filter::{Arg, Filters, bind_args};
 use super::{Db, DbError, conflict_or, now};
 
 /// A runner with its team's name.
@@ -138,30 +139,6 @@ pub enum Visibility {
         /// Identity (matches `provisioned_by`).
         identity: String,
     },
-}
-
-/// A bind value of dynamic SQL.
-#[derive(Debug, Clone)]
-enum Arg {
-    Uuid(Uuid),
-    Text(String),
-    I64(i64),
-    Bool(bool),
-}
-
-macro_rules! bind_args {
-    ($q:expr, $args:expr) => {{
-        let mut q = $q;
-        for a in $args {
-            q = match a {
-                Arg::Uuid(v) => q.bind(*v),
-                Arg::Text(v) => q.bind(v.clone()),
-                Arg::I64(v) => q.bind(*v),
-                Arg::Bool(v) => q.bind(*v),
-            };
-        }
-        q
-    }};
 }
 
 /// Counting runners: not deleted, not an expired pending one. `$1` = now.
@@ -303,83 +280,40 @@ impl Db {
 
     /// A page of visible runners matching `f` (newest first), and the total.
     pub async fn list_runners(&self, vis: &Visibility, f: &RunnerFilter, limit: i64, offset: i64) -> Result<(Vec<RunnerRow>, i64), DbError> {
-        let mut w = Where::default();
+        let mut w = Filters::default();
         match vis {
             Visibility::All => {}
-            Visibility::Team(t) => {
-                let t = w.arg(Arg::Uuid(*t));
-                w.clause(format!("r.team_id = {t}"));
-            }
+            Visibility::Team(t) => w.equals("r.team_id", Some(Arg::Uuid(*t))),
             Visibility::User { id, identity } => {
                 let uid = w.arg(Arg::Uuid(*id));
                 let ident = w.arg(Arg::Text(identity.clone()));
-                w.clause(format!(
+                w.push(format!(
                     "(r.owner_user_id = {uid} or r.provisioned_by = {ident} or r.team_id in (select team_id from team_members where user_id = {uid}))"
                 ));
             }
         }
         if f.statuses.is_empty() {
-            w.clause("r.status <> 'deleted'".into());
-        } else {
-            let marks: Vec<String> = f.statuses.iter().map(|s| w.arg(Arg::Text(s.clone()))).collect();
-            w.clause(format!("r.status in ({})", marks.join(", ")));
+            w.push("r.status <> 'deleted'".into());
         }
-        if let Some(e) = f.ephemeral {
-            let m = w.arg(Arg::Bool(e));
-            w.clause(format!("r.ephemeral = {m}"));
-        }
-        if let Some(t) = &f.team_name {
-            let m = w.arg(Arg::Text(t.clone()));
-            w.clause(format!("t.name = {m}"));
-        }
-        if let Some(t) = f.team_id {
-            let m = w.arg(Arg::Uuid(t));
-            w.clause(format!("r.team_id = {m}"));
-        }
+        w.any_of("r.status", &f.statuses);
+        w.equals("r.ephemeral", f.ephemeral.map(Arg::Bool));
+        w.equals("t.name", f.team_name.clone().map(Arg::Text));
+        w.equals("r.team_id", f.team_id.map(Arg::Uuid));
         if let Some(n) = &f.runner_name {
             let m = w.arg(Arg::Text(n.clone()));
-            w.clause(format!("lower(r.runner_name) = lower({m})"));
+            w.push(format!("lower(r.runner_name) = lower({m})"));
         }
-        if let Some(p) = &f.provisioned_by {
-            let m = w.arg(Arg::Text(p.clone()));
-            w.clause(format!("r.provisioned_by = {m}"));
-        }
-        if let Some(g) = f.github_runner_id {
-            let m = w.arg(Arg::I64(g));
-            w.clause(format!("r.github_runner_id = {m}"));
-        }
-        let where_sql = w.sql();
-        let n = w.args.len();
-        let page_sql = sqlx::AssertSqlSafe(format!("{RUNNER_SELECT}{where_sql} order by r.created_at desc, r.id limit ${} offset ${}", n + 1, n + 2));
-        let count_sql = sqlx::AssertSqlSafe(format!("select count(*) from runners r left join teams t on t.id = r.team_id{where_sql}"));
-        let args = w.args;
+        w.equals("r.provisioned_by", f.provisioned_by.clone().map(Arg::Text));
+        w.equals("r.github_runner_id", f.github_runner_id.map(Arg::Int));
+        let count_sql = format!("select count(*) from runners r left join teams t on t.id = r.team_id{}", w.where_sql());
+        let count_args = w.args();
+        let (l, o) = (w.arg(Arg::Int(limit)), w.arg(Arg::Int(offset)));
+        let page_sql = format!("{RUNNER_SELECT}{} order by r.created_at desc, r.id limit {l} offset {o}", w.where_sql());
+        let page_args = w.args();
         Ok(on_pool!(self, p => {
-            let rows = bind_args!(sqlx::query_as::<_, RunnerRow>(page_sql), &args).bind(limit).bind(offset).fetch_all(p).await?;
-            let total: i64 = bind_args!(sqlx::query_scalar(count_sql), &args).fetch_one(p).await?;
+            let rows = bind_args!(sqlx::query_as::<_, RunnerRow>(sqlx::AssertSqlSafe(page_sql)), page_args).fetch_all(p).await?;
+            let total: i64 = bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql)), count_args).fetch_one(p).await?;
             (rows, total)
         }))
-    }
-}
-
-/// A `where` clause under construction: numbered placeholders and their values.
-#[derive(Default)]
-struct Where {
-    clauses: Vec<String>,
-    args: Vec<Arg>,
-}
-
-impl Where {
-    /// Adds a value; returns its placeholder (`$n`).
-    fn arg(&mut self, a: Arg) -> String {
-        self.args.push(a);
-        format!("${}", self.args.len())
-    }
-
-    fn clause(&mut self, c: String) {
-        self.clauses.push(c);
-    }
-
-    fn sql(&self) -> String {
-        if self.clauses.is_empty() { String::new() } else { format!(" where {}", self.clauses.join(" and ")) }
     }
 }

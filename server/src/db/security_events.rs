@@ -112,7 +112,7 @@ pub struct SecurityEventRow {
 impl Db {
     /// A page of security events matching `filter`, newest first, and their total.
     pub async fn list_security_events(&self, filter: &SecurityEventFilter, limit: i64, offset: i64) -> Result<(Vec<SecurityEventRow>, i64), DbError> {
-        use super::audit_query::{Arg, Filters, bind_args};
+        use super::filter::{Arg, Filters, bind_args};
         let mut w = Filters::default();
         w.any_of("s.event_type", &filter.event_types);
         w.any_of("s.severity", &filter.severities);

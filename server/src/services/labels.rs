@@ -17,15 +17,21 @@ const PATTERN_SIZE_LIMIT: usize = 256 * 1024;
 /// The message the contract requires for a bad character.
 pub const ALNUM_MESSAGE: &str = "must be alphanumeric (letters, digits, '-' and '_' only)";
 
-/// Why a label is malformed, if it is.
-pub fn label_error(label: &str) -> Option<String> {
-    if label.is_empty() || label.len() > 100 {
-        return Some("must be 1–100 characters".to_owned());
+/// Why `value` is not a name token (1–`max` characters: ASCII letters, digits, `-`, `_`), if
+/// it is not. The one rule for labels, runner names and runner name prefixes.
+pub fn token_error(value: &str, max: usize) -> Option<String> {
+    if value.is_empty() || value.len() > max {
+        return Some(format!("must be 1–{max} characters"));
     }
-    if !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+    if !value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
         return Some(ALNUM_MESSAGE.to_owned());
     }
     None
+}
+
+/// Why a label is malformed, if it is.
+pub fn label_error(label: &str) -> Option<String> {
+    token_error(label, 100)
 }
 
 /// Field errors for a list of labels named `field[i]`.
@@ -146,6 +152,15 @@ mod tests {
         // A pattern cannot be escaped by alternation: it is wrapped as ^(?:…)$.
         assert_eq!(allowed(&[], &["a|b"], &["ab"]), None);
         assert_eq!(allowed(&[], &["a|b"], &["b"]), Some(s(&["self-hosted", "b"])));
+    }
+
+    #[test]
+    fn one_token_rule_for_labels_names_and_prefixes() {
+        assert_eq!(token_error("build_1-x", 64), None);
+        assert_eq!(token_error(&"a".repeat(65), 64).as_deref(), Some("must be 1–64 characters"));
+        assert_eq!(token_error("", 50).as_deref(), Some("must be 1–50 characters"));
+        assert_eq!(token_error("a b", 64).as_deref(), Some(ALNUM_MESSAGE));
+        assert_eq!(label_error(&"a".repeat(101)).as_deref(), Some("must be 1–100 characters"));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::labels::{LabelCheck, evaluate, label_errors};
+use super::labels::{LabelCheck, evaluate, label_errors, token_error};
 use super::teams::{ADMINS_TEAM_ID, ADMINS_TEAM_NAME};
 use crate::auth::Principal;
 use crate::auth::principal::Identity;
@@ -47,10 +47,6 @@ enum NameSpec {
     Prefix(String),
 }
 
-fn name_chars_ok(s: &str) -> bool {
-    s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
 /// Step 2: body validation (422), with defaults applied.
 fn validate(req: &JitProvisionRequest) -> Result<Valid, ApiError> {
     let mut errors: Vec<FieldError> = Vec::new();
@@ -65,18 +61,14 @@ fn validate(req: &JitProvisionRequest) -> Result<Valid, ApiError> {
             None
         }
         (Some(n), None) => {
-            if n.is_empty() || n.len() > 64 {
-                err("runner_name", "must be 1–64 characters");
-            } else if !name_chars_ok(n) {
-                err("runner_name", super::labels::ALNUM_MESSAGE);
+            if let Some(message) = token_error(n, 64) {
+                err("runner_name", &message);
             }
             Some(NameSpec::Exact(n.clone()))
         }
         (None, Some(p)) => {
-            if p.is_empty() || p.len() > 50 {
-                err("runner_name_prefix", "must be 1–50 characters");
-            } else if !name_chars_ok(p) {
-                err("runner_name_prefix", super::labels::ALNUM_MESSAGE);
+            if let Some(message) = token_error(p, 50) {
+                err("runner_name_prefix", &message);
             }
             Some(NameSpec::Prefix(p.clone()))
         }

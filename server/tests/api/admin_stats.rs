@@ -8,7 +8,7 @@ use server::db::security_events::NewSecurityEvent;
 use uuid::Uuid;
 
 use crate::both_databases;
-use crate::helpers::{Backend, TestApp, app, assert_error, json, spawn_app};
+use crate::helpers::{Backend, TestApp, app, assert_error, json, oidc_app, spawn_app};
 use crate::oidc_peer::OidcPeer;
 use crate::seed;
 
@@ -207,18 +207,14 @@ async fn a_trigger_is_recorded_once_until_a_cycle_runs_and_refused_when_disabled
 
 async fn only_admins_reach_stats_and_sync(backend: Backend) {
     let peer = OidcPeer::shared().await;
-    let mut b = app(backend);
-    for (k, v) in peer.env() {
-        b = b.env(k, &v);
-    }
-    let app = b.start().await;
+    let app = oidc_app(backend, &peer).await;
     let team = seed::team(&app.db, "ci", true).await;
     seed::oauth_client(&app.db, "m2m-a", team, true).await;
     seed::user(&app.db, "alice@example.com", Some("alice-sub"), true).await;
     let anonymous = reqwest::Client::new();
     for token in [peer.user_token("alice").await, peer.m2m_token("m2m-a").await] {
         for path in ["/api/v1/admin/stats", "/api/v1/admin/sync/status"] {
-            let e = assert_error(app.client.get(app.url(path)).bearer_auth(&token).send().await.expect("req"), 403, "FORBIDDEN").await;
+            let e = assert_error(app.get_bearer(path, &token).await, 403, "FORBIDDEN").await;
             assert_eq!(e["detail"], "Admin privileges required");
             assert_error(anonymous.get(app.url(path)).send().await.expect("req"), 401, "UNAUTHENTICATED").await;
         }

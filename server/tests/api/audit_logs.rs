@@ -9,7 +9,7 @@ use server::db::audit::{GENESIS_HASH, NewAudit, chain_hash};
 use uuid::Uuid;
 
 use crate::both_databases;
-use crate::helpers::{Backend, TestApp, app, assert_error, json, spawn_app};
+use crate::helpers::{Backend, TestApp, assert_error, json, oidc_app, spawn_app};
 use crate::oidc_peer::OidcPeer;
 use crate::seed;
 
@@ -19,14 +19,6 @@ both_databases!(
     pages_are_newest_first_with_total_and_echo_and_bounds_are_422,
     jsonl_and_csv_exports_stream_the_rows_and_are_audited,
 );
-
-async fn oidc_app(backend: Backend, peer: &OidcPeer) -> TestApp {
-    let mut b = app(backend);
-    for (k, v) in peer.env() {
-        b = b.env(k, &v);
-    }
-    b.start().await
-}
 
 /// An audit row by `identity` (`actor`, `sub`) about `team`.
 fn row(event: &str, team: Option<Uuid>, actor: &str, identity: &str, sub: Option<&str>) -> NewAudit {

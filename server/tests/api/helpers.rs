@@ -16,6 +16,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Mutex, oneshot};
 use tokio::task::JoinHandle;
 
+use crate::oidc_peer::OidcPeer;
+
 /// The bootstrap admin's password in every test app.
 pub const ADMIN_PASSWORD: &str = "correct-horse-battery-staple";
 
@@ -142,6 +144,14 @@ impl AppBuilder {
         self
     }
 
+    /// Trusts the test OpenID Provider `peer` (bearer tokens and SSO).
+    pub fn oidc(mut self, peer: &OidcPeer) -> Self {
+        for (k, v) in peer.env() {
+            self = self.env(k, &v);
+        }
+        self
+    }
+
     /// Runs without GitHub (`503 GITHUB_NOT_CONFIGURED`).
     pub fn without_github(mut self) -> Self {
         self.github = None;
@@ -211,6 +221,11 @@ pub fn app(backend: Backend) -> AppBuilder {
     AppBuilder { backend, github: Some(Arc::new(FakeGitHub::new())), env: Vec::new(), db: None, database_url: None }
 }
 
+/// An app on `backend` that trusts `peer`.
+pub async fn oidc_app(backend: Backend, peer: &OidcPeer) -> TestApp {
+    app(backend).oidc(peer).start().await
+}
+
 /// An app on `backend` with defaults.
 pub async fn spawn_app(backend: Backend) -> TestApp {
     app(backend).start().await
@@ -225,6 +240,11 @@ impl TestApp {
     /// GET with the app's client.
     pub async fn get(&self, path: &str) -> Response {
         self.client.get(self.url(path)).send().await.expect("request")
+    }
+
+    /// GET with a bearer token.
+    pub async fn get_bearer(&self, path: &str, token: &str) -> Response {
+        self.client.get(self.url(path)).bearer_auth(token).send().await.expect("request")
     }
 
     /// POST JSON with `X-Requested-With: gharts` (the console's CSRF header).

@@ -48,15 +48,15 @@ async fn logins_m2m_authentications_and_security_events_are_counted(backend: Bac
     assert_eq!(app.post_json("/api/v1/admin/batch/disable-users", &batch).await.status(), 200);
 
     // M2M: two successes (one refused by the label policy: a security event), then one of each refusal.
-    let get = |token: String| app.client.get(app.url("/api/v1/runners")).bearer_auth(token).send();
-    assert_eq!(get(w.m2m_a.clone()).await.expect("req").status(), 200);
+    let get = |token: String| async move { app.get_bearer("/api/v1/runners", &token).await.status() };
+    assert_eq!(get(w.m2m_a.clone()).await, 200);
     assert_eq!(w.provision(&w.m2m_a, &json!({ "runner_name": "r1", "labels": ["evil"] })).await.status(), 403);
-    assert_eq!(get(w.peer.sign(&w.peer.m2m_claims("m2m-ghost"), None, None)).await.expect("req").status(), 403);
+    assert_eq!(get(w.peer.sign(&w.peer.m2m_claims("m2m-ghost"), None, None)).await, 403);
     seed::oauth_client(&app.db, "m2m-off", w.team_b, false).await;
-    assert_eq!(get(w.peer.sign(&w.peer.m2m_claims("m2m-off"), None, None)).await.expect("req").status(), 403);
+    assert_eq!(get(w.peer.sign(&w.peer.m2m_claims("m2m-off"), None, None)).await, 403);
     let closed = seed::team(&app.db, "team-closed", false).await;
     seed::oauth_client(&app.db, "m2m-closed", closed, true).await;
-    assert_eq!(get(w.peer.sign(&w.peer.m2m_claims("m2m-closed"), None, None)).await.expect("req").status(), 403);
+    assert_eq!(get(w.peer.sign(&w.peer.m2m_claims("m2m-closed"), None, None)).await, 403);
 
     let text = metrics_text(app).await;
     let logins = |r: &str| sample(&text, &format!("gharts_local_login_attempts_total{{result=\"{r}\"}}"));

@@ -6,7 +6,7 @@ use server::db::Db;
 use uuid::Uuid;
 
 use crate::both_databases;
-use crate::helpers::{Backend, TestApp, app, assert_error, json};
+use crate::helpers::{Backend, TestApp, assert_error, json, oidc_app};
 use crate::oidc_peer::OidcPeer;
 use crate::seed;
 use crate::users::{ADMINS, admin_app, audits, call, data, keys, send};
@@ -283,18 +283,11 @@ async fn unknown_and_malformed_client_ids_are_404(backend: Backend) {
 
 async fn a_client_registered_through_the_api_authenticates_until_disabled_or_deleted(backend: Backend) {
     let peer = OidcPeer::shared().await;
-    let mut builder = app(backend);
-    for (k, v) in peer.env() {
-        builder = builder.env(k, &v);
-    }
-    let app = builder.start().await;
+    let app = oidc_app(backend, &peer).await;
     app.login_admin().await;
     let team = seed::team(&app.db, "ci-team", true).await;
     let token = peer.m2m_token("m2m-a").await;
-    let me = || {
-        let (app, token) = (&app, &token);
-        async move { app.client.get(app.url("/api/v1/auth/me")).bearer_auth(token).send().await.expect("me") }
-    };
+    let me = || app.get_bearer("/api/v1/auth/me", &token);
 
     assert_error(me().await, 403, "M2M_CLIENT_NOT_REGISTERED").await;
     let c = register(&app, "m2m-a", team).await;
@@ -303,7 +296,7 @@ async fn a_client_registered_through_the_api_authenticates_until_disabled_or_del
     assert!(json(app.get(&path(&c)).await).await["last_used_at"].is_string(), "use is recorded");
 
     // An M2M principal is never an admin.
-    let forbidden = app.client.get(app.url(CLIENTS)).bearer_auth(&token).send().await.expect("req");
+    let forbidden = app.get_bearer(CLIENTS, &token).await;
     assert_error(forbidden, 403, "FORBIDDEN").await;
     let forbidden = app.client.post(app.url("/api/v1/admin/users")).bearer_auth(&token).json(&json!({})).send().await.expect("req");
     assert_error(forbidden, 403, "FORBIDDEN").await;

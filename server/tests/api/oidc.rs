@@ -3,20 +3,12 @@
 use serde_json::{Value, json};
 
 use crate::both_databases;
-use crate::helpers::{Backend, TestApp, app, assert_error, json};
+use crate::helpers::{Backend, TestApp, app, assert_error, json, oidc_app};
 use crate::oidc_peer::{AUDIENCE, OidcPeer};
 use crate::seed;
 
-async fn oidc_app(backend: Backend, peer: &OidcPeer) -> TestApp {
-    let mut b = app(backend);
-    for (k, v) in peer.env() {
-        b = b.env(k, &v);
-    }
-    b.start().await
-}
-
 async fn me(app: &TestApp, token: &str) -> reqwest::Response {
-    app.client.get(app.url("/api/v1/auth/me")).bearer_auth(token).send().await.expect("request")
+    app.get_bearer("/api/v1/auth/me", token).await
 }
 
 both_databases!(
@@ -223,13 +215,7 @@ async fn concurrent_requests_share_one_jwks_fetch() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn key_rotation_is_followed() {
     let mut peer = OidcPeer::private().await;
-    let app = {
-        let mut b = app(Backend::Sqlite).env("OIDC_JWKS_CACHE_SECONDS", "0");
-        for (k, v) in peer.env() {
-            b = b.env(k, &v);
-        }
-        b.start().await
-    };
+    let app = app(Backend::Sqlite).env("OIDC_JWKS_CACHE_SECONDS", "0").oidc(&peer).start().await;
     let team = seed::team(&app.db, "rot", true).await;
     seed::oauth_client(&app.db, "m2m-a", team, true).await;
     let old = peer.m2m_token("m2m-a").await;

@@ -25,12 +25,9 @@ pub struct World {
 
 pub async fn world_with(backend: Backend, team_a: Value, github: bool) -> World {
     let peer = OidcPeer::shared().await;
-    let mut b = app(backend);
+    let mut b = app(backend).oidc(&peer);
     if !github {
         b = b.without_github();
-    }
-    for (k, v) in peer.env() {
-        b = b.env(k, &v);
     }
     let app = b.start().await;
     app.login_admin().await;

@@ -8,19 +8,11 @@ use server::db::security_events::NewSecurityEvent;
 use uuid::Uuid;
 
 use crate::both_databases;
-use crate::helpers::{Backend, TestApp, app, assert_error, json};
+use crate::helpers::{Backend, TestApp, assert_error, json, oidc_app};
 use crate::oidc_peer::OidcPeer;
 use crate::seed;
 
 both_databases!(admins_filter_every_security_event, team_readers_see_their_team_s_events_only);
-
-async fn oidc_app(backend: Backend, peer: &OidcPeer) -> TestApp {
-    let mut b = app(backend);
-    for (k, v) in peer.env() {
-        b = b.env(k, &v);
-    }
-    b.start().await
-}
 
 async fn event(db: &Db, event_type: &'static str, severity: &'static str, team: Option<Uuid>, identity: &str) {
     let e = NewSecurityEvent {

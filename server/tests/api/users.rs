@@ -10,7 +10,7 @@ use server::db::users::NewLocalUser;
 use uuid::Uuid;
 
 use crate::both_databases;
-use crate::helpers::{ADMIN_PASSWORD, Backend, TestApp, app, assert_error, json, spawn_app};
+use crate::helpers::{ADMIN_PASSWORD, Backend, TestApp, assert_error, json, oidc_app, spawn_app};
 use crate::oidc_peer::OidcPeer;
 use crate::seed;
 
@@ -527,16 +527,12 @@ async fn non_admins_are_refused_before_body_validation(backend: Backend) {
 
 async fn a_user_created_by_subject_authenticates_by_token_until_deactivated(backend: Backend) {
     let peer = OidcPeer::shared().await;
-    let mut builder = app(backend);
-    for (k, v) in peer.env() {
-        builder = builder.env(k, &v);
-    }
-    let app = builder.start().await;
+    let app = oidc_app(backend, &peer).await;
     app.login_admin().await;
     let t = seed::team(&app.db, "web", true).await;
     let me = |token: String| {
         let app = &app;
-        async move { app.client.get(app.url("/api/v1/auth/me")).bearer_auth(token).send().await.expect("me") }
+        async move { app.get_bearer("/api/v1/auth/me", &token).await }
     };
     assert_error(me(peer.user_token("bob").await).await, 403, "USER_NOT_REGISTERED").await;
 
@@ -555,7 +551,7 @@ async fn a_user_created_by_subject_authenticates_by_token_until_deactivated(back
 
     // Promotion takes effect on the token's next request.
     assert_eq!(send(&app, Method::PUT, &path, &json!({ "is_admin": true })).await.status(), 200);
-    let admin_view = app.client.get(app.url("/api/v1/admin/users")).bearer_auth(&token).send().await.expect("req");
+    let admin_view = app.get_bearer("/api/v1/admin/users", &token).await;
     assert_eq!(admin_view.status(), 200);
     assert_eq!(json(me(token).await).await["is_admin"], true);
     let bob_row = json(app.get(&path).await).await;

@@ -134,7 +134,12 @@ async fn every_route_answers_each_principal_as_the_contract_says(backend: Backen
         (Method::POST, "/api/v1/admin/batch/disable-users".into(), Some(json!({ "comment": comment, "dry_run": true, "user_ids": [spare] })), admin(200)),
         (Method::POST, "/api/v1/admin/batch/restore-users".into(), Some(json!({ "comment": comment, "dry_run": true, "user_ids": [spare] })), admin(200)),
         (Method::POST, "/api/v1/admin/batch/delete-runners".into(), Some(json!({ "comment": comment, "dry_run": true, "team_id": ta })), admin(200)),
-        (Method::POST, "/api/v1/admin/batch/deactivate-teams".into(), Some(json!({ "comment": comment, "dry_run": true, "team_ids": [tc], "reason": "matrix" })), admin(200)),
+        (
+            Method::POST,
+            "/api/v1/admin/batch/deactivate-teams".into(),
+            Some(json!({ "comment": comment, "dry_run": true, "team_ids": [tc], "reason": "matrix" })),
+            admin(200),
+        ),
         (Method::POST, "/api/v1/admin/batch/reactivate-teams".into(), Some(json!({ "comment": comment, "dry_run": true, "team_ids": [tc] })), admin(200)),
         // OAuth clients.
         (Method::POST, "/api/v1/admin/oauth-clients".into(), Some(json!({ "client_id": "m2m-d", "team_id": td })), admin(201)),

@@ -10,13 +10,8 @@ use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 
 /// The principal errors of API.md §2.3 and §2.4.
-const PRINCIPAL: [ErrorCode; 5] = [
-    ErrorCode::UserNotRegistered,
-    ErrorCode::UserInactive,
-    ErrorCode::M2mClientNotRegistered,
-    ErrorCode::M2mClientDisabled,
-    ErrorCode::TeamInactive,
-];
+const PRINCIPAL: [ErrorCode; 5] =
+    [ErrorCode::UserNotRegistered, ErrorCode::UserInactive, ErrorCode::M2mClientNotRegistered, ErrorCode::M2mClientDisabled, ErrorCode::TeamInactive];
 
 /// The common codes of one operation, grouped by status in ascending order.
 fn common_codes(is_write: bool, has_body: bool) -> Vec<ErrorCode> {
@@ -28,46 +23,29 @@ fn common_codes(is_write: bool, has_body: bool) -> Vec<ErrorCode> {
     if has_body {
         codes.push(ErrorCode::PayloadTooLarge);
     }
-    codes.extend([
-        ErrorCode::ValidationError,
-        ErrorCode::InternalError,
-        ErrorCode::DatabaseUnavailable,
-        ErrorCode::IdpUnavailable,
-    ]);
+    codes.extend([ErrorCode::ValidationError, ErrorCode::InternalError, ErrorCode::DatabaseUnavailable, ErrorCode::IdpUnavailable]);
     codes
 }
 
 /// Whether a description already names `code` (as a whole word).
 fn names(description: &str, code: &str) -> bool {
-    description
-        .split(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
-        .any(|w| w == code)
+    description.split(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')).any(|w| w == code)
 }
 
 /// Adds the common errors to `op`, merging them into any response it already has.
 fn add_common(op: &mut Operation, is_write: bool) {
-    let public = op
-        .security
-        .as_ref()
-        .is_some_and(|reqs| reqs.contains(&SecurityRequirement::default()));
+    let public = op.security.as_ref().is_some_and(|reqs| reqs.contains(&SecurityRequirement::default()));
     if public {
         return;
     }
     for code in common_codes(is_write, op.request_body.is_some()) {
         let (status, name) = (code.status().to_string(), code.as_str());
         match op.responses.responses.get_mut(&status) {
-            Some(RefOr::T(resp)) if !names(&resp.description, &name) => {
-                resp.description = format!("{}, {name}", resp.description)
-            }
+            Some(RefOr::T(resp)) if !names(&resp.description, &name) => resp.description = format!("{}, {name}", resp.description),
             Some(_) => {}
             None => {
-                let body = ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("ApiError")))
-                    .build();
-                let resp = ResponseBuilder::new()
-                    .description(name)
-                    .content("application/json", body)
-                    .build();
+                let body = ContentBuilder::new().schema(Some(Ref::from_schema_name("ApiError"))).build();
+                let resp = ResponseBuilder::new().description(name).content("application/json", body).build();
                 op.responses.responses.insert(status, RefOr::T(resp));
             }
         }
@@ -80,23 +58,12 @@ pub struct CommonErrors;
 impl Modify for CommonErrors {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         for item in openapi.paths.paths.values_mut() {
-            let reads = [
-                &mut item.get,
-                &mut item.head,
-                &mut item.options,
-                &mut item.trace,
-            ];
-            for op in reads.into_iter().flatten() {
-                add_common(op, false);
-            }
-            let writes = [
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
-            ];
-            for op in writes.into_iter().flatten() {
-                add_common(op, true);
+            let reads = [&mut item.get, &mut item.head, &mut item.options, &mut item.trace].map(|op| (op, false));
+            let writes = [&mut item.post, &mut item.put, &mut item.patch, &mut item.delete].map(|op| (op, true));
+            for (op, is_write) in reads.into_iter().chain(writes) {
+                if let Some(op) = op {
+                    add_common(op, is_write);
+                }
             }
         }
     }
@@ -117,9 +84,7 @@ mod tests {
 
     #[test]
     fn a_route_specific_status_keeps_its_codes_and_gains_the_common_ones_once() {
-        let responses = ResponsesBuilder::new()
-            .response("403", Response::new("NOT_TEAM_MEMBER, FORBIDDEN"))
-            .build();
+        let responses = ResponsesBuilder::new().response("403", Response::new("NOT_TEAM_MEMBER, FORBIDDEN")).build();
         let mut op = OperationBuilder::new().responses(responses).build();
         add_common(&mut op, true);
         assert_eq!(
@@ -127,14 +92,8 @@ mod tests {
             "NOT_TEAM_MEMBER, FORBIDDEN, CSRF_CHECK_FAILED, USER_NOT_REGISTERED, USER_INACTIVE, M2M_CLIENT_NOT_REGISTERED, M2M_CLIENT_DISABLED, TEAM_INACTIVE"
         );
         assert_eq!(described(&op, "401"), "UNAUTHENTICATED");
-        assert_eq!(
-            described(&op, "503"),
-            "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE"
-        );
-        assert!(
-            !op.responses.responses.contains_key("413"),
-            "no body, no 413"
-        );
+        assert_eq!(described(&op, "503"), "DATABASE_UNAVAILABLE, IDP_UNAVAILABLE");
+        assert!(!op.responses.responses.contains_key("413"), "no body, no 413");
     }
 
     #[test]
@@ -142,9 +101,7 @@ mod tests {
         let mut read = OperationBuilder::new().build();
         add_common(&mut read, false);
         assert!(!described(&read, "403").contains("CSRF_CHECK_FAILED"));
-        let mut public = OperationBuilder::new()
-            .security(SecurityRequirement::default())
-            .build();
+        let mut public = OperationBuilder::new().security(SecurityRequirement::default()).build();
         add_common(&mut public, true);
         assert!(public.responses.responses.is_empty());
     }

@@ -28,45 +28,18 @@ pub fn routes() -> Router<AppState> {
             "/docs",
             get(|| async {
                 (
-                    [
-                        (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-                        (header::CACHE_CONTROL, "no-cache"),
-                        (header::CONTENT_SECURITY_POLICY, PAGE_CSP),
-                    ],
+                    [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-cache"), (header::CONTENT_SECURITY_POLICY, PAGE_CSP)],
                     INDEX_HTML,
                 )
             }),
         )
-        .route(
-            "/docs/swagger-initializer.js",
-            get(|| async {
-                (
-                    [
-                        (header::CONTENT_TYPE, JS),
-                        (header::CACHE_CONTROL, "no-cache"),
-                    ],
-                    INITIALIZER_JS,
-                )
-            }),
-        )
-        .route(
-            "/docs/swagger-ui-bundle.js",
-            get(|| async { asset(JS, BUNDLE_JS) }),
-        )
-        .route(
-            "/docs/swagger-ui.css",
-            get(|| async { asset("text/css; charset=utf-8", CSS) }),
-        )
+        .route("/docs/swagger-initializer.js", get(|| async { ([(header::CONTENT_TYPE, JS), (header::CACHE_CONTROL, "no-cache")], INITIALIZER_JS) }))
+        .route("/docs/swagger-ui-bundle.js", get(|| async { asset(JS, BUNDLE_JS) }))
+        .route("/docs/swagger-ui.css", get(|| async { asset("text/css; charset=utf-8", CSS) }))
 }
 
 fn asset(content_type: &'static str, body: &'static [u8]) -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, IMMUTABLE),
-        ],
-        body,
-    )
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, IMMUTABLE)], body)
 }
 
 #[cfg(test)]
@@ -76,18 +49,8 @@ mod tests {
     #[test]
     fn the_page_asks_for_the_vendored_version() {
         let readme = include_str!("../../../assets/swagger-ui/README.md");
-        let version = readme
-            .split("`swagger-ui-dist` ")
-            .nth(1)
-            .and_then(|r| r.split(',').next())
-            .expect("README names the version");
-        assert_eq!(
-            INDEX_HTML.matches(&format!("?v={version}\"")).count(),
-            2,
-            "both vendored files carry the version key"
-        );
-        assert!(
-            !BUNDLE_JS.is_empty() && !CSS.is_empty() && INITIALIZER_JS.contains("/openapi.json")
-        );
+        let version = readme.split("`swagger-ui-dist` ").nth(1).and_then(|r| r.split(',').next()).expect("README names the version");
+        assert_eq!(INDEX_HTML.matches(&format!("?v={version}\"")).count(), 2, "both vendored files carry the version key");
+        assert!(!BUNDLE_JS.is_empty() && !CSS.is_empty() && INITIALIZER_JS.contains("/openapi.json"));
     }
 }

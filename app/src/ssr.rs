@@ -20,11 +20,7 @@ pub trait UiBackend: Send + Sync + 'static {
     /// The authenticated caller (session cookie or bearer token).
     async fn me(&self, req: &Parts) -> Result<MeResponse, ApiError>;
     /// Local login; returns the caller and the `Set-Cookie` header values.
-    async fn local_login(
-        &self,
-        req: &Parts,
-        body: LocalLoginRequest,
-    ) -> Result<(MeResponse, Vec<HeaderValue>), ApiError>;
+    async fn local_login(&self, req: &Parts, body: LocalLoginRequest) -> Result<(MeResponse, Vec<HeaderValue>), ApiError>;
     /// Ends the session; returns the body and the `Set-Cookie` header values.
     async fn logout(&self, req: &Parts) -> Result<(LogoutResponse, Vec<HeaderValue>), ApiError>;
 }
@@ -34,8 +30,7 @@ pub type SharedUiBackend = Arc<dyn UiBackend>;
 
 /// The backend, from Leptos context.
 pub fn backend() -> Result<SharedUiBackend, ApiError> {
-    use_context::<SharedUiBackend>()
-        .ok_or_else(|| ApiError::new(ErrorCode::InternalError, "UI backend is not available"))
+    use_context::<SharedUiBackend>().ok_or_else(|| ApiError::new(ErrorCode::InternalError, "UI backend is not available"))
 }
 
 /// The current request's head, from Leptos context.

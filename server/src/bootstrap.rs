@@ -46,9 +46,7 @@ pub async fn ensure_bootstrap_admin(db: &Db, cfg: &LocalAuthConfig) -> anyhow::R
             Ok(true)
         }
         Ok(Created::AlreadyExists) => Ok(false),
-        Err(DbError::Conflict(_)) => anyhow::bail!(
-            "BOOTSTRAP_ADMIN_EMAIL: another user already has this email; the bootstrap admin was not created"
-        ),
+        Err(DbError::Conflict(_)) => anyhow::bail!("BOOTSTRAP_ADMIN_EMAIL: another user already has this email; the bootstrap admin was not created"),
         Err(e) => Err(e).context("creating the bootstrap admin"),
     }
 }

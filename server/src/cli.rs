@@ -92,9 +92,9 @@ pub async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
 }
 
 async fn connect(config: &Config) -> anyhow::Result<Db> {
-    Db::connect(&config.database).await.with_context(|| {
-        format!("cannot connect to DATABASE_URL ({})", crate::config::redact_url(secrecy::ExposeSecret::expose_secret(&config.database.url)))
-    })
+    Db::connect(&config.database)
+        .await
+        .with_context(|| format!("cannot connect to DATABASE_URL ({})", crate::config::redact_url(secrecy::ExposeSecret::expose_secret(&config.database.url))))
 }
 
 /// `gharts serve`.
@@ -103,9 +103,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     if config.local_auth.bootstrap_password.is_none() {
         tracing::info!("no bootstrap admin configured (set BOOTSTRAP_ADMIN_PASSWORD to create one)");
     }
-    tracing::warn!(
-        "GitHub is not configured: runners cannot be provisioned. Set GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_ORG."
-    );
+    tracing::warn!("GitHub is not configured: runners cannot be provisioned. Set GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_ORG.");
     match &config.site_root {
         Some(root) if !root.join("index.html").is_file() => {
             tracing::warn!(site.root = %root.display(), "GHARTS_SITE_ROOT has no index.html; the console will not load")
@@ -158,13 +156,7 @@ fn read_password(file: Option<PathBuf>) -> anyhow::Result<SecretString> {
 }
 
 fn cli_audit(event_type: &str) -> NewAudit {
-    NewAudit {
-        event_type: event_type.to_owned(),
-        actor_type: "system".to_owned(),
-        user_identity: "cli".to_owned(),
-        success: true,
-        ..Default::default()
-    }
+    NewAudit { event_type: event_type.to_owned(), actor_type: "system".to_owned(), user_identity: "cli".to_owned(), success: true, ..Default::default() }
 }
 
 async fn admin(cmd: AdminCommand, config: Config) -> anyhow::Result<()> {

@@ -18,9 +18,9 @@ pub mod db;
 pub mod error;
 pub mod github;
 pub mod http;
-pub mod services;
 pub mod metrics;
 pub mod oidc;
+pub mod services;
 pub mod state;
 pub mod telemetry;
 

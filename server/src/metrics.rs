@@ -1,7 +1,9 @@
 //! Prometheus metrics (API.md §5.5): one typed struct, registered once, labelled by route
 //! template (never the raw URI) so cardinality stays bounded.
 
-use prometheus::{Encoder, Gauge, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, Gauge, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+};
 
 /// Request latency buckets (seconds), as the contract lists them.
 const HTTP_BUCKETS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
@@ -108,7 +110,8 @@ impl Metrics {
         let r = Registry::new();
         let in_flight = IntGauge::new("gharts_http_requests_in_flight", "Requests being served.").unwrap_or_else(|e| panic!("{e}"));
         r.register(Box::new(in_flight.clone())).unwrap_or_else(|e| panic!("{e}"));
-        let build = IntGaugeVec::new(Opts::new("gharts_build_info", "Build information; always 1."), &["version", "revision"]).unwrap_or_else(|e| panic!("{e}"));
+        let build =
+            IntGaugeVec::new(Opts::new("gharts_build_info", "Build information; always 1."), &["version", "revision"]).unwrap_or_else(|e| panic!("{e}"));
         r.register(Box::new(build.clone())).unwrap_or_else(|e| panic!("{e}"));
         build.with_label_values(&[env!("CARGO_PKG_VERSION"), option_env!("GHARTS_REVISION").unwrap_or("unknown")]).set(1);
         Self {
@@ -116,7 +119,13 @@ impl Metrics {
             http_duration: histogram(&r, "gharts_http_request_duration_seconds", "HTTP request latency.", &["method", "route"], HTTP_BUCKETS),
             in_flight,
             provision_requests: counter(&r, "gharts_provision_requests_total", "Provisioning outcomes by team and result.", &["team", "result"]),
-            provision_duration: histogram(&r, "gharts_provision_duration_seconds", "End-to-end provisioning latency, GitHub call included.", &["result"], HTTP_BUCKETS),
+            provision_duration: histogram(
+                &r,
+                "gharts_provision_duration_seconds",
+                "End-to-end provisioning latency, GitHub call included.",
+                &["result"],
+                HTTP_BUCKETS,
+            ),
             local_logins: counter(&r, "gharts_local_login_attempts_total", "Local login attempts by result.", &["result"]),
             m2m_auth: counter(&r, "gharts_m2m_auth_requests_total", "M2M authentications by result.", &["result"]),
             security_events: counter(&r, "gharts_security_events_total", "Security events written.", &["event_type", "severity"]),
@@ -127,15 +136,35 @@ impl Metrics {
             github_rate_reset: gauge_vec(&r, "gharts_github_rate_limit_reset_timestamp_seconds", "Last X-RateLimit-Reset per resource.", &["resource"]),
             github_token_refreshes: counter(&r, "gharts_github_installation_token_refreshes_total", "Installation tokens minted.", &["result"]),
             sync_runs: counter(&r, "gharts_sync_runs_total", "Sync cycles by result.", &["result"]),
-            sync_duration: register(&r, "gharts_sync_duration_seconds", Histogram::with_opts(HistogramOpts::new("gharts_sync_duration_seconds", "Sync cycle duration.").buckets(SYNC_BUCKETS.to_vec()))),
-            sync_last_success: register(&r, "gharts_sync_last_success_timestamp", Gauge::new("gharts_sync_last_success_timestamp", "Unix time of the last successful sync.")),
+            sync_duration: register(
+                &r,
+                "gharts_sync_duration_seconds",
+                Histogram::with_opts(HistogramOpts::new("gharts_sync_duration_seconds", "Sync cycle duration.").buckets(SYNC_BUCKETS.to_vec())),
+            ),
+            sync_last_success: register(
+                &r,
+                "gharts_sync_last_success_timestamp",
+                Gauge::new("gharts_sync_last_success_timestamp", "Unix time of the last successful sync."),
+            ),
             sync_updated: register(&r, "gharts_sync_runners_updated_total", IntCounter::new("gharts_sync_runners_updated_total", "Runners updated by sync.")),
             sync_deleted: register(&r, "gharts_sync_runners_deleted_total", IntCounter::new("gharts_sync_runners_deleted_total", "Runners deleted by sync.")),
-            sync_unchanged: register(&r, "gharts_sync_runners_unchanged_total", IntCounter::new("gharts_sync_runners_unchanged_total", "Runners unchanged by sync.")),
+            sync_unchanged: register(
+                &r,
+                "gharts_sync_runners_unchanged_total",
+                IntCounter::new("gharts_sync_runners_unchanged_total", "Runners unchanged by sync."),
+            ),
             sync_label_drifts: counter(&r, "gharts_sync_label_drifts_total", "Label drift found, by action.", &["action"]),
-            sync_unmanaged: register(&r, "gharts_sync_unmanaged_runners", IntGauge::new("gharts_sync_unmanaged_runners", "Organisation runners GHARTS did not issue, as of the last sync.")),
+            sync_unmanaged: register(
+                &r,
+                "gharts_sync_unmanaged_runners",
+                IntGauge::new("gharts_sync_unmanaged_runners", "Organisation runners GHARTS did not issue, as of the last sync."),
+            ),
             sync_errors: counter(&r, "gharts_sync_errors_total", "Sync and worker errors.", &["error_type"]),
-            sync_heartbeat: register(&r, "gharts_sync_heartbeat_timestamp", GaugeVec::new(Opts::new("gharts_sync_heartbeat_timestamp", "The leader's last heartbeat."), &["hostname"])),
+            sync_heartbeat: register(
+                &r,
+                "gharts_sync_heartbeat_timestamp",
+                GaugeVec::new(Opts::new("gharts_sync_heartbeat_timestamp", "The leader's last heartbeat."), &["hostname"]),
+            ),
             sync_leadership: gauge_vec(&r, "gharts_sync_leadership_status", "1 when this replica holds the sync lease.", &["hostname"]),
             leader_attempts: counter(&r, "gharts_leader_election_attempts_total", "Lease acquisition attempts.", &["result"]),
             leader_transitions: counter(&r, "gharts_leader_election_transitions_total", "Transitions between standby and leader.", &["from_state", "to_state"]),

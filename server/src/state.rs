@@ -9,8 +9,8 @@ use axum::extract::FromRef;
 use crate::auth::service::AuthService;
 use crate::config::Config;
 use crate::db::Db;
-use crate::metrics::Metrics;
 use crate::github::SharedGitHub;
+use crate::metrics::Metrics;
 use crate::oidc::Oidc;
 
 /// Shared by every request.

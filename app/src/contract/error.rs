@@ -82,10 +82,7 @@ error_codes! {
 impl ErrorCode {
     /// The wire name, e.g. `"QUOTA_EXCEEDED"`.
     pub fn as_str(self) -> String {
-        serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default()
+        serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
     }
 }
 
@@ -127,10 +124,7 @@ impl ApiError {
 
     /// `422 VALIDATION_ERROR` listing the offending fields; the detail repeats the first.
     pub fn validation(errors: Vec<FieldError>) -> Self {
-        let first = errors
-            .first()
-            .map(|e| format!("Validation error: {}: {}", e.field, e.message))
-            .unwrap_or_else(|| "Validation error".to_owned());
+        let first = errors.first().map(|e| format!("Validation error: {}: {}", e.field, e.message)).unwrap_or_else(|| "Validation error".to_owned());
         Self { detail: first, error_code: ErrorCode::ValidationError, errors: Some(errors), retry_after: None, invalid_token: false }
     }
 

@@ -37,17 +37,8 @@ fn UserCard(me: MeResponse) -> impl IntoView {
             let _ = window().location().set_href(&target);
         }
     });
-    let name = me
-        .display_name
-        .clone()
-        .or_else(|| me.username.clone())
-        .or_else(|| me.email.clone())
-        .unwrap_or_else(|| me.user_id.clone());
-    let teams = if me.teams.is_empty() {
-        "none".to_owned()
-    } else {
-        me.teams.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
-    };
+    let name = me.display_name.clone().or_else(|| me.username.clone()).or_else(|| me.email.clone()).unwrap_or_else(|| me.user_id.clone());
+    let teams = if me.teams.is_empty() { "none".to_owned() } else { me.teams.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ") };
     view! {
         <section class="card whoami">
             <h1>"Signed in"</h1>

@@ -31,22 +31,11 @@ impl RequestContext {
         let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
         let from_trusted = peer.is_some_and(|p| trusted.iter().any(|n| n.contains(&p)));
         let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let client_ip = if from_trusted {
-            forwarded_client(parts, trusted).or(peer)
-        } else {
-            peer
-        };
+        let client_ip = if from_trusted { forwarded_client(parts, trusted).or(peer) } else { peer };
         let forwarded_proto = if from_trusted { header("x-forwarded-proto") } else { None };
-        let https = parts.uri.scheme_str() == Some("https")
-            || forwarded_proto.as_deref().is_some_and(|p| p.eq_ignore_ascii_case("https"));
+        let https = parts.uri.scheme_str() == Some("https") || forwarded_proto.as_deref().is_some_and(|p| p.eq_ignore_ascii_case("https"));
         let host = if from_trusted { header("x-forwarded-host") } else { None }.or_else(|| header("host"));
-        Self {
-            request_id: parts.extensions.get::<RequestId>().map(|r| r.0.clone()),
-            client_ip,
-            user_agent: header("user-agent"),
-            https,
-            host,
-        }
+        Self { request_id: parts.extensions.get::<RequestId>().map(|r| r.0.clone()), client_ip, user_agent: header("user-agent"), https, host }
     }
 
     /// The client address as text, `unknown` when there is none (tests without a socket).

@@ -2,9 +2,9 @@
 
 use std::sync::LazyLock;
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use secrecy::{ExposeSecret, SecretString};
 
 /// A hash of a random password. Unknown usernames are checked against it so the response
@@ -33,9 +33,8 @@ pub async fn verify_password(stored: Option<String>, password: SecretString) -> 
             Some(h) => (h, true),
             None => (DUMMY_HASH.clone(), false),
         };
-        let ok = PasswordHash::new(&hash)
-            .map(|parsed| Argon2::default().verify_password(password.expose_secret().as_bytes(), &parsed).is_ok())
-            .unwrap_or(false);
+        let ok =
+            PasswordHash::new(&hash).map(|parsed| Argon2::default().verify_password(password.expose_secret().as_bytes(), &parsed).is_ok()).unwrap_or(false);
         ok && real
     })
     .await

@@ -166,10 +166,7 @@ impl AuthService {
                 return Ok(());
             }
         }
-        Err(AppError::api(
-            ErrorCode::CsrfCheckFailed,
-            "Cross-site request refused: send X-Requested-With: gharts or a same-origin Origin header",
-        ))
+        Err(AppError::api(ErrorCode::CsrfCheckFailed, "Cross-site request refused: send X-Requested-With: gharts or a same-origin Origin header"))
     }
 
     /// Opens a browser session for `user`; returns the principal and the `Set-Cookie` value.

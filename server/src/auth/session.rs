@@ -38,13 +38,8 @@ pub fn session_cookie(token: &str, max_age: Duration, secure: bool) -> HeaderVal
 
 /// `Set-Cookie` that removes the session cookie.
 pub fn clear_session_cookie(secure: bool) -> HeaderValue {
-    let cookie = Cookie::build((SESSION_COOKIE, ""))
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(secure)
-        .path("/")
-        .max_age(cookie::time::Duration::ZERO)
-        .build();
+    let cookie =
+        Cookie::build((SESSION_COOKIE, "")).http_only(true).same_site(SameSite::Lax).secure(secure).path("/").max_age(cookie::time::Duration::ZERO).build();
     header(&cookie)
 }
 

@@ -75,12 +75,7 @@ async fn provision_round(client: &reqwest::Client, base: &str, concurrency: usiz
 async fn main() -> anyhow::Result<()> {
     let dir = tempfile_dir();
     let db_url = std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{dir}/bench.db"));
-    let env = Env::from_pairs([
-        ("DATABASE_URL", db_url.as_str()),
-        ("BOOTSTRAP_ADMIN_PASSWORD", PASSWORD),
-        ("DB_POOL_MAX", "16"),
-        ("LOG_LEVEL", "warn"),
-    ]);
+    let env = Env::from_pairs([("DATABASE_URL", db_url.as_str()), ("BOOTSTRAP_ADMIN_PASSWORD", PASSWORD), ("DB_POOL_MAX", "16"), ("LOG_LEVEL", "warn")]);
     let config = Config::from_env(&env)?;
     let db = server::prepare(&config).await?;
     let state = AppState::new(config, db.clone())?.with_github(Arc::new(FakeGitHub::new()));
@@ -99,12 +94,8 @@ async fn main() -> anyhow::Result<()> {
         .send()
         .await?;
     anyhow::ensure!(login.status() == 200, "login failed: {}", login.status());
-    let team = client
-        .post(format!("{base}/api/v1/admin/teams"))
-        .header("x-requested-with", "gharts")
-        .json(&serde_json::json!({ "name": "bench" }))
-        .send()
-        .await?;
+    let team =
+        client.post(format!("{base}/api/v1/admin/teams")).header("x-requested-with", "gharts").json(&serde_json::json!({ "name": "bench" })).send().await?;
     anyhow::ensure!(team.status() == 201, "team: {}", team.status());
 
     println!("GHARTS benchmark ({}; fake GitHub in-process; 2 cores shared with the load generator)", db.kind());

@@ -42,9 +42,7 @@ impl Env {
 
     /// The raw value of the first of `names` that is set and non-empty (aliases in order).
     pub fn raw(&self, names: &[&str]) -> Option<(String, String)> {
-        names.iter().find_map(|n| {
-            self.vars.get(*n).filter(|v| !v.trim().is_empty()).map(|v| ((*n).to_owned(), v.trim().to_owned()))
-        })
+        names.iter().find_map(|n| self.vars.get(*n).filter(|v| !v.trim().is_empty()).map(|v| ((*n).to_owned(), v.trim().to_owned())))
     }
 
     /// A string value.
@@ -67,8 +65,7 @@ impl Env {
     pub fn bool(&self, names: &[&str], default: bool) -> Result<bool, ConfigError> {
         match self.raw(names) {
             None => Ok(default),
-            Some((name, v)) => parse_bool(&v)
-                .ok_or_else(|| ConfigError::new(&name, format!("invalid boolean {v:?} (use true or false)"))),
+            Some((name, v)) => parse_bool(&v).ok_or_else(|| ConfigError::new(&name, format!("invalid boolean {v:?} (use true or false)"))),
         }
     }
 
@@ -80,8 +77,7 @@ impl Env {
             (Some(_), Some(_)) => Err(ConfigError::new(name, format!("set either {name} or {file_var}, not both"))),
             (Some((_, v)), None) => Ok(Some(SecretString::from(v))),
             (None, Some((_, path))) => {
-                let content = std::fs::read_to_string(&path)
-                    .map_err(|e| ConfigError::new(&file_var, format!("cannot read {path}: {e}")))?;
+                let content = std::fs::read_to_string(&path).map_err(|e| ConfigError::new(&file_var, format!("cannot read {path}: {e}")))?;
                 let value = content.trim_end_matches(['\r', '\n']).to_owned();
                 if value.is_empty() {
                     return Err(ConfigError::new(&file_var, format!("{path} is empty")));

@@ -88,9 +88,9 @@ impl GitHubAppConfig {
         let private_key = match env.secret("GITHUB_APP_PRIVATE_KEY")? {
             Some(k) => k,
             None => match env.raw(&["GITHUB_APP_PRIVATE_KEY_PATH"]) {
-                Some((name, path)) => std::fs::read_to_string(&path)
-                    .map(SecretString::from)
-                    .map_err(|e| ConfigError::new(&name, format!("cannot read {path:?}: {e}")))?,
+                Some((name, path)) => {
+                    std::fs::read_to_string(&path).map(SecretString::from).map_err(|e| ConfigError::new(&name, format!("cannot read {path:?}: {e}")))?
+                }
                 None => return Err(ConfigError::new("GITHUB_APP_PRIVATE_KEY", "required when GITHUB_APP_ID is set (or GITHUB_APP_PRIVATE_KEY_FILE)")),
             },
         };
@@ -106,8 +106,8 @@ impl GitHubAppConfig {
             Some((name, v)) => Some(v.trim().parse::<u64>().map_err(|_| ConfigError::new(&name, format!("not a positive integer: {v:?}")))?),
         };
         let api_raw = env.string(&["GITHUB_API_URL"]).unwrap_or_else(|| "https://api.github.com".to_owned());
-        let api_url = url::Url::parse(api_raw.trim_end_matches('/'))
-            .map_err(|e| ConfigError::new("GITHUB_API_URL", format!("invalid URL {api_raw:?}: {e}")))?;
+        let api_url =
+            url::Url::parse(api_raw.trim_end_matches('/')).map_err(|e| ConfigError::new("GITHUB_API_URL", format!("invalid URL {api_raw:?}: {e}")))?;
         if !matches!(api_url.scheme(), "http" | "https") {
             return Err(ConfigError::new("GITHUB_API_URL", "must be an http(s) URL"));
         }
@@ -127,10 +127,7 @@ impl WebhookConfig {
     /// Reads `GITHUB_WEBHOOK_SECRET(_PREVIOUS)(_FILE)`; an empty value counts as unset.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let non_empty = |s: Option<SecretString>| s.filter(|s| !s.expose_secret().is_empty());
-        Ok(Self {
-            secret: non_empty(env.secret("GITHUB_WEBHOOK_SECRET")?),
-            secret_previous: non_empty(env.secret("GITHUB_WEBHOOK_SECRET_PREVIOUS")?),
-        })
+        Ok(Self { secret: non_empty(env.secret("GITHUB_WEBHOOK_SECRET")?), secret_previous: non_empty(env.secret("GITHUB_WEBHOOK_SECRET_PREVIOUS")?) })
     }
 }
 

@@ -145,11 +145,7 @@ impl Config {
                 Ok(url)
             })
             .transpose()?;
-        let trusted_proxies = env
-            .raw(&["TRUSTED_PROXIES"])
-            .map(|(name, v)| parse_cidrs(&name, &v))
-            .transpose()?
-            .unwrap_or_default();
+        let trusted_proxies = env.raw(&["TRUSTED_PROXIES"]).map(|(name, v)| parse_cidrs(&name, &v)).transpose()?.unwrap_or_default();
         Ok(Self {
             addr,
             site_root,
@@ -375,10 +371,7 @@ mod tests {
         let path = dir.path().join("pw");
         std::fs::write(&path, "s3cret-value\n").expect("write");
         let p = path.to_string_lossy().to_string();
-        let env = Env::from_pairs([
-            ("BOOTSTRAP_ADMIN_PASSWORD_FILE", p.as_str()),
-            ("DATABASE_URL", "postgres://gharts:dbpass@db:5432/gharts?sslmode=require"),
-        ]);
+        let env = Env::from_pairs([("BOOTSTRAP_ADMIN_PASSWORD_FILE", p.as_str()), ("DATABASE_URL", "postgres://gharts:dbpass@db:5432/gharts?sslmode=require")]);
         let cfg = Config::from_env(&env).expect("valid");
         assert_eq!(cfg.local_auth.bootstrap_password.as_ref().map(|s| s.expose_secret().to_owned()).as_deref(), Some("s3cret-value"));
         let printed = format!("{:?}\n{}", cfg, cfg.redacted_lines().join("\n"));

@@ -122,11 +122,10 @@ macro_rules! append_in_tx {
     ($tx:expr, $entry:expr) => {{
         async {
             let entry: $crate::db::audit::NewAudit = $entry.normalised();
-            let (id, prev_hash): (i64, String) = sqlx::query_as(
-                "update audit_chain_head set last_id = last_id + 1 where singleton = 1 returning last_id, last_hash",
-            )
-            .fetch_one(&mut *$tx)
-            .await?;
+            let (id, prev_hash): (i64, String) =
+                sqlx::query_as("update audit_chain_head set last_id = last_id + 1 where singleton = 1 returning last_id, last_hash")
+                    .fetch_one(&mut *$tx)
+                    .await?;
             let ts = $crate::db::now();
             let hash = $crate::db::audit::chain_hash(&prev_hash, id, &ts, &entry);
             sqlx::query(
@@ -153,10 +152,7 @@ macro_rules! append_in_tx {
             .bind(&hash)
             .execute(&mut *$tx)
             .await?;
-            sqlx::query("update audit_chain_head set last_hash = $1 where singleton = 1")
-                .bind(&hash)
-                .execute(&mut *$tx)
-                .await?;
+            sqlx::query("update audit_chain_head set last_hash = $1 where singleton = 1").bind(&hash).execute(&mut *$tx).await?;
             Ok::<i64, sqlx::Error>(id)
         }
     }};

@@ -137,14 +137,7 @@ impl Db {
     /// One page of an export: matching rows with `id <= upto`, newest first. The first page
     /// applies the caller's offset; later pages continue below the last id seen (keyset), so
     /// each page costs the same however deep the export goes.
-    pub async fn audit_export_page(
-        &self,
-        scope: &AuditScope,
-        filter: &AuditFilter,
-        upto: i64,
-        limit: i64,
-        offset: i64,
-    ) -> Result<Vec<AuditListRow>, DbError> {
+    pub async fn audit_export_page(&self, scope: &AuditScope, filter: &AuditFilter, upto: i64, limit: i64, offset: i64) -> Result<Vec<AuditListRow>, DbError> {
         let mut w = filters(scope, filter);
         let upper = w.arg(Arg::Int(upto));
         w.push(format!("a.id <= {upper}"));

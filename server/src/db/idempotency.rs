@@ -22,7 +22,13 @@ pub struct IdempotencyRow {
 impl Db {
     /// Erases expired records, then claims the key for a new request. Returns the existing
     /// record instead when the key is live.
-    pub async fn claim_idempotency_key(&self, principal: &str, key: &str, request_hash: &str, expires_at: DateTime<Utc>) -> Result<Option<IdempotencyRow>, DbError> {
+    pub async fn claim_idempotency_key(
+        &self,
+        principal: &str,
+        key: &str,
+        request_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Option<IdempotencyRow>, DbError> {
         let ts = now();
         Ok(on_pool!(self, p => {
             let mut tx = p.begin().await?;

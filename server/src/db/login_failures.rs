@@ -6,12 +6,7 @@ use super::{Db, DbError};
 
 impl Db {
     /// Failures for the key since `since`: how many, and the oldest one's time.
-    pub async fn recent_login_failures(
-        &self,
-        username_lower: &str,
-        client_ip: &str,
-        since: DateTime<Utc>,
-    ) -> Result<(i64, Option<DateTime<Utc>>), DbError> {
+    pub async fn recent_login_failures(&self, username_lower: &str, client_ip: &str, since: DateTime<Utc>) -> Result<(i64, Option<DateTime<Utc>>), DbError> {
         Ok(on_pool!(self, p => {
             sqlx::query_as::<_, (i64, Option<DateTime<Utc>>)>(
                 "select count(*), min(failed_at) from login_failures \
@@ -26,13 +21,7 @@ impl Db {
     }
 
     /// Records a failure and drops those older than `prune_before` for the same key.
-    pub async fn record_login_failure(
-        &self,
-        username_lower: &str,
-        client_ip: &str,
-        at: DateTime<Utc>,
-        prune_before: DateTime<Utc>,
-    ) -> Result<(), DbError> {
+    pub async fn record_login_failure(&self, username_lower: &str, client_ip: &str, at: DateTime<Utc>, prune_before: DateTime<Utc>) -> Result<(), DbError> {
         on_pool!(self, p => {
             let mut tx = p.begin().await?;
             sqlx::query("insert into login_failures (username_lower, client_ip, failed_at) values ($1, $2, $3)")

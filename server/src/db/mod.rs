@@ -63,19 +63,14 @@ pub enum DbError {
 impl DbError {
     /// True when the database itself is unreachable (as opposed to a query fault).
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
-            DbError::Sqlx(sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_))
-        )
+        matches!(self, DbError::Sqlx(sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_)))
     }
 }
 
 /// Maps a unique violation to [`DbError::Conflict`].
 pub(crate) fn conflict_or(e: sqlx::Error) -> DbError {
     match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => {
-            DbError::Conflict(d.constraint().unwrap_or("unique").to_owned())
-        }
+        sqlx::Error::Database(d) if d.is_unique_violation() => DbError::Conflict(d.constraint().unwrap_or("unique").to_owned()),
         _ => DbError::Sqlx(e),
     }
 }
@@ -109,19 +104,12 @@ impl Db {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
-            let pool = SqlitePoolOptions::new()
-                .max_connections(cfg.pool_max)
-                .acquire_timeout(cfg.acquire_timeout)
-                .connect_with(opts)
-                .await?;
+            let pool = SqlitePoolOptions::new().max_connections(cfg.pool_max).acquire_timeout(cfg.acquire_timeout).connect_with(opts).await?;
             Ok(Db::Sqlite(pool))
         } else {
             // sslmode / sslrootcert / sslcert come from the URL's query.
             let opts = PgConnectOptions::from_str(url)?.application_name("gharts");
-            let pool = PgPoolOptions::new()
-                .max_connections(cfg.pool_max)
-                .acquire_timeout(cfg.acquire_timeout)
-                .connect_with(opts);
+            let pool = PgPoolOptions::new().max_connections(cfg.pool_max).acquire_timeout(cfg.acquire_timeout).connect_with(opts);
             let pool = tokio::time::timeout(cfg.connect_timeout, pool).await.map_err(|_| sqlx::Error::PoolTimedOut)??;
             Ok(Db::Postgres(pool))
         }

@@ -166,7 +166,11 @@ impl Db {
     /// Changes a registration in one transaction that starts by locking its row. `decide` sees
     /// the row and the client id of *another* active registration of the same team, if any.
     /// `None` if no such registration; `Conflict` if the one-active-per-team index refuses.
-    pub async fn patch_oauth_client<R>(&self, id: Uuid, decide: impl FnOnce(&OAuthClientRow, Option<String>) -> (ClientWrite, R)) -> Result<Option<R>, DbError> {
+    pub async fn patch_oauth_client<R>(
+        &self,
+        id: Uuid,
+        decide: impl FnOnce(&OAuthClientRow, Option<String>) -> (ClientWrite, R),
+    ) -> Result<Option<R>, DbError> {
         let select = sqlx::AssertSqlSafe(format!("{CLIENT_SELECT} where c.id = $1"));
         let ts = now();
         Ok(on_pool!(self, p => {

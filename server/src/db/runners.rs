@@ -245,7 +245,14 @@ impl Db {
     }
 
     /// Applies GitHub's report (refresh): new lifecycle status, GitHub fields, first-online time.
-    pub async fn record_github_state(&self, id: Uuid, status: &str, github_status: &str, busy: bool, registered_at: Option<DateTime<Utc>>) -> Result<(), DbError> {
+    pub async fn record_github_state(
+        &self,
+        id: Uuid,
+        status: &str,
+        github_status: &str,
+        busy: bool,
+        registered_at: Option<DateTime<Utc>>,
+    ) -> Result<(), DbError> {
         let ts = now();
         on_pool!(self, p => {
             sqlx::query(

@@ -168,9 +168,7 @@ impl Db {
 
     /// Users with this email (case-insensitive) and no bound subject.
     pub async fn find_unbound_users_by_email(&self, email: &str) -> Result<Vec<UserRow>, DbError> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "select {USER_COLUMNS} from users where lower(email) = lower($1) and oidc_sub is null order by id"
-        ));
+        let sql = sqlx::AssertSqlSafe(format!("select {USER_COLUMNS} from users where lower(email) = lower($1) and oidc_sub is null order by id"));
         Ok(on_pool!(self, p => sqlx::query_as::<_, UserRow>(sql).bind(email).fetch_all(p).await?))
     }
 

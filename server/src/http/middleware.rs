@@ -49,11 +49,7 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
     }
     if !quiet(&path) {
         span.in_scope(|| {
-            tracing::info!(
-                http.status = resp.status().as_u16(),
-                latency_ms = started.elapsed().as_secs_f64() * 1000.0,
-                "{method} {path}"
-            );
+            tracing::info!(http.status = resp.status().as_u16(), latency_ms = started.elapsed().as_secs_f64() * 1000.0, "{method} {path}");
         });
     }
     resp

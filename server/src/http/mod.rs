@@ -3,9 +3,9 @@
 
 pub mod api;
 mod auth_routes;
-pub mod openapi;
 pub mod extract;
 pub mod middleware;
+pub mod openapi;
 pub mod params;
 mod system;
 mod ui;

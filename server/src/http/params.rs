@@ -30,8 +30,7 @@ pub fn page(limit: Option<i64>, offset: Option<i64>, default: i64, max: i64) -> 
 /// Deserialises a boolean from `true/false`, `1/0`, `yes/no`, `on/off` (any case).
 pub fn flex_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
     let raw = Option::<String>::deserialize(d)?;
-    raw.map(|v| crate::config::parse_bool(&v).ok_or_else(|| serde::de::Error::custom(format!("invalid boolean {v:?}"))))
-        .transpose()
+    raw.map(|v| crate::config::parse_bool(&v).ok_or_else(|| serde::de::Error::custom(format!("invalid boolean {v:?}")))).transpose()
 }
 
 /// Parses `since`/`until`: RFC 3339 (offset or `Z`), a naive datetime (UTC), or `YYYY-MM-DD` (midnight UTC).

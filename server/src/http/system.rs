@@ -38,11 +38,7 @@ impl Readiness {
 
 async fn check_ready(state: &AppState) -> Readiness {
     if state.draining.is_draining() {
-        return Readiness {
-            database: "shutting_down",
-            migrations: "shutting_down",
-            reasons: vec!["shutting down".to_owned()],
-        };
+        return Readiness { database: "shutting_down", migrations: "shutting_down", reasons: vec!["shutting down".to_owned()] };
     }
     let mut r = Readiness { database: "ok", migrations: "ok", reasons: Vec::new() };
     match tokio::time::timeout(DB_CHECK_TIMEOUT, state.db.ping()).await {
@@ -125,8 +121,7 @@ pub async fn health(State(state): State<AppState>) -> Response {
     let timestamp = app::contract::timestamp::format(&crate::db::now());
     if r.ok() {
         let status = if oidc == "degraded" { "warning" } else { "healthy" };
-        return Json(json!({ "status": status, "version": VERSION, "timestamp": timestamp, "checks": checks }))
-            .into_response();
+        return Json(json!({ "status": status, "version": VERSION, "timestamp": timestamp, "checks": checks })).into_response();
     }
     not_ready(json!({
         "status": "unhealthy",

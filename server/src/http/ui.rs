@@ -15,7 +15,6 @@ use http::HeaderValue;
 use http::request::Parts;
 use tower_http::services::{ServeDir, ServeFile};
 
-
 use crate::state::AppState;
 
 /// The server's side of the UI's server functions: the same services the REST routes use.
@@ -24,10 +23,7 @@ struct Backend(AppState);
 #[async_trait::async_trait]
 impl UiBackend for Backend {
     fn login_options(&self) -> LoginOptions {
-        LoginOptions {
-            local_enabled: self.0.config.local_auth.enabled,
-            oidc_enabled: self.0.auth.oidc().is_some_and(crate::oidc::Oidc::browser_login_enabled),
-        }
+        LoginOptions { local_enabled: self.0.config.local_auth.enabled, oidc_enabled: self.0.auth.oidc().is_some_and(crate::oidc::Oidc::browser_login_enabled) }
     }
 
     async fn me(&self, req: &Parts) -> Result<MeResponse, ApiError> {

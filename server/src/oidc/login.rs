@@ -9,8 +9,8 @@ use std::time::Duration;
 use cookie::{Cookie, CookieJar, Key, SameSite};
 use oauth2::basic::{BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType};
 use oauth2::{
-    AuthorizationCode, ClientId, ClientSecret, EndpointNotSet, EndpointSet, ExtraTokenFields, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, StandardRevocableToken, StandardTokenResponse, TokenUrl,
+    AuthorizationCode, ClientId, ClientSecret, EndpointNotSet, EndpointSet, ExtraTokenFields, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
+    StandardRevocableToken, StandardTokenResponse, TokenUrl,
 };
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
@@ -160,9 +160,7 @@ impl Oidc {
     pub async fn logout_url(&self, id_token_hint: &str, post_logout_redirect: &str) -> Option<String> {
         let endpoint = self.keys.discovery().await.ok()?.end_session_endpoint?;
         let mut url = url::Url::parse(&endpoint).ok()?;
-        url.query_pairs_mut()
-            .append_pair("id_token_hint", id_token_hint)
-            .append_pair("post_logout_redirect_uri", post_logout_redirect);
+        url.query_pairs_mut().append_pair("id_token_hint", id_token_hint).append_pair("post_logout_redirect_uri", post_logout_redirect);
         if let Some(cid) = &self.cfg.client_id {
             url.query_pairs_mut().append_pair("client_id", cid);
         }

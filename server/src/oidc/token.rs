@@ -49,10 +49,9 @@ pub struct Expect<'a> {
 /// Whether a JWK may verify a token signed with `alg`: key type, optional `alg` and `use`.
 fn key_fits(k: &Jwk, alg: Algorithm) -> bool {
     let type_ok = match &k.algorithm {
-        AlgorithmParameters::RSA(_) => matches!(
-            alg,
-            Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512 | Algorithm::PS256 | Algorithm::PS384 | Algorithm::PS512
-        ),
+        AlgorithmParameters::RSA(_) => {
+            matches!(alg, Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512 | Algorithm::PS256 | Algorithm::PS384 | Algorithm::PS512)
+        }
         AlgorithmParameters::EllipticCurve(_) => matches!(alg, Algorithm::ES256 | Algorithm::ES384),
         AlgorithmParameters::OctetKeyPair(_) => alg == Algorithm::EdDSA,
         // Symmetric ("oct") keys never verify anything here.

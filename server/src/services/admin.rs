@@ -71,9 +71,7 @@ pub async fn sync_status(state: &AppState) -> AppResult<SyncStatusResponse> {
         worker_hostname: lease.holder.filter(|_| lease_live),
         worker_heartbeat: lease.renewed_at,
         last_sync_time: st.last_sync_time,
-        last_sync_result: st
-            .last_sync_result
-            .map(|t| serde_json::from_str::<Value>(&t).unwrap_or_else(|_| json!({ "error": "Invalid JSON in sync result" }))),
+        last_sync_result: st.last_sync_result.map(|t| serde_json::from_str::<Value>(&t).unwrap_or_else(|_| json!({ "error": "Invalid JSON in sync result" }))),
         last_sync_error,
         lease_expires_at: lease.expires_at,
         is_stale,

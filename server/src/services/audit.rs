@@ -74,9 +74,7 @@ pub fn scope_of(p: &Principal) -> AuditScope {
     match &p.identity {
         _ if p.is_admin() => AuditScope::All,
         Identity::M2m(c) => AuditScope::M2m { team_id: c.team_id, client_id: c.client_id.clone() },
-        Identity::User { user, .. } => {
-            AuditScope::User { user_id: user.id, oidc_sub: user.oidc_sub.clone(), username: user.username.clone() }
-        }
+        Identity::User { user, .. } => AuditScope::User { user_id: user.id, oidc_sub: user.oidc_sub.clone(), username: user.username.clone() },
     }
 }
 
@@ -240,8 +238,24 @@ async fn produce(
 
 /// The CSV columns, in order (API.md §12.2).
 pub const CSV_COLUMNS: [&str; 18] = [
-    "id", "timestamp", "event_type", "actor_type", "user_identity", "oidc_sub", "team_id", "team_name", "runner_id",
-    "runner_name", "success", "error_message", "request_ip", "user_agent", "request_id", "event_data", "prev_hash", "hash",
+    "id",
+    "timestamp",
+    "event_type",
+    "actor_type",
+    "user_identity",
+    "oidc_sub",
+    "team_id",
+    "team_name",
+    "runner_id",
+    "runner_name",
+    "success",
+    "error_message",
+    "request_ip",
+    "user_agent",
+    "request_id",
+    "event_data",
+    "prev_hash",
+    "hash",
 ];
 
 fn csv_header() -> String {
@@ -302,14 +316,7 @@ pub async fn team_logs(state: &AppState, caller: &Caller, team_id: Uuid, filter:
     let team_name = readable_team(state, &caller.principal, team_id).await?;
     let filter = AuditFilter { teams: vec![team_id], user_identity: None, ..filter };
     let (rows, total) = state.db.list_audit(&AuditScope::All, &filter, page.limit, page.offset).await?;
-    Ok(TeamAuditLogListResponse {
-        team_id,
-        team_name,
-        logs: rows.into_iter().map(audit_response).collect(),
-        total,
-        limit: page.limit,
-        offset: page.offset,
-    })
+    Ok(TeamAuditLogListResponse { team_id, team_name, logs: rows.into_iter().map(audit_response).collect(), total, limit: page.limit, offset: page.offset })
 }
 
 /// `GET /api/v1/admin/audit-logs/verify`.

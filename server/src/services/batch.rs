@@ -6,8 +6,8 @@
 //! (§10.7.3) lives with the runners.
 
 use app::contract::batch::{
-    BatchActionResponse, BatchDeactivateTeamsRequest, BatchDetail, BatchDisableUsersRequest, BatchReactivateTeamsRequest,
-    BatchRestoreUsersRequest, TeamBatchDetail, UserBatchDetail,
+    BatchActionResponse, BatchDeactivateTeamsRequest, BatchDetail, BatchDisableUsersRequest, BatchReactivateTeamsRequest, BatchRestoreUsersRequest,
+    TeamBatchDetail, UserBatchDetail,
 };
 use app::contract::{ApiError, ErrorCode, FieldError};
 use serde_json::json;
@@ -103,7 +103,15 @@ fn leaves_no_admin(plan: &UserPlan, active_admins: i64) -> bool {
     plan.admins_changed > 0 && active_admins - plan.admins_changed <= 0
 }
 
-async fn users(state: &AppState, caller: &Caller, comment: String, dry_run: bool, ids: Option<Vec<Uuid>>, disable: bool, exclude_admins: bool) -> AppResult<BatchActionResponse> {
+async fn users(
+    state: &AppState,
+    caller: &Caller,
+    comment: String,
+    dry_run: bool,
+    ids: Option<Vec<Uuid>>,
+    disable: bool,
+    exclude_admins: bool,
+) -> AppResult<BatchActionResponse> {
     validate(&comment, None)?;
     let ids = targets(ids);
     let caller_id = caller.principal.user().map(|u| u.id);
@@ -209,7 +217,14 @@ fn plan_teams(candidates: &[(Uuid, Option<TeamBrief>)], deactivate: bool, dry_ru
     (details, change)
 }
 
-async fn teams(state: &AppState, caller: &Caller, comment: String, dry_run: bool, ids: Option<Vec<Uuid>>, reason: Option<String>) -> AppResult<BatchActionResponse> {
+async fn teams(
+    state: &AppState,
+    caller: &Caller,
+    comment: String,
+    dry_run: bool,
+    ids: Option<Vec<Uuid>>,
+    reason: Option<String>,
+) -> AppResult<BatchActionResponse> {
     validate(&comment, reason.as_deref())?;
     let deactivate = reason.is_some();
     let ids = targets(ids);

@@ -36,11 +36,7 @@ pub fn label_error(label: &str) -> Option<String> {
 
 /// Field errors for a list of labels named `field[i]`.
 pub fn label_errors(field: &str, labels: &[String]) -> Vec<FieldError> {
-    labels
-        .iter()
-        .enumerate()
-        .filter_map(|(i, l)| label_error(l).map(|message| FieldError { field: format!("{field}[{i}]"), message }))
-        .collect()
+    labels.iter().enumerate().filter_map(|(i, l)| label_error(l).map(|message| FieldError { field: format!("{field}[{i}]"), message })).collect()
 }
 
 /// Case-insensitive de-duplication keeping the first spelling.
@@ -59,11 +55,7 @@ pub fn compile(pattern: &str) -> Result<Regex, String> {
     if pattern.chars().count() > MAX_PATTERN_LEN {
         return Err(format!("must be at most {MAX_PATTERN_LEN} characters"));
     }
-    RegexBuilder::new(&format!("^(?:{pattern})$"))
-        .case_insensitive(true)
-        .size_limit(PATTERN_SIZE_LIMIT)
-        .build()
-        .map_err(|e| e.to_string())
+    RegexBuilder::new(&format!("^(?:{pattern})$")).case_insensitive(true).size_limit(PATTERN_SIZE_LIMIT).build().map_err(|e| e.to_string())
 }
 
 /// Field errors for patterns that do not compile (`optional_label_patterns[i]`).
@@ -99,19 +91,10 @@ pub enum LabelCheck {
 /// requested label that is neither required nor a system label against the patterns.
 pub fn evaluate(team: &str, required: &[String], patterns: &[String], requested: &[String]) -> LabelCheck {
     let compiled: Vec<Regex> = patterns.iter().filter_map(|p| compile(p).ok()).collect();
-    let exempt = |l: &str| {
-        SYSTEM_LABELS.iter().any(|s| s.eq_ignore_ascii_case(l)) || required.iter().any(|r| r.eq_ignore_ascii_case(l))
-    };
-    let invalid: Vec<String> = dedup(requested.iter().cloned())
-        .into_iter()
-        .filter(|l| !exempt(l) && !compiled.iter().any(|re| re.is_match(l)))
-        .collect();
+    let exempt = |l: &str| SYSTEM_LABELS.iter().any(|s| s.eq_ignore_ascii_case(l)) || required.iter().any(|r| r.eq_ignore_ascii_case(l));
+    let invalid: Vec<String> = dedup(requested.iter().cloned()).into_iter().filter(|l| !exempt(l) && !compiled.iter().any(|re| re.is_match(l))).collect();
     if !invalid.is_empty() {
-        let allowed = if patterns.is_empty() {
-            "No optional patterns configured".to_owned()
-        } else {
-            format!("Allowed patterns: {}", patterns.join(", "))
-        };
+        let allowed = if patterns.is_empty() { "No optional patterns configured".to_owned() } else { format!("Allowed patterns: {}", patterns.join(", ")) };
         let detail = format!("Labels not permitted by team '{team}' policy: {}. {allowed}", invalid.join(", "));
         return LabelCheck::Violation { invalid, detail };
     }

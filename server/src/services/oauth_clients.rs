@@ -39,8 +39,7 @@ fn not_found() -> AppError {
 }
 
 fn description_error(d: Option<&str>) -> Option<FieldError> {
-    d.is_some_and(|d| d.chars().count() > 500)
-        .then(|| FieldError { field: "description".into(), message: "must be at most 500 characters".into() })
+    d.is_some_and(|d| d.chars().count() > 500).then(|| FieldError { field: "description".into(), message: "must be at most 500 characters".into() })
 }
 
 fn already_registered(client_id: &str) -> AppError {
@@ -168,7 +167,8 @@ pub async fn patch(state: &AppState, caller: &Caller, id: Uuid, req: OAuthClient
             let row = state.db.find_oauth_client_by_id(id).await?.ok_or_else(not_found)?;
             let other = state.db.active_oauth_client_of_team(row.team_id).await?.map(|c| c.client_id).unwrap_or_default();
             let err = team_has_client(row.team_id, &other);
-            let data = json!({ "id": id.to_string(), "client_id": row.client_id, "team_id": row.team_id.to_string(), "changes": { "is_active": [false, true] } });
+            let data =
+                json!({ "id": id.to_string(), "client_id": row.client_id, "team_id": row.team_id.to_string(), "changes": { "is_active": [false, true] } });
             state.db.append_audit(failed(audit(caller, "oauth_client_updated", Some(row.team_id), data), &err)).await?;
             return Err(err);
         }

@@ -14,12 +14,12 @@ use super::teams::{ADMINS_TEAM_ID, ADMINS_TEAM_NAME};
 use crate::auth::Principal;
 use crate::auth::principal::Identity;
 use crate::auth::service::audit_for;
+use crate::db::DbError;
 use crate::db::audit::NewAudit;
 use crate::db::now;
 use crate::db::runners::{NewRunner, QuotaLimits, Reservation};
 use crate::db::security_events::NewSecurityEvent;
 use crate::db::teams::TeamRow;
-use crate::db::DbError;
 use crate::error::{AppError, AppResult};
 use crate::github::{GitHubError, JitRequest};
 use crate::http::extract::Caller;
@@ -173,10 +173,7 @@ async fn resolve_team(state: &AppState, p: &Principal, v: &Valid) -> AppResult<T
             Ok(team)
         }
         Identity::User { user, .. } => state.db.default_team_of_user(user.id).await?.ok_or_else(|| {
-            AppError::api(
-                ErrorCode::NoActiveTeam,
-                "User is not a member of any active team. Please contact an administrator to be added to a team.",
-            )
+            AppError::api(ErrorCode::NoActiveTeam, "User is not a member of any active team. Please contact an administrator to be added to a team.")
         }),
     }
 }
@@ -231,18 +228,36 @@ async fn plan(state: &AppState, c: &Caller, v: &Valid) -> Result<Plan, Refusal> 
         Some(g) => {
             let list = allowed.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
             let detail = format!("Runner group {g} is not allowed for team '{}'. Allowed groups: {list}", team.name);
-            let event = security_event(c, "runner_group_not_allowed", "medium", team.id,
-                json!({ "requested_runner_group_id": g, "allowed_runner_group_ids": allowed, "team_id": team.id.to_string() }));
-            return Err(Refusal { error: AppError::api(ErrorCode::RunnerGroupNotAllowed, detail), event: Some(event), team: Some((team.id, team.name.clone())) });
+            let event = security_event(
+                c,
+                "runner_group_not_allowed",
+                "medium",
+                team.id,
+                json!({ "requested_runner_group_id": g, "allowed_runner_group_ids": allowed, "team_id": team.id.to_string() }),
+            );
+            return Err(Refusal {
+                error: AppError::api(ErrorCode::RunnerGroupNotAllowed, detail),
+                event: Some(event),
+                team: Some((team.id, team.name.clone())),
+            });
         }
     };
     let patterns = team.optional_label_patterns.as_ref().map(|p| p.0.clone()).unwrap_or_default();
     let labels = match evaluate(&team.name, &team.required_labels.0, &patterns, &v.labels) {
         LabelCheck::Allowed(l) => l,
         LabelCheck::Violation { invalid, detail } => {
-            let event = security_event(c, "label_policy_violation", "medium", team.id,
-                json!({ "requested_labels": v.labels, "invalid_labels": invalid, "provisioning_method": "jit", "team_id": team.id.to_string() }));
-            return Err(Refusal { error: AppError::api(ErrorCode::LabelPolicyViolation, detail), event: Some(event), team: Some((team.id, team.name.clone())) });
+            let event = security_event(
+                c,
+                "label_policy_violation",
+                "medium",
+                team.id,
+                json!({ "requested_labels": v.labels, "invalid_labels": invalid, "provisioning_method": "jit", "team_id": team.id.to_string() }),
+            );
+            return Err(Refusal {
+                error: AppError::api(ErrorCode::LabelPolicyViolation, detail),
+                event: Some(event),
+                team: Some((team.id, team.name.clone())),
+            });
         }
         LabelCheck::TooMany(n) => {
             let e = ApiError::invalid_field("labels", format!("at most 100 labels after merging (got {n})"));
@@ -252,7 +267,8 @@ async fn plan(state: &AppState, c: &Caller, v: &Valid) -> Result<Plan, Refusal> 
     let names = match &v.name {
         NameSpec::Exact(n) => {
             if state.db.live_name_taken(n).await.map_err(AppError::from)? {
-                let e = AppError::api(ErrorCode::NameConflict, format!("Runner name '{n}' is already in use. Use a different name or wait until it's deleted."));
+                let e =
+                    AppError::api(ErrorCode::NameConflict, format!("Runner name '{n}' is already in use. Use a different name or wait until it's deleted."));
                 return Err(Refusal { error: e, event: None, team: Some((team.id, team.name.clone())) });
             }
             vec![n.clone()]
@@ -288,8 +304,13 @@ fn quota_refusal(c: &Caller, team: &TeamRow, r: &Reservation) -> Refusal {
         }
         Reservation::Reserved => (String::new(), 0, 0, "team"),
     };
-    let event = security_event(c, "quota_exceeded", "low", team.id,
-        json!({ "current_count": n, "max_runners": max, "scope": scope, "provisioning_method": "jit", "team_id": team.id.to_string() }));
+    let event = security_event(
+        c,
+        "quota_exceeded",
+        "low",
+        team.id,
+        json!({ "current_count": n, "max_runners": max, "scope": scope, "provisioning_method": "jit", "team_id": team.id.to_string() }),
+    );
     Refusal { error: AppError::api(ErrorCode::QuotaExceeded, detail), event: Some(event), team: Some((team.id, team.name.clone())) }
 }
 
@@ -345,12 +366,15 @@ pub async fn provision(state: &AppState, c: &Caller, req: JitProvisionRequest, i
         }
         return match existing.response_body {
             Some(body) if existing.state == "completed" => {
-                let runner_id = serde_json::from_str::<Value>(&body).ok().and_then(|b| b["runner_id"].as_str().and_then(|s| s.parse().ok())).unwrap_or_default();
+                let runner_id =
+                    serde_json::from_str::<Value>(&body).ok().and_then(|b| b["runner_id"].as_str().and_then(|s| s.parse().ok())).unwrap_or_default();
                 let team_name = serde_json::from_str::<Value>(&body).ok().and_then(|b| b["team_name"].as_str().map(str::to_owned)).unwrap_or_default();
                 state.metrics.provision_requests.with_label_values(&[team_name.as_str(), "idempotent_replay"]).inc();
                 Ok(Provisioned { body, runner_id, replayed: true, team_name })
             }
-            _ => Err(ApiError::new(ErrorCode::IdempotencyKeyInProgress, "A request with this Idempotency-Key is still being processed").with_retry_after(1).into()),
+            _ => Err(ApiError::new(ErrorCode::IdempotencyKeyInProgress, "A request with this Idempotency-Key is still being processed")
+                .with_retry_after(1)
+                .into()),
         };
     }
     let result = provision_once(state, c, &req, &v, Some(&key)).await;
@@ -388,7 +412,8 @@ async fn provision_once(state: &AppState, c: &Caller, req: &JitProvisionRequest,
             if let Some(t) = team_id {
                 data["team_id"] = json!(t.to_string());
             }
-            let audit = NewAudit { team_id, success: false, error_message: Some(api.detail.clone()), ..audit_for(&c.principal, &c.ctx, "provision_jit_failed", data) };
+            let audit =
+                NewAudit { team_id, success: false, error_message: Some(api.detail.clone()), ..audit_for(&c.principal, &c.ctx, "provision_jit_failed", data) };
             state.db.append_audit(audit).await?;
             Err(refusal.error)
         }
@@ -430,7 +455,10 @@ async fn provision_steps(state: &AppState, c: &Caller, v: &Valid, key: Option<&s
         Ok(Reservation::Reserved) => {}
         Ok(r) => return Err(quota_refusal(c, team, &r)),
         Err(DbError::Conflict(_)) => {
-            return Err(with_team(AppError::api(ErrorCode::NameConflict, format!("Runner name '{name}' is already in use. Use a different name or wait until it's deleted."))));
+            return Err(with_team(AppError::api(
+                ErrorCode::NameConflict,
+                format!("Runner name '{name}' is already in use. Use a different name or wait until it's deleted."),
+            )));
         }
         Err(e) => return Err(with_team(e.into())),
     }
@@ -450,7 +478,12 @@ async fn provision_steps(state: &AppState, c: &Caller, v: &Valid, key: Option<&s
     let github_id = config.runner.id;
     let data = json!({ "runner_group_id": plan.runner_group_id, "labels": plan.labels, "github_runner_id": github_id,
         "provisioning_method": "jit", "team_id": team.id.to_string(), "team_name": team.name, "idempotency_key": key });
-    let audit = NewAudit { runner_id: Some(id.to_string()), runner_name: Some(name.clone()), team_id: Some(team.id), ..audit_for(&c.principal, &c.ctx, "provision_jit", data) };
+    let audit = NewAudit {
+        runner_id: Some(id.to_string()),
+        runner_name: Some(name.clone()),
+        team_id: Some(team.id),
+        ..audit_for(&c.principal, &c.ctx, "provision_jit", data)
+    };
     if let Err(e) = state.db.complete_reservation(id, github_id, audit).await {
         // Compensation: GitHub has a runner we cannot record; remove it (the sync reclaims it otherwise).
         if let Err(ge) = gh.delete_runner(github_id).await {

@@ -1,8 +1,8 @@
 //! Runner reads and actions (API.md §7.3–§7.6) with the `runner-reader` rule: an admin, the
 //! provisioning principal, a member of the runner's team, or the team's M2M client.
 
-use app::contract::runners::{DeprovisionResponse, RunnerListResponse, RunnerStatus};
 use app::contract::ErrorCode;
+use app::contract::runners::{DeprovisionResponse, RunnerListResponse, RunnerStatus};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -142,10 +142,9 @@ pub fn map_github(e: GitHubError) -> AppError {
         }
         GitHubError::Rejected { status, message } => AppError::api(ErrorCode::GithubRejected, format!("GitHub API error ({status}): {message}")),
         GitHubError::NameExists => AppError::api(ErrorCode::NameConflict, "A runner with this name already exists in the GitHub organization"),
-        GitHubError::RunnerBusy => AppError::api(
-            ErrorCode::RunnerBusy,
-            "GitHub refuses to delete a runner that is running a job; an ephemeral runner goes away when its job ends",
-        ),
+        GitHubError::RunnerBusy => {
+            AppError::api(ErrorCode::RunnerBusy, "GitHub refuses to delete a runner that is running a job; an ephemeral runner goes away when its job ends")
+        }
     }
 }
 

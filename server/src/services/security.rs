@@ -47,12 +47,7 @@ pub async fn list(state: &AppState, mut filter: SecurityEventFilter, team: Optio
     if let Some(name) = team {
         let id = match name {
             ADMINS_TEAM_NAME => ADMINS_TEAM_ID,
-            _ => state
-                .db
-                .find_team_by_name(name)
-                .await?
-                .map(|t| t.id)
-                .ok_or_else(|| AppError::api(ErrorCode::NotFound, format!("Team '{name}' not found")))?,
+            _ => state.db.find_team_by_name(name).await?.map(|t| t.id).ok_or_else(|| AppError::api(ErrorCode::NotFound, format!("Team '{name}' not found")))?,
         };
         filter.teams.push(id);
     }
@@ -61,7 +56,13 @@ pub async fn list(state: &AppState, mut filter: SecurityEventFilter, team: Optio
 }
 
 /// `GET /api/v1/admin/teams/{team_id}/security-events` (team-reader).
-pub async fn team_events(state: &AppState, caller: &Caller, team_id: Uuid, filter: SecurityEventFilter, page: Page) -> AppResult<TeamSecurityEventListResponse> {
+pub async fn team_events(
+    state: &AppState,
+    caller: &Caller,
+    team_id: Uuid,
+    filter: SecurityEventFilter,
+    page: Page,
+) -> AppResult<TeamSecurityEventListResponse> {
     let team_name = readable_team(state, &caller.principal, team_id).await?;
     let filter = SecurityEventFilter { teams: vec![team_id], user_identity: None, ..filter };
     let (rows, total) = state.db.list_security_events(&filter, page.limit, page.offset).await?;

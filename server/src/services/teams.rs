@@ -1,8 +1,6 @@
 //! Teams and memberships (API.md §3.6, §8, §9).
 
-use app::contract::teams::{
-    MemberResponse, TeamCreateRequest, TeamDeactivateRequest, TeamListResponse, TeamPatchRequest, TeamResponse,
-};
+use app::contract::teams::{MemberResponse, TeamCreateRequest, TeamDeactivateRequest, TeamListResponse, TeamPatchRequest, TeamResponse};
 use app::contract::{ApiError, ErrorCode, FieldError};
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Value, json};
@@ -115,10 +113,7 @@ fn validate_policy(mut p: TeamPolicy) -> Result<TeamPolicy, ApiError> {
     if groups.is_empty() || groups.len() > 100 || groups.iter().any(|g| *g < 1) || !distinct {
         errors.push(FieldError { field: "allowed_runner_group_ids".into(), message: "must hold 1–100 distinct integers ≥ 1".into() });
     } else if !groups.contains(&p.default_runner_group_id) {
-        errors.push(FieldError {
-            field: "default_runner_group_id".into(),
-            message: "must be one of allowed_runner_group_ids".into(),
-        });
+        errors.push(FieldError { field: "default_runner_group_id".into(), message: "must be one of allowed_runner_group_ids".into() });
     }
     if errors.is_empty() { Ok(p) } else { Err(ApiError::validation(errors)) }
 }
@@ -351,11 +346,7 @@ pub async fn add_member(state: &AppState, caller: &Caller, id: Uuid, user_id: Uu
         return Err(AppError::api(ErrorCode::SystemTeamImmutable, "Admin team membership is managed via user is_admin flag"));
     }
     let team = stored_team(state, id).await?;
-    let user = state
-        .db
-        .find_user_by_id(user_id)
-        .await?
-        .ok_or_else(|| AppError::api(ErrorCode::InvalidReference, format!("User not found: {user_id}")))?;
+    let user = state.db.find_user_by_id(user_id).await?.ok_or_else(|| AppError::api(ErrorCode::InvalidReference, format!("User not found: {user_id}")))?;
     let data = json!({ "team_id": id.to_string(), "user_id": user_id.to_string(), "user_email": user.email });
     let audit = crate::db::audit::NewAudit { team_id: Some(id), ..audit_for(&caller.principal, &caller.ctx, "team_member_added", data) };
     match state.db.add_member(id, user_id, &caller.principal.identity(), audit).await {

@@ -78,8 +78,7 @@ pub fn email_ok(e: &str) -> bool {
 /// The `comment` rule of deletion and batch actions: 10–500 characters.
 pub fn comment_error(comment: &str) -> Option<FieldError> {
     let n = comment.chars().count();
-    (!(10..=500).contains(&n) || comment.trim().is_empty())
-        .then(|| FieldError { field: "comment".into(), message: "must be 10–500 characters".into() })
+    (!(10..=500).contains(&n) || comment.trim().is_empty()).then(|| FieldError { field: "comment".into(), message: "must be 10–500 characters".into() })
 }
 
 /// An audit row turned into the record of a refusal (`success: false`, the error's detail).

@@ -32,14 +32,28 @@ macro_rules! exec {
 async fn runner(db: &Db, status: &str, team: Uuid) {
     let now = Utc::now();
     let name = format!("runner-{}", Uuid::new_v4().simple());
-    exec!(db, "insert into runners (id, runner_name, status, runner_group_id, labels, team_id, provisioned_by, actor_type, created_at, updated_at) \
-               values ($1, $2, $3, 1, '[]', $4, 'test', 'user', $5, $5)", Uuid::new_v4(), name, status.to_owned(), team, now);
+    exec!(
+        db,
+        "insert into runners (id, runner_name, status, runner_group_id, labels, team_id, provisioned_by, actor_type, created_at, updated_at) \
+               values ($1, $2, $3, 1, '[]', $4, 'test', 'user', $5, $5)",
+        Uuid::new_v4(),
+        name,
+        status.to_owned(),
+        team,
+        now
+    );
 }
 
 async fn admin_user(db: &Db, email: &str, active: bool) {
     let now = Utc::now();
-    exec!(db, "insert into users (id, email, is_admin, is_active, can_use_jit, created_at, updated_at) values ($1, $2, true, $3, true, $4, $4)",
-        Uuid::new_v4(), email.to_owned(), active, now);
+    exec!(
+        db,
+        "insert into users (id, email, is_admin, is_active, can_use_jit, created_at, updated_at) values ($1, $2, true, $3, true, $4, $4)",
+        Uuid::new_v4(),
+        email.to_owned(),
+        active,
+        now
+    );
 }
 
 async fn severity(db: &Db, severity: &'static str) {
@@ -122,10 +136,19 @@ async fn sync_status_is_truthful_before_any_run_after_cycles_and_when_disabled(b
     // What a worker leaves behind after a successful cycle is reported as it is.
     let now = Utc::now().trunc_subsecs(6);
     let result = json!({ "updated": 1, "deleted": 0, "unchanged": 2, "errors": 0, "total": 3, "expired": 0 });
-    exec!(&app.db, "update sync_state set last_sync_time = $1, last_sync_result = $2, last_sync_duration_ms = 42, updated_at = $1 where singleton = 1",
-        now - Duration::seconds(10), result.to_string());
-    exec!(&app.db, "update sync_lease set holder = 'worker-1', expires_at = $1, acquired_at = $2, renewed_at = $3 where name = 'sync'",
-        now + Duration::seconds(30), now - Duration::seconds(600), now - Duration::seconds(5));
+    exec!(
+        &app.db,
+        "update sync_state set last_sync_time = $1, last_sync_result = $2, last_sync_duration_ms = 42, updated_at = $1 where singleton = 1",
+        now - Duration::seconds(10),
+        result.to_string()
+    );
+    exec!(
+        &app.db,
+        "update sync_lease set holder = 'worker-1', expires_at = $1, acquired_at = $2, renewed_at = $3 where name = 'sync'",
+        now + Duration::seconds(30),
+        now - Duration::seconds(600),
+        now - Duration::seconds(5)
+    );
     let s = status(&app).await;
     assert_eq!((s["worker_hostname"].clone(), s["worker_heartbeat"].clone()), (json!("worker-1"), json!(fmt(now - Duration::seconds(5)))));
     assert_eq!(s["lease_expires_at"], fmt(now + Duration::seconds(30)));
@@ -134,8 +157,12 @@ async fn sync_status_is_truthful_before_any_run_after_cycles_and_when_disabled(b
     assert_eq!((s["last_sync_error"].clone(), s["is_stale"].clone()), (Value::Null, json!(false)));
 
     // A later failure, an unreadable result, a success long ago, and a lapsed lease.
-    exec!(&app.db, "update sync_state set last_sync_time = $1, last_sync_result = 'not json', last_sync_error = 'GitHub unreachable', last_error_time = $2 where singleton = 1",
-        now - Duration::seconds(181), now - Duration::seconds(1));
+    exec!(
+        &app.db,
+        "update sync_state set last_sync_time = $1, last_sync_result = 'not json', last_sync_error = 'GitHub unreachable', last_error_time = $2 where singleton = 1",
+        now - Duration::seconds(181),
+        now - Duration::seconds(1)
+    );
     exec!(&app.db, "update sync_lease set expires_at = $1 where name = 'sync'", now - Duration::seconds(1));
     let s = status(&app).await;
     assert_eq!(s["last_sync_result"], json!({ "error": "Invalid JSON in sync result" }));

@@ -46,8 +46,14 @@ async fn a_tampered_row_is_reported_as_the_first_broken_link(backend: Backend) {
     assert_eq!(whole["head_hash"], head.hash);
     assert!(whole["verified_at"].as_str().is_some_and(|t| t.ends_with('Z')) && whole["duration_ms"].as_i64().is_some_and(|d| d >= 0));
     assert_eq!(summary(&verify(&app, "?from_id=2&to_id=3").await)["checked_count"], 2);
-    assert_eq!(summary(&verify(&app, "?from_id=3").await), json!({ "status": "ok", "checked_count": 2, "first_id": 3, "last_id": 4, "first_broken_id": null, "reason": null }));
-    assert_eq!(summary(&verify(&app, "?from_id=10").await), json!({ "status": "empty", "checked_count": 0, "first_id": null, "last_id": null, "first_broken_id": null, "reason": null }));
+    assert_eq!(
+        summary(&verify(&app, "?from_id=3").await),
+        json!({ "status": "ok", "checked_count": 2, "first_id": 3, "last_id": 4, "first_broken_id": null, "reason": null })
+    );
+    assert_eq!(
+        summary(&verify(&app, "?from_id=10").await),
+        json!({ "status": "empty", "checked_count": 0, "first_id": null, "last_id": null, "first_broken_id": null, "reason": null })
+    );
     assert_eq!(verify(&app, "?from_id=10").await["head_hash"], Value::Null);
     assert_error(app.get("/api/v1/admin/audit-logs/verify?from_id=3&to_id=2").await, 422, "VALIDATION_ERROR").await;
 
@@ -65,7 +71,10 @@ async fn a_tampered_row_is_reported_as_the_first_broken_link(backend: Backend) {
     let report = app.db.verify_audit_chain().await.expect("verify");
     assert_eq!(report.first_broken_id, Some(3));
     let broken = verify(&app, "").await;
-    assert_eq!(summary(&broken), json!({ "status": "broken", "checked_count": 3, "first_id": 1, "last_id": 3, "first_broken_id": 3, "reason": "hash_mismatch" }));
+    assert_eq!(
+        summary(&broken),
+        json!({ "status": "broken", "checked_count": 3, "first_id": 1, "last_id": 3, "first_broken_id": 3, "reason": "hash_mismatch" })
+    );
     // Starting after the edited row trusts its stored hash: the rest still links.
     assert_eq!(verify(&app, "?from_id=4").await["status"], "ok");
     assert_eq!(verify(&app, "?to_id=2").await["status"], "ok");
@@ -84,14 +93,19 @@ async fn a_removed_row_or_tail_is_reported_as_a_chain_mismatch(backend: Backend)
 
     // Row 4 is intact, but its link now points at a row that is gone.
     exec(&app.db, "delete from audit_log where id = 3").await.expect("remove");
-    assert_eq!(summary(&verify(&app, "").await), json!({ "status": "broken", "checked_count": 3, "first_id": 1, "last_id": 4, "first_broken_id": 4, "reason": "chain_mismatch" }));
+    assert_eq!(
+        summary(&verify(&app, "").await),
+        json!({ "status": "broken", "checked_count": 3, "first_id": 1, "last_id": 4, "first_broken_id": 4, "reason": "chain_mismatch" })
+    );
     assert_eq!(verify(&app, "?to_id=2").await["status"], "ok");
 
     // A cut-off tail links perfectly; the recorded chain head still notices.
     exec(&app.db, "delete from audit_log where id = 6").await.expect("remove tail");
     let tail = verify(&app, "?from_id=5").await;
-    assert_eq!(summary(&tail), json!({ "status": "broken", "checked_count": 1, "first_id": 5, "last_id": 5, "first_broken_id": 6, "reason": "chain_mismatch" }));
+    assert_eq!(
+        summary(&tail),
+        json!({ "status": "broken", "checked_count": 1, "first_id": 5, "last_id": 5, "first_broken_id": 6, "reason": "chain_mismatch" })
+    );
     assert_eq!(verify(&app, "?from_id=4&to_id=5").await["status"], "broken");
     assert_eq!(verify(&app, "?from_id=5&to_id=5").await["status"], "ok");
 }
-

@@ -238,7 +238,13 @@ async fn every_filter_narrows_the_list_and_filters_combine_with_and(backend: Bac
     // Everything at once (AND).
     check(
         &app,
-        &q(&[("event_type", "provision_jit,provision_jit_failed"), ("success", "false"), ("team", "web"), ("actor_type", "user"), ("user_identity", "alice@example.com")]),
+        &q(&[
+            ("event_type", "provision_jit,provision_jit_failed"),
+            ("success", "false"),
+            ("team", "web"),
+            ("actor_type", "user"),
+            ("user_identity", "alice@example.com"),
+        ]),
         &all,
         |r| r["event_type"] == "provision_jit_failed",
     )
@@ -409,6 +415,9 @@ async fn jsonl_and_csv_exports_stream_the_rows_and_are_audited(backend: Backend)
     assert_eq!(exported.len(), 3);
     let data: Value = serde_json::from_str(exported[1].event_data.as_deref().expect("data")).expect("json");
     assert_eq!(data["filters"], json!({ "event_type": ["deprovision_failed", "runner_removed"] }));
-    assert_eq!((data["format"].clone(), data["row_count"].clone(), data["limit"].clone(), data["offset"].clone()), (json!("csv"), json!(3), json!(3), json!(1)));
+    assert_eq!(
+        (data["format"].clone(), data["row_count"].clone(), data["limit"].clone(), data["offset"].clone()),
+        (json!("csv"), json!(3), json!(3), json!(1))
+    );
     assert_eq!(serde_json::from_str::<Value>(exported[2].event_data.as_deref().expect("data")).expect("json")["row_count"], 0);
 }

@@ -56,7 +56,10 @@ async fn a_dry_run_reports_what_would_happen_and_writes_nothing(backend: Backend
     assert_eq!((r["success"].clone(), r["action"].clone(), r["dry_run"].clone()), (json!(true), json!("disable_users"), json!(true)));
     assert_eq!((r["affected_count"].clone(), r["failed_count"].clone(), r["comment"].clone()), (json!(1), json!(0), json!(COMMENT)));
     assert_eq!(statuses(&r), ["would_be_disabled", "skipped", "skipped", "skipped", "not_found"], "a repeated id counts once");
-    assert_eq!(r["details"][0], json!({ "user_id": u1.to_string(), "email": "u1@example.com", "oidc_sub": "u1-sub", "status": "would_be_disabled", "error": null }));
+    assert_eq!(
+        r["details"][0],
+        json!({ "user_id": u1.to_string(), "email": "u1@example.com", "oidc_sub": "u1-sub", "status": "would_be_disabled", "error": null })
+    );
     assert_eq!(r["details"][4], json!({ "user_id": unknown.to_string(), "email": null, "oidc_sub": null, "status": "not_found", "error": null }));
     let with_admins = batch(&app, "disable-users", json!({ "comment": COMMENT, "dry_run": true, "user_ids": ids, "exclude_admins": false })).await;
     assert_eq!(statuses(&with_admins), ["would_be_disabled", "skipped", "would_be_disabled", "skipped", "not_found"]);
@@ -195,7 +198,10 @@ async fn team_batches_skip_the_virtual_team_keep_old_reasons_and_record_once(bac
     assert_eq!(r["details"][3]["team_name"], Value::Null);
     assert_eq!(r["affected_count"], 1);
     let alpha = team_json(&app, t1).await;
-    assert_eq!((alpha["is_active"].clone(), alpha["deactivation_reason"].clone(), alpha["deactivated_by"].clone()), (json!(false), json!("incident 42"), json!("admin")));
+    assert_eq!(
+        (alpha["is_active"].clone(), alpha["deactivation_reason"].clone(), alpha["deactivated_by"].clone()),
+        (json!(false), json!("incident 42"), json!("admin"))
+    );
     assert!(alpha["deactivated_at"].is_string());
     assert_eq!(team_json(&app, t2).await["deactivation_reason"], "old reason", "already inactive teams keep their reason");
 

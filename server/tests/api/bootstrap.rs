@@ -37,10 +37,8 @@ async fn two_replicas_starting_at_once_create_one_admin(backend: Backend) {
     let (ca, cb) = (a.config().await, b.config().await);
     // Two replicas: two pools on one database.
     let (dba, dbb) = (Db::connect(&ca.database).await.expect("a"), Db::connect(&cb.database).await.expect("b"));
-    let (ra, rb) = tokio::join!(
-        server::bootstrap::ensure_bootstrap_admin(&dba, &ca.local_auth),
-        server::bootstrap::ensure_bootstrap_admin(&dbb, &cb.local_auth),
-    );
+    let (ra, rb) =
+        tokio::join!(server::bootstrap::ensure_bootstrap_admin(&dba, &ca.local_auth), server::bootstrap::ensure_bootstrap_admin(&dbb, &cb.local_auth),);
     let created = [ra.expect("replica a"), rb.expect("replica b")];
     assert_eq!(created.iter().filter(|c| **c).count(), 1, "exactly one replica creates it: {created:?}");
     assert_eq!(first.db.count_users_named("admin").await.expect("count"), 1);

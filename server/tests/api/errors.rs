@@ -42,12 +42,7 @@ async fn request_ids_are_echoed_or_generated(backend: Backend) {
 async fn malformed_bodies_are_422_naming_the_field(backend: Backend) {
     let app = spawn_app(backend).await;
     let send = |body: &'static str, ct: &'static str| {
-        app.client
-            .post(app.url("/auth/local-login"))
-            .header("x-requested-with", "gharts")
-            .header("content-type", ct)
-            .body(body)
-            .send()
+        app.client.post(app.url("/auth/local-login")).header("x-requested-with", "gharts").header("content-type", ct).body(body).send()
     };
     let body = assert_error(send("{not json", "application/json").await.expect("req"), 422, "VALIDATION_ERROR").await;
     assert_eq!(body["errors"][0]["field"], "body");

@@ -7,8 +7,8 @@ mod seed;
 
 mod admin_stats;
 mod audit;
-mod authz_matrix;
 mod audit_logs;
+mod authz_matrix;
 mod batch;
 mod bootstrap;
 mod cli;

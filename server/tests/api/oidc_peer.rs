@@ -170,12 +170,8 @@ impl OidcPeer {
             } else {
                 assert!(!logged_in, "login page shown twice");
                 let action_path = format!("{}/login", resp.url().path());
-                resp = browser
-                    .post(format!("{}{}", self.issuer, action_path))
-                    .form(&[("username", user), ("password", "password")])
-                    .send()
-                    .await
-                    .expect("login");
+                resp =
+                    browser.post(format!("{}{}", self.issuer, action_path)).form(&[("username", user), ("password", "password")]).send().await.expect("login");
                 logged_in = true;
             }
         };

@@ -136,9 +136,16 @@ async fn the_label_policy_table_of_the_contract(backend: Backend) {
 
 async fn invalid_patterns_are_refused_when_the_team_is_written(backend: Backend) {
     let w = world(backend, json!({})).await;
-    let body = assert_error(w.app.post_json("/api/v1/admin/teams", &json!({ "name": "bad", "optional_label_patterns": ["ok", "(unclosed"] })).await, 422, "VALIDATION_ERROR").await;
+    let body = assert_error(
+        w.app.post_json("/api/v1/admin/teams", &json!({ "name": "bad", "optional_label_patterns": ["ok", "(unclosed"] })).await,
+        422,
+        "VALIDATION_ERROR",
+    )
+    .await;
     assert_eq!(body["errors"][0]["field"], "optional_label_patterns[1]");
-    let body = assert_error(w.app.post_json("/api/v1/admin/teams", &json!({ "name": "bad", "required_labels": ["ok", "not ok"] })).await, 422, "VALIDATION_ERROR").await;
+    let body =
+        assert_error(w.app.post_json("/api/v1/admin/teams", &json!({ "name": "bad", "required_labels": ["ok", "not ok"] })).await, 422, "VALIDATION_ERROR")
+            .await;
     assert_eq!(body["errors"][0]["field"], "required_labels[1]");
 }
 
@@ -167,9 +174,8 @@ async fn the_per_user_quota_counts_one_principal(backend: Backend) {
 
 async fn the_same_idempotency_key_replays_and_a_changed_body_is_refused(backend: Backend) {
     let w = world(backend, json!({})).await;
-    let send = |body: Value| {
-        w.app.client.post(w.app.url("/api/v1/runners/jit")).bearer_auth(&w.m2m_a).header("idempotency-key", "deploy-42").json(&body).send()
-    };
+    let send =
+        |body: Value| w.app.client.post(w.app.url("/api/v1/runners/jit")).bearer_auth(&w.m2m_a).header("idempotency-key", "deploy-42").json(&body).send();
     let first = send(json!({ "runner_name": "idem", "labels": [] })).await.expect("req");
     assert_eq!(first.status(), 201);
     assert!(first.headers().get("idempotency-replayed").is_none());
@@ -182,7 +188,16 @@ async fn the_same_idempotency_key_replays_and_a_changed_body_is_refused(backend:
     assert_eq!(w.app.gh().jit_calls.load(Ordering::SeqCst), 1, "one GitHub call");
     assert_error(send(json!({ "runner_name": "other" })).await.expect("req"), 422, "IDEMPOTENCY_KEY_MISMATCH").await;
     // Keys are per principal: team B's client may use the same key.
-    let other = w.app.client.post(w.app.url("/api/v1/runners/jit")).bearer_auth(&w.m2m_b).header("idempotency-key", "deploy-42").json(&json!({ "runner_name": "idem-b" })).send().await.expect("req");
+    let other = w
+        .app
+        .client
+        .post(w.app.url("/api/v1/runners/jit"))
+        .bearer_auth(&w.m2m_b)
+        .header("idempotency-key", "deploy-42")
+        .json(&json!({ "runner_name": "idem-b" }))
+        .send()
+        .await
+        .expect("req");
     assert_eq!(other.status(), 201);
 }
 
@@ -251,7 +266,12 @@ async fn team_resolution_follows_the_contract(backend: Backend) {
     // Admins may use any active team but must name one; unknown is 400; the admins team is 422.
     assert_error(w.app.post_json("/api/v1/runners/jit", &json!({ "runner_name": "z" })).await, 403, "NO_ACTIVE_TEAM").await;
     assert_error(w.app.post_json("/api/v1/runners/jit", &json!({ "runner_name": "z", "team_name": "nope" })).await, 400, "INVALID_REFERENCE").await;
-    let body = assert_error(w.app.post_json("/api/v1/runners/jit", &json!({ "runner_name": "z", "team_id": "00000000-0000-0000-0000-000000000001" })).await, 422, "VALIDATION_ERROR").await;
+    let body = assert_error(
+        w.app.post_json("/api/v1/runners/jit", &json!({ "runner_name": "z", "team_id": "00000000-0000-0000-0000-000000000001" })).await,
+        422,
+        "VALIDATION_ERROR",
+    )
+    .await;
     assert_eq!(body["errors"][0]["field"], "team_id");
     assert_eq!(w.app.post_json("/api/v1/runners/jit", &json!({ "runner_name": "z", "team_id": w.team_b })).await.status(), 201);
     // An inactive team refuses its members.

@@ -73,7 +73,10 @@ async fn details_of_another_teams_runner_are_404_like_a_missing_one(backend: Bac
     assert_eq!(get(&w.m2m_a, format!("/api/v1/runners/{id}")).await.expect("req").status(), 200);
     let theirs = assert_error(get(&w.m2m_b, format!("/api/v1/runners/{id}")).await.expect("req"), 404, "NOT_FOUND").await;
     let missing = assert_error(get(&w.m2m_b, "/api/v1/runners/00000000-0000-0000-0000-0000000000ff".into()).await.expect("req"), 404, "NOT_FOUND").await;
-    assert_eq!(theirs["detail"].as_str().expect("d").replace(&id, "X"), missing["detail"].as_str().expect("d").replace("00000000-0000-0000-0000-0000000000ff", "X"));
+    assert_eq!(
+        theirs["detail"].as_str().expect("d").replace(&id, "X"),
+        missing["detail"].as_str().expect("d").replace("00000000-0000-0000-0000-0000000000ff", "X")
+    );
     assert_error(get(&w.m2m_b, "/api/v1/runners/not-a-uuid".into()).await.expect("req"), 404, "NOT_FOUND").await;
     let del = w.app.client.delete(w.app.url(&format!("/api/v1/runners/{id}"))).bearer_auth(&w.m2m_b).send().await.expect("req");
     assert_error(del, 404, "NOT_FOUND").await;

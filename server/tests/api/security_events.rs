@@ -105,7 +105,10 @@ async fn admins_filter_every_security_event(backend: Backend) {
     let body = ok_json(app.get("/api/v1/admin/security-events").await).await;
     assert_eq!((body["total"].clone(), body["limit"].clone(), body["offset"].clone()), (json!(5), json!(100), json!(0)));
     let all = body["events"].as_array().expect("events").clone();
-    assert_eq!(types(&body["events"]), ["label_drift_detected", "unmanaged_runner_detected", "batch_disable_users", "quota_exceeded", "label_policy_violation"]);
+    assert_eq!(
+        types(&body["events"]),
+        ["label_drift_detected", "unmanaged_runner_detected", "batch_disable_users", "quota_exceeded", "label_policy_violation"]
+    );
     assert!(all.windows(2).all(|w| w[0]["id"].as_i64() > w[1]["id"].as_i64()), "newest first");
 
     // Shapes: team names resolved, unreadable details as raw text, every field present.
@@ -121,7 +124,10 @@ async fn admins_filter_every_security_event(backend: Backend) {
     assert!(violation["timestamp"].as_str().is_some_and(|t| t.len() == 27 && t.ends_with('Z')));
     assert_eq!((all[2]["team_id"].clone(), all[2]["team_name"].clone()), (Value::Null, Value::Null));
 
-    check(&app, &q(&[("event_type", "quota_exceeded,batch_disable_users")]), &all, |e| e["event_type"] == "quota_exceeded" || e["event_type"] == "batch_disable_users").await;
+    check(&app, &q(&[("event_type", "quota_exceeded,batch_disable_users")]), &all, |e| {
+        e["event_type"] == "quota_exceeded" || e["event_type"] == "batch_disable_users"
+    })
+    .await;
     check(&app, &q(&[("severity", "high,critical")]), &all, |e| e["severity"] == "high" || e["severity"] == "critical").await;
     check(&app, &q(&[("user_identity", "m2m:ml")]), &all, |e| e["user_identity"] == "m2m:ml").await;
     check(&app, &[("team_id", web.to_string())], &all, |e| e["team_id"] == web.to_string()).await;
@@ -178,12 +184,16 @@ async fn team_readers_see_their_team_s_events_only(backend: Backend) {
     assert_eq!(types(&body["events"]), ["runner_group_not_allowed", "label_policy_violation"]);
     assert_eq!((body["total"].clone(), body["limit"].clone(), body["offset"].clone()), (json!(2), json!(50), json!(0)));
     assert!(body["events"].as_array().expect("events").iter().all(|e| e["team_name"] == "web"));
-    let filtered = ok_json(get_as(&app, &format!("/api/v1/admin/teams/{web}/security-events?event_type=label_policy_violation&severity=medium"), Some(&alice_t)).await).await;
+    let filtered =
+        ok_json(get_as(&app, &format!("/api/v1/admin/teams/{web}/security-events?event_type=label_policy_violation&severity=medium"), Some(&alice_t)).await)
+            .await;
     assert_eq!(types(&filtered["events"]), ["label_policy_violation"]);
     let none = ok_json(get_as(&app, &format!("/api/v1/admin/teams/{web}/security-events?severity=high"), Some(&alice_t)).await).await;
     assert_eq!((none["events"].clone(), none["total"].clone()), (json!([]), json!(0)));
     let first = body["events"][1].clone();
-    let until = ok_json(get_as(&app, &format!("/api/v1/admin/teams/{web}/security-events?until={}", first["timestamp"].as_str().expect("ts")), Some(&alice_t)).await).await;
+    let until =
+        ok_json(get_as(&app, &format!("/api/v1/admin/teams/{web}/security-events?until={}", first["timestamp"].as_str().expect("ts")), Some(&alice_t)).await)
+            .await;
     assert_eq!(types(&until["events"]), ["label_policy_violation"]);
     let paged = ok_json(get_as(&app, &format!("/api/v1/admin/teams/{web}/security-events?limit=1&offset=1"), Some(&alice_t)).await).await;
     assert_eq!((paged["events"].clone(), paged["total"].clone()), (json!([first]), json!(2)));

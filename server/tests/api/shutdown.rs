@@ -21,24 +21,18 @@ async fn a_request_in_flight_completes_after_shutdown_begins() {
     let client = app.client.clone();
     let url = app.url("/auth/local-login");
     let login = tokio::spawn(async move {
-        client
-            .post(url)
-            .header("x-requested-with", "gharts")
-            .json(&serde_json::json!({ "username": "admin", "password": ADMIN_PASSWORD }))
-            .send()
-            .await
+        client.post(url).header("x-requested-with", "gharts").json(&serde_json::json!({ "username": "admin", "password": ADMIN_PASSWORD })).send().await
     });
 
     // Wait until the login's `update users` is blocked on our lock: it is in flight.
     let Db::Postgres(pool) = &app.db else { unreachable!("postgres app") };
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let waiting: i64 = sqlx::query_scalar(
-            "select count(*) from pg_stat_activity where wait_event_type = 'Lock' and query like 'update users set last_login_at%'",
-        )
-        .fetch_one(pool)
-        .await
-        .expect("pg_stat_activity");
+        let waiting: i64 =
+            sqlx::query_scalar("select count(*) from pg_stat_activity where wait_event_type = 'Lock' and query like 'update users set last_login_at%'")
+                .fetch_one(pool)
+                .await
+                .expect("pg_stat_activity");
         if waiting > 0 {
             break;
         }

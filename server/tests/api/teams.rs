@@ -160,7 +160,16 @@ async fn memberships_are_added_listed_and_removed(backend: Backend) {
 
 async fn non_admins_are_refused_before_their_body_is_read(backend: Backend) {
     let w = world(backend, json!({})).await;
-    let resp = w.app.client.post(w.app.url("/api/v1/admin/teams")).bearer_auth(&w.m2m_a).header("content-type", "application/json").body("{not json").send().await.expect("req");
+    let resp = w
+        .app
+        .client
+        .post(w.app.url("/api/v1/admin/teams"))
+        .bearer_auth(&w.m2m_a)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .expect("req");
     let body = assert_error(resp, 403, "FORBIDDEN").await;
     assert_eq!(body["detail"], "Admin privileges required");
     let anon = reqwest::Client::new().post(w.app.url("/api/v1/admin/teams")).json(&json!({ "name": "x" })).send().await.expect("req");

@@ -47,7 +47,8 @@ pub async fn local_account(app: &TestApp, username: &str, email: Option<&str>, i
 /// A fresh browser signed in as `username`.
 pub async fn sign_in(app: &TestApp, username: &str) -> Client {
     let client = Client::builder().cookie_store(true).build().expect("client");
-    let resp = call(app, &client, Method::POST, "/auth/local-login").json(&json!({ "username": username, "password": ADMIN_PASSWORD })).send().await.expect("login");
+    let resp =
+        call(app, &client, Method::POST, "/auth/local-login").json(&json!({ "username": username, "password": ADMIN_PASSWORD })).send().await.expect("login");
     assert_eq!(resp.status(), 200, "login {username}");
     client
 }
@@ -139,7 +140,20 @@ async fn creating_a_user_returns_it_with_its_memberships_and_audits_it(backend: 
     assert_eq!(location, format!("/api/v1/admin/users/{id}"));
     assert_eq!(
         keys(&user),
-        ["can_use_jit", "created_at", "created_by", "display_name", "email", "id", "is_active", "is_admin", "last_login_at", "oidc_sub", "updated_at", "username"]
+        [
+            "can_use_jit",
+            "created_at",
+            "created_by",
+            "display_name",
+            "email",
+            "id",
+            "is_active",
+            "is_admin",
+            "last_login_at",
+            "oidc_sub",
+            "updated_at",
+            "username"
+        ]
     );
     assert_eq!(user["email"], "Alice@Example.com");
     assert_eq!(user["display_name"], "Alice@Example.com", "defaults to the email");
@@ -217,9 +231,12 @@ async fn existing_users_and_bad_team_references_create_nothing_and_are_audited(b
     assert_eq!(e["detail"], "User with oidc_sub 'bob-sub' already exists");
 
     let unknown = Uuid::new_v4();
-    let e = assert_error(app.post_json("/api/v1/admin/users", &json!({ "email": "new@example.com", "team_ids": [t, unknown] })).await, 400, "INVALID_REFERENCE").await;
+    let e =
+        assert_error(app.post_json("/api/v1/admin/users", &json!({ "email": "new@example.com", "team_ids": [t, unknown] })).await, 400, "INVALID_REFERENCE")
+            .await;
     assert_eq!(e["detail"], format!("Failed to add user to team '{unknown}': team not found"));
-    let e = assert_error(app.post_json("/api/v1/admin/users", &json!({ "email": "new@example.com", "team_ids": [ADMINS] })).await, 400, "INVALID_REFERENCE").await;
+    let e =
+        assert_error(app.post_json("/api/v1/admin/users", &json!({ "email": "new@example.com", "team_ids": [ADMINS] })).await, 400, "INVALID_REFERENCE").await;
     assert_eq!(e["detail"], format!("Failed to add user to team '{ADMINS}': team not found"));
     // Nothing was left behind: no user, no membership of the good team.
     assert!(app.db.find_user_by_email("new@example.com").await.expect("db").is_none());
@@ -304,7 +321,8 @@ async fn put_applies_present_non_null_fields_and_audits_the_changes(backend: Bac
     let user = create_user(&app, json!({ "email": "alice@example.com", "team_ids": [t] })).await;
     let path = format!("/api/v1/admin/users/{}", id_of(&user));
 
-    let resp = send(&app, Method::PUT, &path, &json!({ "display_name": "Alice A", "can_use_jit": false, "is_admin": null, "email": "ignored@example.com" })).await;
+    let resp =
+        send(&app, Method::PUT, &path, &json!({ "display_name": "Alice A", "can_use_jit": false, "is_admin": null, "email": "ignored@example.com" })).await;
     assert_eq!(resp.status(), 200);
     let updated = json(resp).await;
     assert_eq!(updated["display_name"], "Alice A");
@@ -442,7 +460,11 @@ async fn deleting_a_user_deactivates_it_ends_its_sessions_and_records_it(backend
     assert!(resp.text().await.expect("body").is_empty());
     // The session ended; the account can no longer sign in.
     assert_error(carol_client.get(app.url("/api/v1/auth/me")).send().await.expect("me"), 401, "UNAUTHENTICATED").await;
-    let relogin = call(&app, &Client::new(), Method::POST, "/auth/local-login").json(&json!({ "username": "carol", "password": ADMIN_PASSWORD })).send().await.expect("login");
+    let relogin = call(&app, &Client::new(), Method::POST, "/auth/local-login")
+        .json(&json!({ "username": "carol", "password": ADMIN_PASSWORD }))
+        .send()
+        .await
+        .expect("login");
     assert_error(relogin, 403, "USER_INACTIVE").await;
     assert_eq!(json(app.get(&path).await).await["is_active"], false);
 
@@ -451,7 +473,10 @@ async fn deleting_a_user_deactivates_it_ends_its_sessions_and_records_it(backend
     assert!(rows[0].success);
     let d = data(&rows[0]);
     assert_eq!(keys(&d), ["comment", "deactivated_user_email", "deactivated_user_id", "deactivated_user_oidc_sub"]);
-    assert_eq!(d, json!({ "comment": "Compromised laptop, see INC-42", "deactivated_user_id": carol.to_string(), "deactivated_user_email": "carol@example.com", "deactivated_user_oidc_sub": null }));
+    assert_eq!(
+        d,
+        json!({ "comment": "Compromised laptop, see INC-42", "deactivated_user_id": carol.to_string(), "deactivated_user_email": "carol@example.com", "deactivated_user_oidc_sub": null })
+    );
     let events = security_events(&app.db, "user_deactivated").await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].0, "medium");

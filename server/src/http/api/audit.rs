@@ -178,13 +178,7 @@ pub async fn list_team_audit_logs(
 ) -> AppResult<Json<TeamAuditLogListResponse>> {
     let p = page(q.limit, q.offset, 50, 200)?;
     let (since, until) = time_range(q.since.as_deref(), q.until.as_deref())?;
-    let filter = AuditFilter {
-        event_types: q.event_type.as_deref().map(list).unwrap_or_default(),
-        success: q.success,
-        since,
-        until,
-        ..AuditFilter::default()
-    };
+    let filter = AuditFilter { event_types: q.event_type.as_deref().map(list).unwrap_or_default(), success: q.success, since, until, ..AuditFilter::default() };
     Ok(Json(audit::team_logs(&s, &c, team_id, filter, p).await?))
 }
 
@@ -198,7 +192,11 @@ pub async fn list_team_audit_logs(
         (status = 200, description = "The verification report (200 even when the chain is broken)", body = AuditVerifyResponse)
     )
 )]
-pub async fn verify_audit_chain(State(s): State<AppState>, AdminCaller(_): AdminCaller, ApiQuery(q): ApiQuery<VerifyQuery>) -> AppResult<Json<AuditVerifyResponse>> {
+pub async fn verify_audit_chain(
+    State(s): State<AppState>,
+    AdminCaller(_): AdminCaller,
+    ApiQuery(q): ApiQuery<VerifyQuery>,
+) -> AppResult<Json<AuditVerifyResponse>> {
     if let (Some(from), Some(to)) = (q.from_id, q.to_id)
         && from > to
     {

@@ -1,9 +1,7 @@
 //! Batch incident routes on users and teams (API.md §10.7). `delete-runners` is with the runners.
 
 use app::contract::ApiError;
-use app::contract::batch::{
-    BatchActionResponse, BatchDeactivateTeamsRequest, BatchDisableUsersRequest, BatchReactivateTeamsRequest, BatchRestoreUsersRequest,
-};
+use app::contract::batch::{BatchActionResponse, BatchDeactivateTeamsRequest, BatchDisableUsersRequest, BatchReactivateTeamsRequest, BatchRestoreUsersRequest};
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
@@ -24,7 +22,11 @@ use crate::state::AppState;
         (status = 409, description = "LAST_ADMIN", body = ApiError)
     )
 )]
-pub async fn disable_users(State(s): State<AppState>, AdminCaller(c): AdminCaller, AppJson(req): AppJson<BatchDisableUsersRequest>) -> AppResult<Json<BatchActionResponse>> {
+pub async fn disable_users(
+    State(s): State<AppState>,
+    AdminCaller(c): AdminCaller,
+    AppJson(req): AppJson<BatchDisableUsersRequest>,
+) -> AppResult<Json<BatchActionResponse>> {
     Ok(Json(batch::disable_users(&s, &c, req).await?))
 }
 
@@ -38,7 +40,11 @@ pub async fn disable_users(State(s): State<AppState>, AdminCaller(c): AdminCalle
         (status = 200, description = "Done (or computed, for a dry run)", body = BatchActionResponse)
     )
 )]
-pub async fn restore_users(State(s): State<AppState>, AdminCaller(c): AdminCaller, AppJson(req): AppJson<BatchRestoreUsersRequest>) -> AppResult<Json<BatchActionResponse>> {
+pub async fn restore_users(
+    State(s): State<AppState>,
+    AdminCaller(c): AdminCaller,
+    AppJson(req): AppJson<BatchRestoreUsersRequest>,
+) -> AppResult<Json<BatchActionResponse>> {
     Ok(Json(batch::restore_users(&s, &c, req).await?))
 }
 
@@ -52,7 +58,11 @@ pub async fn restore_users(State(s): State<AppState>, AdminCaller(c): AdminCalle
         (status = 200, description = "Done (or computed, for a dry run)", body = BatchActionResponse)
     )
 )]
-pub async fn deactivate_teams(State(s): State<AppState>, AdminCaller(c): AdminCaller, AppJson(req): AppJson<BatchDeactivateTeamsRequest>) -> AppResult<Json<BatchActionResponse>> {
+pub async fn deactivate_teams(
+    State(s): State<AppState>,
+    AdminCaller(c): AdminCaller,
+    AppJson(req): AppJson<BatchDeactivateTeamsRequest>,
+) -> AppResult<Json<BatchActionResponse>> {
     Ok(Json(batch::deactivate_teams(&s, &c, req).await?))
 }
 
@@ -66,7 +76,11 @@ pub async fn deactivate_teams(State(s): State<AppState>, AdminCaller(c): AdminCa
         (status = 200, description = "Done (or computed, for a dry run)", body = BatchActionResponse)
     )
 )]
-pub async fn reactivate_teams(State(s): State<AppState>, AdminCaller(c): AdminCaller, AppJson(req): AppJson<BatchReactivateTeamsRequest>) -> AppResult<Json<BatchActionResponse>> {
+pub async fn reactivate_teams(
+    State(s): State<AppState>,
+    AdminCaller(c): AdminCaller,
+    AppJson(req): AppJson<BatchReactivateTeamsRequest>,
+) -> AppResult<Json<BatchActionResponse>> {
     Ok(Json(batch::reactivate_teams(&s, &c, req).await?))
 }
 

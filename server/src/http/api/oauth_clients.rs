@@ -59,7 +59,11 @@ pub async fn create_client(
         (status = 200, description = "Registrations, newest first", body = OAuthClientListResponse)
     )
 )]
-pub async fn list_clients(State(s): State<AppState>, AdminCaller(_c): AdminCaller, ApiQuery(q): ApiQuery<ListQuery>) -> AppResult<Json<OAuthClientListResponse>> {
+pub async fn list_clients(
+    State(s): State<AppState>,
+    AdminCaller(_c): AdminCaller,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> AppResult<Json<OAuthClientListResponse>> {
     if q.offset.is_none() && q.skip.is_some_and(|n| n < 0) {
         return Err(ApiError::invalid_field("query.skip", "must be 0 or more").into());
     }
@@ -95,7 +99,12 @@ pub async fn get_client(State(s): State<AppState>, AdminCaller(_c): AdminCaller,
         (status = 409, description = "TEAM_HAS_ACTIVE_CLIENT", body = ApiError)
     )
 )]
-pub async fn patch_client(State(s): State<AppState>, AdminCaller(c): AdminCaller, ApiPath(id): ApiPath<Uuid>, AppJson(req): AppJson<OAuthClientPatchRequest>) -> AppResult<Json<OAuthClientResponse>> {
+pub async fn patch_client(
+    State(s): State<AppState>,
+    AdminCaller(c): AdminCaller,
+    ApiPath(id): ApiPath<Uuid>,
+    AppJson(req): AppJson<OAuthClientPatchRequest>,
+) -> AppResult<Json<OAuthClientResponse>> {
     Ok(Json(oauth_clients::patch(&s, &c, id, req).await?))
 }
 

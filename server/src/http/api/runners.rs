@@ -39,7 +39,11 @@ pub fn routes() -> Router<AppState> {
     )
 )]
 /// `POST /api/v1/admin/batch/delete-runners`.
-pub async fn batch_delete_runners(State(s): State<AppState>, AdminCaller(c): AdminCaller, AppJson(req): AppJson<BatchDeleteRunnersRequest>) -> AppResult<Json<BatchActionResponse>> {
+pub async fn batch_delete_runners(
+    State(s): State<AppState>,
+    AdminCaller(c): AdminCaller,
+    AppJson(req): AppJson<BatchDeleteRunnersRequest>,
+) -> AppResult<Json<BatchActionResponse>> {
     Ok(Json(crate::services::batch_runners::delete_runners(&s, &c, req).await?))
 }
 
@@ -69,7 +73,12 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
         (status = 503, description = "GITHUB_UNAVAILABLE, GITHUB_NOT_CONFIGURED", body = ApiError)
     )
 )]
-pub async fn provision_runner(State(s): State<AppState>, JitCaller(c): JitCaller, headers: HeaderMap, AppJson(req): AppJson<JitProvisionRequest>) -> AppResult<Response> {
+pub async fn provision_runner(
+    State(s): State<AppState>,
+    JitCaller(c): JitCaller,
+    headers: HeaderMap,
+    AppJson(req): AppJson<JitProvisionRequest>,
+) -> AppResult<Response> {
     let key = idempotency_key(&headers)?;
     let p = provisioning::provision(&s, &c, req, key).await?;
     let mut resp = (StatusCode::CREATED, [(header::CONTENT_TYPE, "application/json")], p.body).into_response();

@@ -2,8 +2,7 @@
 
 use app::contract::ApiError;
 use app::contract::teams::{
-    MemberListResponse, MemberResponse, TeamCreateRequest, TeamDeactivateRequest, TeamListResponse, TeamPatchRequest, TeamResponse,
-    UserTeamsResponse,
+    MemberListResponse, MemberResponse, TeamCreateRequest, TeamDeactivateRequest, TeamListResponse, TeamPatchRequest, TeamResponse, UserTeamsResponse,
 };
 use axum::Json;
 use axum::extract::State;
@@ -51,7 +50,11 @@ pub struct AddMember {
         (status = 400, description = "TEAM_NAME_TAKEN", body = ApiError)
     )
 )]
-pub async fn create_team(State(s): State<AppState>, AdminCaller(c): AdminCaller, AppJson(req): AppJson<TeamCreateRequest>) -> AppResult<(StatusCode, Json<TeamResponse>)> {
+pub async fn create_team(
+    State(s): State<AppState>,
+    AdminCaller(c): AdminCaller,
+    AppJson(req): AppJson<TeamCreateRequest>,
+) -> AppResult<(StatusCode, Json<TeamResponse>)> {
     Ok((StatusCode::CREATED, Json(teams::create(&s, &c, req).await?)))
 }
 
@@ -99,7 +102,12 @@ pub async fn get_team(State(s): State<AppState>, c: Caller, ApiPath(id): ApiPath
         (status = 404, description = "NOT_FOUND", body = ApiError)
     )
 )]
-pub async fn patch_team(State(s): State<AppState>, AdminCaller(c): AdminCaller, ApiPath(id): ApiPath<Uuid>, AppJson(req): AppJson<TeamPatchRequest>) -> AppResult<Json<TeamResponse>> {
+pub async fn patch_team(
+    State(s): State<AppState>,
+    AdminCaller(c): AdminCaller,
+    ApiPath(id): ApiPath<Uuid>,
+    AppJson(req): AppJson<TeamPatchRequest>,
+) -> AppResult<Json<TeamResponse>> {
     Ok(Json(teams::patch(&s, &c, id, req).await?))
 }
 
@@ -116,7 +124,12 @@ pub async fn patch_team(State(s): State<AppState>, AdminCaller(c): AdminCaller, 
         (status = 404, description = "NOT_FOUND", body = ApiError)
     )
 )]
-pub async fn deactivate_team(State(s): State<AppState>, AdminCaller(c): AdminCaller, ApiPath(id): ApiPath<Uuid>, AppJson(req): AppJson<TeamDeactivateRequest>) -> AppResult<Json<TeamResponse>> {
+pub async fn deactivate_team(
+    State(s): State<AppState>,
+    AdminCaller(c): AdminCaller,
+    ApiPath(id): ApiPath<Uuid>,
+    AppJson(req): AppJson<TeamDeactivateRequest>,
+) -> AppResult<Json<TeamResponse>> {
     Ok(Json(teams::set_active(&s, &c, id, Some(req)).await?))
 }
 
@@ -148,7 +161,12 @@ pub async fn reactivate_team(State(s): State<AppState>, AdminCaller(c): AdminCal
         (status = 404, description = "NOT_FOUND", body = ApiError)
     )
 )]
-pub async fn list_members(State(s): State<AppState>, c: Caller, ApiPath(id): ApiPath<Uuid>, ApiQuery(q): ApiQuery<PageQuery>) -> AppResult<Json<MemberListResponse>> {
+pub async fn list_members(
+    State(s): State<AppState>,
+    c: Caller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> AppResult<Json<MemberListResponse>> {
     let p = page(q.limit, q.offset, 1000, 1000)?;
     let (team_name, members, total) = teams::members(&s, &c, id, p).await?;
     Ok(Json(MemberListResponse { team_id: id, team_name, members, total, limit: p.limit, offset: p.offset }))
@@ -167,7 +185,12 @@ pub async fn list_members(State(s): State<AppState>, c: Caller, ApiPath(id): Api
         (status = 404, description = "NOT_FOUND", body = ApiError)
     )
 )]
-pub async fn add_member(State(s): State<AppState>, AdminCaller(c): AdminCaller, ApiPath(id): ApiPath<Uuid>, AppJson(req): AppJson<AddMember>) -> AppResult<(StatusCode, Json<MemberResponse>)> {
+pub async fn add_member(
+    State(s): State<AppState>,
+    AdminCaller(c): AdminCaller,
+    ApiPath(id): ApiPath<Uuid>,
+    AppJson(req): AppJson<AddMember>,
+) -> AppResult<(StatusCode, Json<MemberResponse>)> {
     Ok((StatusCode::CREATED, Json(teams::add_member(&s, &c, id, req.user_id).await?)))
 }
 
@@ -199,7 +222,12 @@ pub async fn remove_member(State(s): State<AppState>, AdminCaller(c): AdminCalle
         (status = 200, description = "The user's teams", body = UserTeamsResponse)
     )
 )]
-pub async fn teams_of_user(State(s): State<AppState>, c: Caller, ApiPath(user_id): ApiPath<Uuid>, ApiQuery(q): ApiQuery<PageQuery>) -> AppResult<Json<UserTeamsResponse>> {
+pub async fn teams_of_user(
+    State(s): State<AppState>,
+    c: Caller,
+    ApiPath(user_id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> AppResult<Json<UserTeamsResponse>> {
     let p = page(q.limit, q.offset, 100, 1000)?;
     let (teams, total) = teams::teams_of_user(&s, &c, user_id, p).await?;
     Ok(Json(UserTeamsResponse { user_id, teams, total, limit: p.limit, offset: p.offset }))

@@ -91,7 +91,12 @@ pub async fn get_user(State(s): State<AppState>, AdminCaller(_c): AdminCaller, A
         (status = 409, description = "LAST_ADMIN", body = ApiError)
     )
 )]
-pub async fn update_user(State(s): State<AppState>, AdminCaller(c): AdminCaller, ApiPath(id): ApiPath<Uuid>, AppJson(req): AppJson<UserUpdateRequest>) -> AppResult<Json<UserResponse>> {
+pub async fn update_user(
+    State(s): State<AppState>,
+    AdminCaller(c): AdminCaller,
+    ApiPath(id): ApiPath<Uuid>,
+    AppJson(req): AppJson<UserUpdateRequest>,
+) -> AppResult<Json<UserResponse>> {
     Ok(Json(users::update(&s, &c, id, req).await?))
 }
 
@@ -108,7 +113,12 @@ pub async fn update_user(State(s): State<AppState>, AdminCaller(c): AdminCaller,
         (status = 409, description = "LAST_ADMIN", body = ApiError)
     )
 )]
-pub async fn delete_user(State(s): State<AppState>, AdminCaller(c): AdminCaller, ApiPath(id): ApiPath<Uuid>, AppJson(req): AppJson<UserDeactivateRequest>) -> AppResult<StatusCode> {
+pub async fn delete_user(
+    State(s): State<AppState>,
+    AdminCaller(c): AdminCaller,
+    ApiPath(id): ApiPath<Uuid>,
+    AppJson(req): AppJson<UserDeactivateRequest>,
+) -> AppResult<StatusCode> {
     users::deactivate(&s, &c, id, req).await?;
     Ok(StatusCode::NO_CONTENT)
 }

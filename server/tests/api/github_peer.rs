@@ -67,8 +67,6 @@ pub struct GitHubPeer {
     pub fake: Arc<FakeServer>,
     /// Prism's base URL (what GHARTS is configured with).
     pub url: String,
-    /// The fake's own URL (bypassing Prism).
-    pub direct_url: String,
     /// The organisation.
     pub org: String,
     prism: Child,
@@ -125,7 +123,7 @@ impl GitHubPeer {
             }
         });
         tokio::spawn(async move { while let Ok(Some(_)) = stderr.next_line().await {} });
-        Self { fake, url: format!("http://127.0.0.1:{port}"), direct_url, org: o.org, prism }
+        Self { fake, url: format!("http://127.0.0.1:{port}"), org: o.org, prism }
     }
 
     /// The in-process state of the organisation.

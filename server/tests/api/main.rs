@@ -23,6 +23,7 @@ mod provisioning;
 mod runners;
 mod security_events;
 mod sessions;
+mod sync;
 mod shutdown;
 mod teams;
 mod users;

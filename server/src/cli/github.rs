@@ -24,7 +24,10 @@ pub fn with_github(state: AppState) -> anyhow::Result<AppState> {
             }
             Ok(state.with_github(gh))
         }
-        None => Ok(state),
+        None => {
+            tracing::warn!("GitHub is not configured: runners cannot be provisioned. Set GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_ORG.");
+            Ok(state)
+        }
     }
 }
 
@@ -50,10 +53,11 @@ pub async fn sync_once(config: Config) -> anyhow::Result<()> {
 
 /// `gharts sync`: the worker alone, until SIGTERM.
 pub async fn sync_worker(config: Config) -> anyhow::Result<()> {
+    let signal = crate::shutdown_signal();
     let state = state(config).await?;
     let (tx, rx) = tokio::sync::watch::channel(false);
     let worker = sync_worker::spawn(state.clone(), rx);
-    crate::shutdown_signal().await;
+    signal.await;
     let _ = tx.send(true);
     let _ = worker.await;
     state.db.close().await;

@@ -122,14 +122,10 @@ async fn connect(config: &Config) -> anyhow::Result<Db> {
 
 /// `gharts serve`.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let signal = crate::shutdown_signal();
     let db = crate::prepare(&config).await?;
     if config.local_auth.bootstrap_password.is_none() {
         tracing::info!("no bootstrap admin configured (set BOOTSTRAP_ADMIN_PASSWORD to create one)");
-    }
-    if config.github.is_none() {
-        tracing::warn!(
-            "GitHub is not configured: runners cannot be provisioned. Set GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_ORG."
-        );
     }
     match &config.site_root {
         Some(root) if !root.join("index.html").is_file() => {
@@ -144,7 +140,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = crate::services::sync_worker::spawn(state.clone(), stop_rx);
     let shutdown = async move {
-        crate::shutdown_signal().await;
+        signal.await;
         let _ = stop_tx.send(true);
     };
     let result = crate::run(state, listener, shutdown).await;

@@ -60,6 +60,9 @@ async fn run(state: AppState, holder: String, mut shutdown: watch::Receiver<bool
             }
         };
         m.leader_attempts.with_label_values(&[if acquired { "success" } else { "failed" }]).inc();
+        if !acquired && cfg.sync_enabled {
+            tracing::debug!(holder = %holder, "sync lease held by another replica; standing by");
+        }
         if acquired != leader {
             let (from, to) = if acquired { ("standby", "leader") } else { ("leader", "standby") };
             m.leader_transitions.with_label_values(&[from, to]).inc();

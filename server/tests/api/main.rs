@@ -16,6 +16,7 @@ mod cli;
 mod errors;
 mod github_app;
 mod health;
+mod leader_election;
 mod local_login;
 mod oauth_clients;
 mod oidc;

@@ -30,6 +30,7 @@ pub mod sessions;
 pub mod teams;
 pub mod user_admin;
 pub mod users;
+pub mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -13,6 +13,7 @@ pub mod runners;
 pub mod security;
 pub mod teams;
 pub mod users;
+pub mod webhooks;
 
 use crate::auth::Principal;
 use crate::auth::principal::Identity;

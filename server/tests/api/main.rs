@@ -24,3 +24,4 @@ mod sessions;
 mod shutdown;
 mod teams;
 mod users;
+mod webhooks;

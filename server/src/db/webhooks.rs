@@ -3,7 +3,8 @@
 //! `workflow_job` event makes to a runner.
 //!
 //! Both lifecycle changes run in one transaction that starts by writing the runner row, so two
-//! events about the same runner are serialised (PostgreSQL row lock, SQLite write lock).
+//! events about the same runner are serialised (a row lock in `PostgreSQL`, the write lock in
+//! `SQLite`).
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;

@@ -292,7 +292,7 @@ async fn bodies_up_to_25_mib_are_read_and_larger_ones_are_413(backend: Backend) 
     assert_eq!(resp.status(), 413);
 }
 
-/// PostgreSQL only: the outage is a cut TCP proxy in front of the server.
+/// `PostgreSQL` only: the outage is a cut TCP proxy in front of the server.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_outage_is_503_and_records_nothing() {
     let db = Arc::new(TestDb::new(Backend::Postgres).await);
@@ -315,4 +315,18 @@ async fn a_database_outage_is_503_and_records_nothing() {
         deliver_ok(&app, "ping", "outage-1", &ping()).await,
         json!({ "status": "duplicate", "delivery_id": "outage-1" })
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_route_and_every_error_are_in_the_openapi_document() {
+    let app = app(Backend::Sqlite).start().await;
+    let doc = json(app.get("/openapi.json").await).await;
+    let op = &doc["paths"]["/api/v1/webhooks/github"]["post"];
+    assert_eq!(op["security"], json!([{}]), "no bearer token or session: {op}");
+    for status in ["200", "400", "401", "413", "422", "503"] {
+        assert!(op["responses"][status].is_object(), "{status} documented: {op}");
+    }
+    let headers: Vec<&str> = op["parameters"].as_array().expect("parameters").iter().filter_map(|p| p["name"].as_str()).collect();
+    assert_eq!(headers, ["X-GitHub-Event", "X-GitHub-Delivery", "X-Hub-Signature-256"]);
+    assert!(doc["components"]["schemas"]["WebhookAck"].is_object());
 }

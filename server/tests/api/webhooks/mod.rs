@@ -257,3 +257,26 @@ impl Fleet {
         .await
     }
 }
+
+/// Records delivery `id` as if seen `age` ago, in `state` (`processing` or `processed`).
+pub async fn seen_delivery(app: &TestApp, id: &str, state: &str, age: chrono::Duration) {
+    let at = chrono::Utc::now() - age;
+    let sql = "insert into webhook_deliveries (delivery_id, event, action, result, received_at, state) values ($1, 'ping', null, $2, $3, $2)";
+    match &app.db {
+        server::db::Db::Sqlite(p) => sqlx::query(sql)
+            .bind(id)
+            .bind(state)
+            .bind(at)
+            .execute(p)
+            .await
+            .map(|_| ()),
+        server::db::Db::Postgres(p) => sqlx::query(sql)
+            .bind(id)
+            .bind(state)
+            .bind(at)
+            .execute(p)
+            .await
+            .map(|_| ()),
+    }
+    .expect("insert delivery");
+}

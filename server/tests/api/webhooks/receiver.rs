@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::{
     SECRET, deliver, deliver_ok, delivery_id, examples, hook_app, metrics, octokit_sign, post_raw,
-    security_event_count, sign, workflow_job,
+    security_event_count, seen_delivery, sign, workflow_job,
 };
 use crate::both_databases;
 use crate::helpers::{Backend, TcpProxy, TestDb, app, assert_error, json};
@@ -22,6 +22,7 @@ both_databases!(
     other_organisations_are_ignored_when_one_is_configured,
     other_events_actions_and_runners_are_acknowledged_and_ignored,
     bodies_up_to_25_mib_are_read_and_larger_ones_are_413,
+    ids_in_flight_are_duplicates_until_their_claim_lapses_and_are_forgotten_after_7_days,
 );
 
 fn ping() -> Value {
@@ -292,6 +293,37 @@ async fn bodies_up_to_25_mib_are_read_and_larger_ones_are_413(backend: Backend) 
     assert_eq!(resp.status(), 413);
 }
 
+async fn ids_in_flight_are_duplicates_until_their_claim_lapses_and_are_forgotten_after_7_days(
+    backend: Backend,
+) {
+    let app = hook_app(backend).start().await;
+    let minutes = chrono::Duration::minutes;
+    let days = chrono::Duration::days;
+    // Being processed by another request: the same answer as a processed one.
+    seen_delivery(&app, "in-flight", "processing", minutes(0)).await;
+    assert_eq!(
+        deliver_ok(&app, "ping", "in-flight", &ping()).await,
+        json!({ "status": "duplicate", "delivery_id": "in-flight" })
+    );
+    // A claim whose request cannot still be running (cut at 30 s) is taken over.
+    seen_delivery(&app, "abandoned", "processing", minutes(2)).await;
+    assert_eq!(
+        deliver_ok(&app, "ping", "abandoned", &ping()).await["status"],
+        "ignored"
+    );
+    // Processed ids are remembered for 7 days, then forgotten.
+    seen_delivery(&app, "six-days", "processed", days(6)).await;
+    assert_eq!(
+        deliver_ok(&app, "ping", "six-days", &ping()).await["status"],
+        "duplicate"
+    );
+    seen_delivery(&app, "eight-days", "processed", days(8)).await;
+    assert_eq!(
+        deliver_ok(&app, "ping", "eight-days", &ping()).await["status"],
+        "ignored"
+    );
+}
+
 /// `PostgreSQL` only: the outage is a cut TCP proxy in front of the server.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_outage_is_503_and_records_nothing() {
@@ -322,11 +354,26 @@ async fn the_route_and_every_error_are_in_the_openapi_document() {
     let app = app(Backend::Sqlite).start().await;
     let doc = json(app.get("/openapi.json").await).await;
     let op = &doc["paths"]["/api/v1/webhooks/github"]["post"];
-    assert_eq!(op["security"], json!([{}]), "no bearer token or session: {op}");
+    assert_eq!(
+        op["security"],
+        json!([{}]),
+        "no bearer token or session: {op}"
+    );
     for status in ["200", "400", "401", "413", "422", "503"] {
-        assert!(op["responses"][status].is_object(), "{status} documented: {op}");
+        assert!(
+            op["responses"][status].is_object(),
+            "{status} documented: {op}"
+        );
     }
-    let headers: Vec<&str> = op["parameters"].as_array().expect("parameters").iter().filter_map(|p| p["name"].as_str()).collect();
-    assert_eq!(headers, ["X-GitHub-Event", "X-GitHub-Delivery", "X-Hub-Signature-256"]);
+    let headers: Vec<&str> = op["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(
+        headers,
+        ["X-GitHub-Event", "X-GitHub-Delivery", "X-Hub-Signature-256"]
+    );
     assert!(doc["components"]["schemas"]["WebhookAck"].is_object());
 }

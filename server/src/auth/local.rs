@@ -61,6 +61,7 @@ impl AuthService {
                         violation_data: json!({ "username": key, "client_ip": ip, "failures": LOGIN_MAX_FAILURES }),
                         action_taken: Some("rate_limited".to_owned()),
                         request_id: ctx.request_id.clone(),
+                        ..Default::default()
                     })
                     .await?;
                 tracing::warn!(client.ip = %ip, "local login locked after repeated failures");

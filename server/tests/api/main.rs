@@ -1,6 +1,7 @@
 //! Integration tests: the real router on a real socket, a fresh database per test, run on
 //! SQLite and on PostgreSQL (`TEST_POSTGRES_URL`, default the local server).
 
+mod github_peer;
 mod helpers;
 mod oidc_peer;
 mod seed;
@@ -13,6 +14,7 @@ mod batch;
 mod bootstrap;
 mod cli;
 mod errors;
+mod github_app;
 mod health;
 mod local_login;
 mod oauth_clients;

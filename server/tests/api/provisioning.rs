@@ -24,11 +24,13 @@ pub struct World {
 }
 
 pub async fn world_with(backend: Backend, team_a: Value, github: bool) -> World {
+    let b = app(backend);
+    world_using(if github { b } else { b.without_github() }, team_a).await
+}
+
+/// The two-team world on an app built from `b` (e.g. with the real GitHub App client).
+pub async fn world_using(mut b: crate::helpers::AppBuilder, team_a: Value) -> World {
     let peer = OidcPeer::shared().await;
-    let mut b = app(backend);
-    if !github {
-        b = b.without_github();
-    }
     for (k, v) in peer.env() {
         b = b.env(k, &v);
     }

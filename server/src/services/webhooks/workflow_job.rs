@@ -245,12 +245,12 @@ async fn record_violation(
             "repository": job.repository,
             "workflow_job_id": job.id,
             "enforcement_mode": mode.as_str(),
-            "runner_id": runner.id,
-            "runner_name": runner.runner_name,
-            "github_runner_id": runner.github_runner_id,
         }),
         action_taken: Some(action_taken.to_owned()),
         request_id: request_id.map(str::to_owned),
+        runner_id: Some(runner.id.to_string()),
+        runner_name: Some(runner.runner_name.clone()),
+        github_runner_id: runner.github_runner_id,
     };
     state.db.insert_security_event(&event).await?;
     state

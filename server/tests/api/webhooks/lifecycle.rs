@@ -245,6 +245,9 @@ async fn a_violation_in_audit_mode_is_recorded_and_not_cancelled(backend: Backen
     assert_eq!(e["severity"], "high");
     assert_eq!(e["action_taken"], "audit_only");
     assert_eq!(e["team_id"], f.team.to_string());
+    assert_eq!(e["runner_id"], f.runner.to_string());
+    assert_eq!(e["runner_name"], "build-1");
+    assert_eq!(e["github_runner_id"], f.github_id);
     let data = &e["violation_data"];
     assert_eq!(data["invalid_labels"], json!(["evil"]));
     assert_eq!(data["missing_required_labels"], json!(["team-a"]));

@@ -10,7 +10,6 @@ use super::{
 };
 use crate::both_databases;
 use crate::helpers::{Backend, TcpProxy, TestDb, app, assert_error, json};
-use crate::oidc_peer::OidcPeer;
 
 both_databases!(
     without_a_secret_every_delivery_is_503,
@@ -173,8 +172,11 @@ async fn a_body_that_is_not_json_is_400_and_not_remembered(backend: Backend) {
 }
 
 async fn other_organisations_are_ignored_when_one_is_configured(backend: Backend) {
-    let peer = OidcPeer::shared().await;
-    let pem = peer.signing_key().1;
+    let pem = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/github-app-test-key.pem"
+    ))
+    .expect("test key");
     let app = hook_app(backend)
         .env("GITHUB_APP_ID", "1")
         .env("GITHUB_APP_PRIVATE_KEY", &pem)

@@ -31,6 +31,7 @@ pub mod sync;
 pub mod teams;
 pub mod user_admin;
 pub mod users;
+pub mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;

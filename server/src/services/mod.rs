@@ -15,6 +15,7 @@ pub mod sync;
 pub mod sync_worker;
 pub mod teams;
 pub mod users;
+pub mod webhooks;
 
 use crate::auth::Principal;
 use crate::auth::principal::Identity;

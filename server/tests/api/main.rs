@@ -28,3 +28,4 @@ mod sync;
 mod shutdown;
 mod teams;
 mod users;
+mod webhooks;

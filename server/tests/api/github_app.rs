@@ -172,6 +172,7 @@ async fn prism_refuses_what_github_would_refuse() {
         .await
         .expect("prism");
     assert_eq!(resp.status(), 422, "a body without runner_group_id violates GitHub's schema");
-    assert!(resp.headers().contains_key("sl-violations"));
+    let body = resp.text().await.expect("body");
+    assert!(body.contains("prism/errors#UNPROCESSABLE_ENTITY"), "Prism's own refusal: {body}");
     assert_eq!(peer.fake.count(JIT), 0, "it never reached the fake");
 }

@@ -176,3 +176,43 @@ async fn prism_refuses_what_github_would_refuse() {
     assert!(body.contains("prism/errors#UNPROCESSABLE_ENTITY"), "Prism's own refusal: {body}");
     assert_eq!(peer.fake.count(JIT), 0, "it never reached the fake");
 }
+
+/// `gharts github check` and `gharts sync --once`, run as an operator would.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_github_commands_check_the_app_and_run_a_cycle() {
+    let peer = GitHubPeer::start().await;
+    let db = crate::helpers::TestDb::new(Backend::Sqlite).await;
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_gharts"))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DATABASE_URL", &db.url)
+            .env("GITHUB_APP_ID", crate::github_peer::APP_ID.to_string())
+            .env("GITHUB_APP_PRIVATE_KEY", crate::github_peer::private_key_pem())
+            .env("GITHUB_ORG", "acme")
+            .env("GITHUB_API_URL", &peer.url)
+            .env("LOG_LEVEL", "error")
+            .args(args)
+            .output()
+            .expect("run gharts")
+    };
+    peer.gh().put_runner(GitHubRunner { name: "rogue".into(), status: "online".into(), labels: vec!["x".into()], ..Default::default() });
+    let out = tokio::task::block_in_place(|| run(&["github", "check"]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    for line in ["ok    app: GHARTS test App", "ok    installation: 77 on organisation acme", "ok    runner permission: 1 runners", "group      1  Default (all)", "ok    rate limit"] {
+        assert!(text.contains(line), "missing {line:?} in:\n{text}");
+    }
+    let out = tokio::task::block_in_place(|| run(&["sync", "--once"]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains(r#""unmanaged_detected":1"#), "{text}");
+    // A key GitHub does not know fails the check, naming the step.
+    let out = tokio::task::block_in_place(|| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_gharts"));
+        c.env_clear().env("DATABASE_URL", &db.url).env("GITHUB_APP_ID", "1").env("GITHUB_APP_PRIVATE_KEY", crate::github_peer::private_key_pem());
+        c.env("GITHUB_ORG", "acme").env("GITHUB_API_URL", &peer.url).args(["github", "check"]).output().expect("run")
+    });
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("FAIL  app"));
+}

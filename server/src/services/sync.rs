@@ -320,6 +320,7 @@ pub async fn run_and_record(state: &AppState) -> Result<SyncReport, SyncError> {
             m.sync_unchanged.inc_by(report.unchanged);
             let stored = serde_json::to_value(report).unwrap_or(Value::Null);
             state.db.record_sync_success(&stored, ms).await?;
+            refresh_runner_gauges(state).await?;
             tracing::info!(duration_ms = ms, result = %stored, "sync cycle finished");
         }
         Err(e) => {

@@ -58,6 +58,9 @@ async fn runners_follow_github_through_their_lifecycle(backend: Backend) {
     assert_eq!(st["last_sync_error"], Value::Null);
     let text = w.app.get("/metrics").await.text().await.expect("metrics");
     assert!(text.contains(r#"gharts_runner_state_transitions_total{from_status="pending",source="sync",to_status="idle"} 1"#), "{text}");
+    // Runner counts per status and team, zeros included, refreshed by the cycle.
+    assert!(text.contains(r#"gharts_runners_by_status{status="offline",team="team-a"} 0"#), "{text}");
+    assert!(text.contains(r#"gharts_runners_by_status{status="busy",team="team-b"} 0"#), "{text}");
 }
 
 async fn unused_configs_are_reclaimed_after_the_expiry(backend: Backend) {

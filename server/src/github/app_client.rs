@@ -275,8 +275,9 @@ impl AppClient {
         }
     }
 
-    /// All pages of a list endpoint; `items` picks the page's entries.
-    async fn all_pages<T, W: serde::de::DeserializeOwned>(&self, endpoint: &'static str, base: &str, items: impl Fn(W) -> Vec<T>) -> Result<(Vec<T>, u32), GitHubError> {
+    /// All pages of a list endpoint; `items` picks a page's entries and GitHub's `total_count`.
+    /// Stops at a short page or once `total_count` entries are in.
+    async fn all_pages<T, W: serde::de::DeserializeOwned>(&self, endpoint: &'static str, base: &str, items: impl Fn(W) -> (Vec<T>, i64)) -> Result<(Vec<T>, u32), GitHubError> {
         let mut out = Vec::new();
         let mut page: u32 = 1;
         loop {
@@ -285,10 +286,10 @@ impl AppClient {
             if reply.status != StatusCode::OK {
                 return Err(reply.rejected());
             }
-            let batch = items(reply.json(endpoint)?);
+            let (batch, total) = items(reply.json(endpoint)?);
             let n = batch.len();
             out.extend(batch);
-            if n < PER_PAGE {
+            if n < PER_PAGE || i64::try_from(out.len()).unwrap_or(i64::MAX) >= total {
                 return Ok((out, page));
             }
             page += 1;
@@ -373,13 +374,13 @@ impl GitHubApi for AppClient {
 
     async fn list_runners(&self) -> Result<RunnerInventory, GitHubError> {
         let base = format!("/orgs/{}/actions/runners", self.org);
-        let (runners, pages) = self.all_pages("GET /orgs/{org}/actions/runners", &base, |p: WireRunners| p.runners.into_iter().map(GitHubRunner::from).collect()).await?;
+        let (runners, pages) = self.all_pages("GET /orgs/{org}/actions/runners", &base, |p: WireRunners| (p.runners.into_iter().map(GitHubRunner::from).collect(), p.total_count)).await?;
         Ok(RunnerInventory { runners, pages })
     }
 
     async fn list_runner_groups(&self) -> Result<Vec<RunnerGroup>, GitHubError> {
         let base = format!("/orgs/{}/actions/runner-groups", self.org);
-        let (groups, _) = self.all_pages("GET /orgs/{org}/actions/runner-groups", &base, |p: WireGroups| p.runner_groups).await?;
+        let (groups, _) = self.all_pages("GET /orgs/{org}/actions/runner-groups", &base, |p: WireGroups| (p.runner_groups, p.total_count)).await?;
         Ok(groups)
     }
 

@@ -27,8 +27,9 @@ password="st-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 server_pid=""
 trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"' EXIT
 
+# A webhook secret, so the webhook answers 401 (unsigned fuzz) instead of 503 WEBHOOK_NOT_CONFIGURED.
 GHARTS_ADDR="127.0.0.1:$port" DATABASE_URL="sqlite://$work/gharts.db" BOOTSTRAP_ADMIN_PASSWORD="$password" \
-  GHARTS_FAKE_GITHUB=true OIDC_ISSUER="$TEST_OIDC_ISSUER" OIDC_AUDIENCE=gharts-api LOG_LEVEL=warn \
+  GITHUB_WEBHOOK_SECRET="wh-$password" GHARTS_FAKE_GITHUB=true OIDC_ISSUER="$TEST_OIDC_ISSUER" OIDC_AUDIENCE=gharts-api LOG_LEVEL=warn \
   "$bin" serve > "$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do curl -fsS "$base/readyz" > /dev/null 2>&1 && break; sleep 0.1; done

@@ -38,6 +38,16 @@ if [ ! -d end2end/oidc/node_modules/oidc-provider ] \
   cp end2end/oidc/package-lock.json end2end/oidc/node_modules/.package-lock.json.src
 fi
 
+# GitHub's own OpenAPI description (cut to the calls GHARTS makes) and Prism, which checks
+# every exchange between GHARTS and the fake GitHub against it.
+if [ ! -x end2end/github/node_modules/.bin/prism ] \
+   || ! cmp -s end2end/github/package-lock.json end2end/github/node_modules/.package-lock.json.src 2>/dev/null; then
+  (cd end2end/github && npm ci --no-audit --no-fund --loglevel=error)
+  cp end2end/github/package-lock.json end2end/github/node_modules/.package-lock.json.src
+  rm -f end2end/github/cut-spec.json
+fi
+[ -f end2end/github/cut-spec.json ] || (cd end2end/github && node cut-spec.mjs)
+
 # Contract fuzzing of our own OpenAPI document.
 if [ "$(st --version 2>/dev/null | awk '{print $NF}')" != "4.32.5" ]; then
   python3 -m pip install -q schemathesis==4.32.5

@@ -63,6 +63,7 @@ impl AuthService {
                         violation_data: json!({ "username": key, "client_ip": ip, "failures": LOGIN_MAX_FAILURES }),
                         action_taken: Some("rate_limited".to_owned()),
                         request_id: ctx.request_id.clone(),
+                        ..Default::default()
                     })
                     .await?;
                 self.metrics.security_event("local_login_locked", "medium");

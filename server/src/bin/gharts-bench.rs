@@ -78,7 +78,8 @@ async fn main() -> anyhow::Result<()> {
     let env = Env::from_pairs([("DATABASE_URL", db_url.as_str()), ("BOOTSTRAP_ADMIN_PASSWORD", PASSWORD), ("DB_POOL_MAX", "16"), ("LOG_LEVEL", "warn")]);
     let config = Config::from_env(&env)?;
     let db = server::prepare(&config).await?;
-    let state = AppState::new(config, db.clone())?.with_github(Arc::new(FakeGitHub::new()));
+    let fake = Arc::new(FakeGitHub::new());
+    let state = AppState::new(config, db.clone())?.with_github(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -130,9 +131,54 @@ async fn main() -> anyhow::Result<()> {
         percentile(&lat, 0.50).as_secs_f64() * 1000.0,
         percentile(&lat, 0.99).as_secs_f64() * 1000.0
     );
-    println!("peak RSS (server + load generator, one process): {:.1} MiB", peak_rss_mib());
+    sync_bench(&db_url, db.clone(), fake).await?;
+    println!("peak RSS (server + load generator + fake GitHub, one process): {:.1} MiB", peak_rss_mib());
     let _ = tx.send(());
     server.await??;
+    Ok(())
+}
+
+/// Sync cycles over the 10,000 runners, through the real App client and the fake GitHub's
+/// HTTP API (100 pages): the first cycle updates every runner, the second finds no change.
+async fn sync_bench(db_url: &str, db: server::db::Db, fake: Arc<FakeGitHub>) -> anyhow::Result<()> {
+    use server::github::fake_server::{FakeServer, FakeServerConfig};
+    let server_cfg = FakeServerConfig {
+        app_id: 1,
+        app_public_key_pem: include_str!("../../tests/fixtures/github-app-test-key.pub.pem").to_owned(),
+        org: "bench".into(),
+        installation_id: 1,
+        token_lifetime: chrono::TimeDelta::hours(1),
+    };
+    let github = FakeServer::new(server_cfg, fake.clone())?;
+    let url = github.spawn().await?;
+    let env = Env::from_pairs([
+        ("DATABASE_URL", db_url),
+        ("LOG_LEVEL", "warn"),
+        ("GITHUB_APP_ID", "1"),
+        ("GITHUB_INSTALLATION_ID", "1"),
+        ("GITHUB_ORG", "bench"),
+        ("GITHUB_API_URL", url.as_str()),
+        ("GITHUB_APP_PRIVATE_KEY", include_str!("../../tests/fixtures/github-app-test-key.pem")),
+    ]);
+    let config = Config::from_env(&env)?;
+    let client = server::github::from_config(&config, &server::metrics::Metrics::new())?.expect("GitHub configured");
+    let state = AppState::new(config, db)?.with_github(client);
+    for r in fake.runners() {
+        fake.set_state(r.id, "online", false);
+    }
+    for label in ["first (10,000 updates)", "steady (no change)"] {
+        let calls = github.count("GET /orgs/bench/actions/runners");
+        let t = Instant::now();
+        let report = server::services::sync::run_and_record(&state).await?;
+        println!(
+            "sync       {label:<22} runners={} duration={:.0}ms github_list_calls={} updated={} unchanged={}",
+            fake.runner_count(),
+            t.elapsed().as_secs_f64() * 1000.0,
+            github.count("GET /orgs/bench/actions/runners") - calls,
+            report.updated,
+            report.unchanged
+        );
+    }
     Ok(())
 }
 

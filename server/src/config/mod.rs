@@ -63,8 +63,9 @@ pub struct Config {
     pub label_policy_enforcement: Enforcement,
     /// `LABEL_DRIFT_DELETE_BUSY_RUNNERS` (default false): in enforce mode, also delete busy drifted runners.
     pub label_drift_delete_busy: bool,
-    /// `SYNC_LEASE_SECONDS` (default 30, at least 6): how long the sync leader's lease lasts
-    /// without renewal; it is renewed every third of that, so failover takes at most this long.
+    /// `SYNC_LEASE_SECONDS` (default 10, at least 3): how long the sync leader's lease lasts
+    /// without renewal. Every replica polls every third of it, so a crashed leader is replaced
+    /// within 4/3 of this (13 s by default); a leader shutting down releases it at once.
     pub sync_lease: Duration,
 }
 
@@ -191,9 +192,9 @@ impl Config {
             label_policy_enforcement: Enforcement::from_env(env)?,
             label_drift_delete_busy: env.bool(&["LABEL_DRIFT_DELETE_BUSY_RUNNERS"], false)?,
             sync_lease: {
-                let secs: u64 = env.parse(&["SYNC_LEASE_SECONDS"], 30)?;
-                if secs < 6 {
-                    return Err(ConfigError::new("SYNC_LEASE_SECONDS", "must be at least 6 seconds"));
+                let secs: u64 = env.parse(&["SYNC_LEASE_SECONDS"], 10)?;
+                if secs < 3 {
+                    return Err(ConfigError::new("SYNC_LEASE_SECONDS", "must be at least 3 seconds"));
                 }
                 Duration::from_secs(secs)
             },

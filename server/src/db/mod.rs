@@ -28,9 +28,11 @@ pub mod oauth_clients;
 pub mod runners;
 pub mod security_events;
 pub mod sessions;
+pub mod sync;
 pub mod teams;
 pub mod user_admin;
 pub mod users;
+pub mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;

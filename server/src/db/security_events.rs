@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::{Db, DbError, now};
 
 /// A security event to record.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct NewSecurityEvent {
     /// What happened.
     pub event_type: &'static str,
@@ -24,6 +24,12 @@ pub struct NewSecurityEvent {
     pub action_taken: Option<String>,
     /// Request id.
     pub request_id: Option<String>,
+    /// The runner concerned (GHARTS id), if any.
+    pub runner_id: Option<String>,
+    /// Its name.
+    pub runner_name: Option<String>,
+    /// Its GitHub id.
+    pub github_runner_id: Option<i64>,
 }
 
 impl Db {
@@ -33,7 +39,8 @@ impl Db {
         on_pool!(self, p => {
             sqlx::query(
                 "insert into security_events (timestamp, event_type, severity, team_id, user_identity, oidc_sub, \
-                 violation_data, action_taken, request_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                 violation_data, action_taken, request_id, runner_id, runner_name, github_runner_id) \
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             )
             .bind(now())
             .bind(e.event_type)
@@ -44,6 +51,9 @@ impl Db {
             .bind(data)
             .bind(&e.action_taken)
             .bind(&e.request_id)
+            .bind(&e.runner_id)
+            .bind(&e.runner_name)
+            .bind(e.github_runner_id)
             .execute(p)
             .await?
             .rows_affected()

@@ -1,9 +1,14 @@
 //! GitHub behind a small trait: only the calls GHARTS makes. The real App client (octocrab)
-//! implements it in [`app_client`] (coming with the GitHub issue); [`fake`] is an in-process,
-//! stateful stand-in for tests, the benchmark and demos (cargo feature `fake-github`).
+//! implements it in [`app_client`]; [`fake`] is an in-process, stateful stand-in, and
+//! [`fake_server`] serves that state over GitHub's REST API (tests, benchmark, demos; cargo
+//! feature `fake-github`).
 
+pub mod app_client;
 #[cfg(feature = "fake-github")]
 pub mod fake;
+#[cfg(feature = "fake-github")]
+pub mod fake_server;
+pub mod wire;
 
 use std::sync::Arc;
 
@@ -73,6 +78,13 @@ pub struct JitConfig {
     pub runner: GitHubRunner,
     /// The bearer secret the runner host uses (`./run.sh --jitconfig …`). Never logged.
     pub encoded_jit_config: String,
+}
+
+/// The client for this configuration: the App when `GITHUB_APP_ID` is set, else `None`.
+pub fn from_config(config: &crate::config::Config, metrics: &crate::metrics::Metrics) -> anyhow::Result<Option<SharedGitHub>> {
+    let Some(app) = &config.github else { return Ok(None) };
+    let client = app_client::AppClient::new(app, config.label_policy_enforcement, metrics.clone())?;
+    Ok(Some(Arc::new(client)))
 }
 
 /// How a GitHub call failed, already sorted into the contract's answers (API.md §1.5.3).

@@ -58,6 +58,7 @@ fn event(caller: &Caller, event_type: &'static str, severity: &'static str, acti
         violation_data: data,
         action_taken: Some(action),
         request_id: caller.ctx.request_id.clone(),
+        ..Default::default()
     }
 }
 

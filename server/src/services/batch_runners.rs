@@ -114,6 +114,7 @@ pub async fn delete_runners(state: &AppState, caller: &Caller, req: BatchDeleteR
                 violation_data: data,
                 action_taken: Some(format!("deleted {affected} runners")),
                 request_id: caller.ctx.request_id.clone(),
+                ..Default::default()
             })
             .await?;
         state.metrics.security_events.with_label_values(&["batch_delete_runners", "high"]).inc();

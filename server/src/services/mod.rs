@@ -11,8 +11,11 @@ pub mod oauth_clients;
 pub mod provisioning;
 pub mod runners;
 pub mod security;
+pub mod sync;
+pub mod sync_worker;
 pub mod teams;
 pub mod users;
+pub mod webhooks;
 
 use crate::auth::Principal;
 use crate::auth::principal::Identity;

@@ -211,6 +211,7 @@ fn security_event(c: &Caller, event_type: &'static str, severity: &'static str, 
         violation_data: data,
         action_taken: Some("rejected".into()),
         request_id: c.ctx.request_id.clone(),
+        ..Default::default()
     }
 }
 

@@ -118,12 +118,7 @@ pub async fn refresh(state: &AppState, c: &Caller, id: Uuid) -> AppResult<Runner
         }
         Some(g) => {
             let online = g.status == "online";
-            let status = match (online, g.busy) {
-                (true, true) => "busy",
-                (true, false) => "idle",
-                (false, _) if r.status == "pending" => "pending",
-                (false, _) => "offline",
-            };
+            let status = super::sync::lifecycle_status(&r.status, online, g.busy);
             let first_online = (online && r.registered_at.is_none()).then(now);
             state.db.record_github_state(id, status, &g.status, g.busy, first_online).await?;
         }

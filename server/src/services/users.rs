@@ -276,6 +276,7 @@ pub async fn deactivate(state: &AppState, caller: &Caller, id: Uuid, req: UserDe
                 violation_data: data,
                 action_taken: Some(format!("deactivated user {}", user_label(user))),
                 request_id: caller.ctx.request_id.clone(),
+                ..Default::default()
             };
             // Runner reclamation: see services::runners (owner_deactivated) — the sync worker
             // reclaims a deactivated user's `pending` runners on its next cycle.

@@ -66,6 +66,7 @@ async fn severity(db: &Db, severity: &'static str) {
         violation_data: json!({}),
         action_taken: None,
         request_id: None,
+        ..Default::default()
     };
     db.insert_security_event(&e).await.expect("event");
 }

@@ -119,8 +119,10 @@ pub struct TestApp {
     pub db: Db,
     /// A client with a cookie store (a browser, in effect).
     pub client: Client,
-    /// The in-process fake GitHub the app talks to (`None`: not configured).
+    /// The in-process fake GitHub the app talks to (`None`: not configured, or the real client).
     pub github: Option<Arc<FakeGitHub>>,
+    /// The app's state (to run services, such as a sync cycle, directly).
+    pub state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<anyhow::Result<()>>>,
     /// The database; kept last so it is dropped after the app.
@@ -154,6 +156,13 @@ impl AppBuilder {
 
     /// Runs without GitHub (`503 GITHUB_NOT_CONFIGURED`).
     pub fn without_github(mut self) -> Self {
+        self.github = None;
+        self
+    }
+
+    /// Uses the real GitHub App client as configured by `GITHUB_*` variables (see
+    /// `github_peer::GitHubPeer::configure`), not the in-process fake.
+    pub fn real_github(mut self) -> Self {
         self.github = None;
         self
     }
@@ -199,8 +208,10 @@ impl AppBuilder {
         let mut state = AppState::new(config, db.clone()).expect("state");
         if let Some(gh) = &self.github {
             state = state.with_github(gh.clone());
+        } else if let Some(gh) = server::github::from_config(&state.config, &state.metrics).expect("GitHub client") {
+            state = state.with_github(gh);
         }
-        let handle = tokio::spawn(server::run(state, listener, async move {
+        let handle = tokio::spawn(server::run(state.clone(), listener, async move {
             let _ = rx.await;
         }));
         TestApp {
@@ -209,6 +220,7 @@ impl AppBuilder {
             db,
             client: Client::builder().cookie_store(true).build().expect("client"),
             github: self.github.clone(),
+            state,
             shutdown: Some(tx),
             handle: Some(handle),
             test_db: self.db.expect("db"),

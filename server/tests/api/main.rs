@@ -1,6 +1,7 @@
 //! Integration tests: the real router on a real socket, a fresh database per test, run on
 //! SQLite and on PostgreSQL (`TEST_POSTGRES_URL`, default the local server).
 
+mod github_peer;
 mod helpers;
 mod oidc_peer;
 mod seed;
@@ -13,7 +14,9 @@ mod batch;
 mod bootstrap;
 mod cli;
 mod errors;
+mod github_app;
 mod health;
+mod leader_election;
 mod local_login;
 mod metrics;
 mod oauth_clients;
@@ -24,6 +27,8 @@ mod runners;
 mod security_events;
 mod security_headers;
 mod sessions;
+mod sync;
 mod shutdown;
 mod teams;
 mod users;
+mod webhooks;

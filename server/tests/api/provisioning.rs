@@ -24,12 +24,14 @@ pub struct World {
 }
 
 pub async fn world_with(backend: Backend, team_a: Value, github: bool) -> World {
+    let b = app(backend);
+    world_using(if github { b } else { b.without_github() }, team_a).await
+}
+
+/// The two-team world on an app built from `b` (e.g. with the real GitHub App client).
+pub async fn world_using(b: crate::helpers::AppBuilder, team_a: Value) -> World {
     let peer = OidcPeer::shared().await;
-    let mut b = app(backend).oidc(&peer);
-    if !github {
-        b = b.without_github();
-    }
-    let app = b.start().await;
+    let app = b.oidc(&peer).start().await;
     app.login_admin().await;
     let mut body_a = json!({ "name": "team-a" });
     for (k, v) in team_a.as_object().expect("object") {

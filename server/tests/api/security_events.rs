@@ -24,6 +24,7 @@ async fn event(db: &Db, event_type: &'static str, severity: &'static str, team: 
         violation_data: json!({ "team_id": team.map(|t| t.to_string()), "n": 1 }),
         action_taken: Some("rejected".into()),
         request_id: Some(format!("req-{event_type}")),
+        ..Default::default()
     };
     db.insert_security_event(&e).await.expect("insert");
 }

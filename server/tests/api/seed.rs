@@ -45,3 +45,8 @@ pub async fn member(db: &Db, team_id: Uuid, user_id: Uuid) {
     run!(db, p => sqlx::query("insert into team_members (team_id, user_id, joined_at, added_by) values ($1, $2, $3, 'test')")
         .bind(team_id).bind(user_id).bind(now).execute(p).await);
 }
+
+/// Moves a runner's reclaim time (`expires_at`), e.g. into the past.
+pub async fn runner_expiry(db: &Db, runner_id: Uuid, at: chrono::DateTime<Utc>) {
+    run!(db, p => sqlx::query("update runners set expires_at = $2 where id = $1").bind(runner_id).bind(at).execute(p).await);
+}

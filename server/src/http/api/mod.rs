@@ -8,6 +8,7 @@ pub mod runners;
 pub mod security;
 pub mod teams;
 pub mod users;
+pub mod webhooks;
 
 use axum::Router;
 use axum::routing::{delete, get, post};
@@ -31,4 +32,5 @@ pub fn routes() -> Router<AppState> {
         .merge(audit::routes())
         .merge(security::routes())
         .merge(admin::routes())
+        .merge(webhooks::routes())
 }

@@ -52,6 +52,7 @@ impl Modify for Security {
         super::api::audit::list_audit_logs, super::api::audit::list_team_audit_logs, super::api::audit::verify_audit_chain,
         super::api::security::list_security_events, super::api::security::list_team_security_events,
         super::api::admin::get_stats, super::api::admin::get_sync_status, super::api::admin::trigger_sync,
+        super::api::webhooks::receive_github_webhook,
     ),
     components(schemas(
         app::contract::ApiError, app::contract::ErrorCode, app::contract::FieldError,
@@ -67,6 +68,7 @@ impl Modify for Security {
         (name = "audit", description = "The hash-chained audit log and its exports"),
         (name = "security", description = "Security events"),
         (name = "admin", description = "Statistics and the sync worker"),
+        (name = "webhooks", description = "GitHub webhook receiver (HMAC-signed deliveries)"),
         (name = "auth", description = "Sign-in and the caller"),
         (name = "system", description = "Health and service information"),
     )

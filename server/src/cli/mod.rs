@@ -1,5 +1,7 @@
 //! The `gharts` command line: one clap enum, each subcommand a small function.
 
+mod github;
+
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
@@ -42,6 +44,24 @@ pub enum Command {
     /// Manage local accounts.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Run the sync worker without the HTTP server (with --once: one cycle now, ignoring the
+    /// lease, printing what changed).
+    Sync {
+        /// Run a single cycle and exit.
+        #[arg(long)]
+        once: bool,
+    },
+    /// Check the GitHub App configuration.
+    #[command(subcommand)]
+    Github(GithubCommand),
+}
+
+/// `gharts github …`
+#[derive(Debug, Subcommand)]
+pub enum GithubCommand {
+    /// Verify the App's credentials: the App, its installation, the organisation permission,
+    /// and list the runner groups.
+    Check,
 }
 
 /// `gharts admin …`
@@ -88,6 +108,9 @@ pub async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Healthcheck { url } => healthcheck(url.unwrap_or_else(|| format!("http://{}", config.addr))).await,
         Command::Admin(cmd) => admin(cmd, config).await,
+        Command::Sync { once: true } => github::sync_once(config).await,
+        Command::Sync { once: false } => github::sync_worker(config).await,
+        Command::Github(GithubCommand::Check) => github::check(config).await,
     }
 }
 
@@ -99,11 +122,11 @@ async fn connect(config: &Config) -> anyhow::Result<Db> {
 
 /// `gharts serve`.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let signal = crate::shutdown_signal();
     let db = crate::prepare(&config).await?;
     if config.local_auth.bootstrap_password.is_none() {
         tracing::info!("no bootstrap admin configured (set BOOTSTRAP_ADMIN_PASSWORD to create one)");
     }
-    tracing::warn!("GitHub is not configured: runners cannot be provisioned. Set GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_ORG.");
     match &config.site_root {
         Some(root) if !root.join("index.html").is_file() => {
             tracing::warn!(site.root = %root.display(), "GHARTS_SITE_ROOT has no index.html; the console will not load")
@@ -113,16 +136,18 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let listener = tokio::net::TcpListener::bind(config.addr).await.with_context(|| format!("GHARTS_ADDR: cannot listen on {}", config.addr))?;
     tracing::info!(addr = %config.addr, database = db.kind(), "gharts listening on http://{}", config.addr);
-    let state = AppState::new(config, db.clone())?;
-    // Test and benchmark builds only (cargo feature `fake-github`): an in-process fake GitHub.
-    #[cfg(feature = "fake-github")]
-    let state = if std::env::var("GHARTS_FAKE_GITHUB").is_ok_and(|v| crate::config::parse_bool(&v) == Some(true)) {
-        tracing::warn!("GHARTS_FAKE_GITHUB: using the in-process fake GitHub (a test build)");
-        state.with_github(std::sync::Arc::new(crate::github::fake::FakeGitHub::new()))
-    } else {
-        state
+    let state = github::with_github(AppState::new(config, db.clone())?)?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = crate::services::sync_worker::spawn(state.clone(), stop_rx);
+    let shutdown = async move {
+        signal.await;
+        let _ = stop_tx.send(true);
     };
-    let result = crate::run(state, listener, crate::shutdown_signal()).await;
+    let result = crate::run(state, listener, shutdown).await;
+    // The worker releases the sync lease on its way out, so a standby takes over at once.
+    if tokio::time::timeout(std::time::Duration::from_secs(3), worker).await.is_err() {
+        tracing::warn!("sync worker did not stop in time");
+    }
     db.close().await;
     tracing::info!("gharts stopped");
     result

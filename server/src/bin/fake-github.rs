@@ -1,0 +1,81 @@
+//! `fake-github`: the fake GitHub as a process, for trying GHARTS end to end without GitHub.
+//! It trusts the test App key in `server/tests/fixtures/` and, unless `--no-simulate`, plays
+//! the runners' part: a runner comes online a few seconds after its JIT config is issued, takes
+//! a job, and finishes it (offline), so `make run` shows the lifecycle move through sync.
+//!
+//! ```text
+//! cargo run -p server --features fake-github --bin fake-github -- --port 9000 --org demo
+//! ```
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use server::github::fake::FakeGitHub;
+use server::github::fake_server::{FakeServer, FakeServerConfig};
+
+/// A fake GitHub organisation with one App installation.
+#[derive(Debug, Parser)]
+struct Args {
+    /// Port on 127.0.0.1.
+    #[arg(long, default_value_t = 9000)]
+    port: u16,
+    /// Organisation name.
+    #[arg(long, default_value = "demo")]
+    org: String,
+    /// App id the fake trusts (JWTs signed with the fixture key).
+    #[arg(long, default_value_t = 1)]
+    app_id: u64,
+    /// Installation id.
+    #[arg(long, default_value_t = 1)]
+    installation_id: u64,
+    /// Do not move runners through their lifecycle.
+    #[arg(long)]
+    no_simulate: bool,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let state = Arc::new(FakeGitHub::new());
+    let config = FakeServerConfig {
+        app_id: args.app_id,
+        app_public_key_pem: include_str!("../../tests/fixtures/github-app-test-key.pub.pem").to_owned(),
+        org: args.org.clone(),
+        installation_id: args.installation_id,
+        token_lifetime: chrono::TimeDelta::hours(1),
+    };
+    let server = FakeServer::new(config, state.clone())?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port)).await?;
+    println!("fake GitHub for organisation '{}' on http://127.0.0.1:{}", args.org, args.port);
+    println!("configure GHARTS with:");
+    println!("  GITHUB_API_URL=http://127.0.0.1:{} GITHUB_ORG={} GITHUB_APP_ID={} GITHUB_INSTALLATION_ID={} \\", args.port, args.org, args.app_id, args.installation_id);
+    println!("  GITHUB_APP_PRIVATE_KEY_FILE=server/tests/fixtures/github-app-test-key.pem");
+    if !args.no_simulate {
+        tokio::spawn(simulate(state));
+    }
+    axum::serve(listener, server.router()).with_graceful_shutdown(server::shutdown_signal()).await?;
+    Ok(())
+}
+
+/// Each new runner: online after 5 s, busy after 10 s, done (offline) after 20 s.
+async fn simulate(state: Arc<FakeGitHub>) {
+    let mut first_seen: HashMap<i64, Instant> = HashMap::new();
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        for r in state.runners() {
+            let age = first_seen.entry(r.id).or_insert_with(Instant::now).elapsed();
+            let (status, busy) = match age.as_secs() {
+                0..5 => continue,
+                5..10 => ("online", false),
+                10..20 => ("online", true),
+                _ => ("offline", false),
+            };
+            if r.status != status || r.busy != busy {
+                state.set_state(r.id, status, busy);
+                println!("runner {} ({}) is now {status}{}", r.name, r.id, if busy { ", busy" } else { "" });
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! Two real `gharts` processes on one database (a SQLite file, or one PostgreSQL database):
+//! exactly one holds the sync lease; killing it (-9) hands the lease over within 15 s with
+//! default settings; a leader stopping with SIGTERM releases it at once.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdout, Command};
+
+use crate::both_databases;
+use crate::helpers::{Backend, TestDb};
+
+struct Replica {
+    child: Child,
+    lines: Lines<BufReader<ChildStdout>>,
+    holder: Option<String>,
+}
+
+impl Replica {
+    fn start(db: &TestDb, lease_seconds: Option<u64>) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_gharts"));
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DATABASE_URL", &db.url)
+            .env("GHARTS_ADDR", format!("127.0.0.1:{port}"))
+            .env("GHARTS_FAKE_GITHUB", "true")
+            .env("LOG_FORMAT", "json")
+            .env("LOG_LEVEL", "info,server::services::sync_worker=debug")
+            .arg("serve")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true);
+        if let Some(s) = lease_seconds {
+            cmd.env("SYNC_LEASE_SECONDS", s.to_string());
+        }
+        let mut child = cmd.spawn().expect("start gharts");
+        let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        Self { child, lines, holder: None }
+    }
+
+    /// Reads the log until a sync-worker line satisfying `want`; returns its fields.
+    async fn until(&mut self, within: Duration, want: impl Fn(&Value) -> bool) -> Value {
+        let found = tokio::time::timeout(within, async {
+            while let Ok(Some(line)) = self.lines.next_line().await {
+                let Ok(fields) = serde_json::from_str::<Value>(&line) else { continue };
+                if let Some(h) = fields["holder"].as_str() {
+                    self.holder = Some(h.to_owned());
+                }
+                if want(&fields) {
+                    return Some(fields);
+                }
+            }
+            None
+        })
+        .await;
+        found.ok().flatten().unwrap_or_else(|| panic!("no such log line within {within:?}"))
+    }
+
+    async fn becomes_leader(&mut self, within: Duration) {
+        self.until(within, |f| f["message"] == "sync leadership changed" && f["to"] == "leader").await;
+    }
+
+    async fn stands_by(&mut self) {
+        self.until(Duration::from_secs(20), |f| f["message"] == "sync lease held by another replica; standing by").await;
+    }
+}
+
+async fn lease_holder(db: &TestDb) -> Option<String> {
+    let pool = server::db::Db::connect(&server::config::DatabaseConfig::from_env(&server::config::Env::from_pairs([("DATABASE_URL", db.url.as_str())])).expect("config"))
+        .await
+        .expect("connect");
+    let (_, lease) = pool.sync_state().await.expect("state");
+    pool.close().await;
+    lease.holder
+}
+
+/// A leader and a standby on one database.
+async fn pair(backend: Backend, lease_seconds: Option<u64>) -> (TestDb, Replica, Replica) {
+    let db = TestDb::new(backend).await;
+    let mut a = Replica::start(&db, lease_seconds);
+    a.becomes_leader(Duration::from_secs(30)).await;
+    let mut b = Replica::start(&db, lease_seconds);
+    b.stands_by().await;
+    assert_ne!(a.holder, b.holder, "two processes on one host have different identities");
+    assert_eq!(lease_holder(&db).await, a.holder, "exactly one leader");
+    (db, a, b)
+}
+
+both_databases!(a_killed_leader_is_replaced_within_15_seconds, a_leader_stopping_gracefully_hands_over_at_once);
+
+async fn a_killed_leader_is_replaced_within_15_seconds(backend: Backend) {
+    let (db, mut a, mut b) = pair(backend, None).await;
+    a.child.kill().await.expect("kill -9");
+    let killed = Instant::now();
+    b.becomes_leader(Duration::from_secs(15)).await;
+    assert!(killed.elapsed() < Duration::from_secs(15));
+    assert_eq!(lease_holder(&db).await, b.holder);
+}
+
+async fn a_leader_stopping_gracefully_hands_over_at_once(backend: Backend) {
+    // With a 60 s lease an expired lease would take a minute; a released one is taken at the
+    // standby's next poll (every 20 s).
+    let (db, mut a, mut b) = pair(backend, Some(60)).await;
+    let pid = a.child.id().expect("pid");
+    let status = std::process::Command::new("kill").arg("-TERM").arg(pid.to_string()).status().expect("kill");
+    assert!(status.success());
+    let stopped = Instant::now();
+    assert!(a.child.wait().await.expect("wait").success(), "clean exit on SIGTERM");
+    b.becomes_leader(Duration::from_secs(25)).await;
+    assert!(stopped.elapsed() < Duration::from_secs(25), "taken over without waiting for expiry");
+    assert_eq!(lease_holder(&db).await, b.holder);
+}

@@ -50,7 +50,10 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port)).await?;
     println!("fake GitHub for organisation '{}' on http://127.0.0.1:{}", args.org, args.port);
     println!("configure GHARTS with:");
-    println!("  GITHUB_API_URL=http://127.0.0.1:{} GITHUB_ORG={} GITHUB_APP_ID={} GITHUB_INSTALLATION_ID={} \\", args.port, args.org, args.app_id, args.installation_id);
+    println!(
+        "  GITHUB_API_URL=http://127.0.0.1:{} GITHUB_ORG={} GITHUB_APP_ID={} GITHUB_INSTALLATION_ID={} \\",
+        args.port, args.org, args.app_id, args.installation_id
+    );
     println!("  GITHUB_APP_PRIVATE_KEY_FILE=server/tests/fixtures/github-app-test-key.pem");
     if !args.no_simulate {
         tokio::spawn(simulate(state));

@@ -55,12 +55,7 @@ impl Db {
     }
 
     /// Marks a claimed delivery processed, with its result and the payload's action.
-    pub async fn finish_webhook_delivery(
-        &self,
-        delivery_id: &str,
-        result: &str,
-        action: Option<&str>,
-    ) -> Result<(), DbError> {
+    pub async fn finish_webhook_delivery(&self, delivery_id: &str, result: &str, action: Option<&str>) -> Result<(), DbError> {
         on_pool!(self, p => {
             sqlx::query("update webhook_deliveries set state = 'processed', result = $2, action = $3 where delivery_id = $1")
                 .bind(delivery_id).bind(result).bind(action).execute(p).await?.rows_affected()
@@ -116,11 +111,7 @@ impl Db {
 
     /// `in_progress`: unless job `job_id` already completed (a job without id never has), sets the runner `busy` (GitHub
     /// reports it online and busy) and its first-online time if it had none.
-    pub async fn webhook_job_started(
-        &self,
-        runner_id: Uuid,
-        job_id: Option<i64>,
-    ) -> Result<JobStarted, DbError> {
+    pub async fn webhook_job_started(&self, runner_id: Uuid, job_id: Option<i64>) -> Result<JobStarted, DbError> {
         let ts = now();
         Ok(on_pool!(self, p => {
             let mut tx = p.begin().await?;

@@ -136,7 +136,9 @@ impl AppClient {
                 let reply = self.call(As::App, Method::GET, "GET /orgs/{org}/installation", &path, None).await?;
                 match reply.status {
                     StatusCode::OK => Ok(reply.json::<Installation>("installation")?.id),
-                    StatusCode::NOT_FOUND => Err(GitHubError::Rejected { status: 404, message: format!("the App is not installed on organisation {}", self.org) }),
+                    StatusCode::NOT_FOUND => {
+                        Err(GitHubError::Rejected { status: 404, message: format!("the App is not installed on organisation {}", self.org) })
+                    }
                     _ => Err(reply.rejected()),
                 }
             })
@@ -277,7 +279,12 @@ impl AppClient {
 
     /// All pages of a list endpoint; `items` picks a page's entries and GitHub's `total_count`.
     /// Stops at a short page or once `total_count` entries are in.
-    async fn all_pages<T, W: serde::de::DeserializeOwned>(&self, endpoint: &'static str, base: &str, items: impl Fn(W) -> (Vec<T>, i64)) -> Result<(Vec<T>, u32), GitHubError> {
+    async fn all_pages<T, W: serde::de::DeserializeOwned>(
+        &self,
+        endpoint: &'static str,
+        base: &str,
+        items: impl Fn(W) -> (Vec<T>, i64),
+    ) -> Result<(Vec<T>, u32), GitHubError> {
         let mut out = Vec::new();
         let mut page: u32 = 1;
         loop {
@@ -374,7 +381,9 @@ impl GitHubApi for AppClient {
 
     async fn list_runners(&self) -> Result<RunnerInventory, GitHubError> {
         let base = format!("/orgs/{}/actions/runners", self.org);
-        let (runners, pages) = self.all_pages("GET /orgs/{org}/actions/runners", &base, |p: WireRunners| (p.runners.into_iter().map(GitHubRunner::from).collect(), p.total_count)).await?;
+        let (runners, pages) = self
+            .all_pages("GET /orgs/{org}/actions/runners", &base, |p: WireRunners| (p.runners.into_iter().map(GitHubRunner::from).collect(), p.total_count))
+            .await?;
         Ok(RunnerInventory { runners, pages })
     }
 

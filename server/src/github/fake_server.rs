@@ -5,6 +5,9 @@
 //! delay). Tests put `prism proxy --errors` with GitHub's own description in front of it, so
 //! both sides of every exchange are checked against GitHub's schemas.
 
+// Checks return the ready error `Response` (a test double: its size does not matter).
+#![allow(clippy::result_large_err)]
+
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -343,7 +346,9 @@ async fn generate_jit(State(s): State<Arc<FakeServer>>, headers: HeaderMap, Path
     }
     let req = JitRequest { name: b.name, runner_group_id: b.runner_group_id, labels: b.labels, work_folder: b.work_folder.unwrap_or_else(|| "_work".into()) };
     match s.github.generate_jit_config(&req).await {
-        Ok(jit) => (StatusCode::CREATED, axum::Json(WireJit { runner: WireRunner::from(&jit.runner), encoded_jit_config: jit.encoded_jit_config })).into_response(),
+        Ok(jit) => {
+            (StatusCode::CREATED, axum::Json(WireJit { runner: WireRunner::from(&jit.runner), encoded_jit_config: jit.encoded_jit_config })).into_response()
+        }
         Err(e) => from_github_error(e),
     }
 }
@@ -416,7 +421,12 @@ async fn list_groups(State(s): State<Arc<FakeServer>>, headers: HeaderMap, Path(
     axum::Json(json!({ "total_count": total, "runner_groups": page_of(&groups, &q) })).into_response()
 }
 
-async fn cancel_run(State(s): State<Arc<FakeServer>>, method: Method, headers: HeaderMap, Path((owner, repo, run_id)): Path<(String, String, i64)>) -> Response {
+async fn cancel_run(
+    State(s): State<Arc<FakeServer>>,
+    method: Method,
+    headers: HeaderMap,
+    Path((owner, repo, run_id)): Path<(String, String, i64)>,
+) -> Response {
     let _ = method;
     if let Err(r) = s.check_token(&headers) {
         return r;

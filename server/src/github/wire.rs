@@ -63,11 +63,21 @@ impl From<WireRunner> for GitHubRunner {
 
 impl From<&GitHubRunner> for WireRunner {
     fn from(r: &GitHubRunner) -> Self {
-        let label = |(i, name): (usize, &String), kind: &str| WireLabel { id: i64::try_from(i).unwrap_or(0) + 1, name: name.clone(), kind: Some(kind.to_owned()) };
+        let label =
+            |(i, name): (usize, &String), kind: &str| WireLabel { id: i64::try_from(i).unwrap_or(0) + 1, name: name.clone(), kind: Some(kind.to_owned()) };
         let mut labels: Vec<WireLabel> = r.read_only_labels.iter().enumerate().map(|l| label(l, "read-only")).collect();
         let offset = labels.len();
         labels.extend(r.labels.iter().enumerate().map(|(i, n)| label((i + offset, n), "custom")));
-        Self { id: r.id, name: r.name.clone(), os: "linux".into(), status: r.status.clone(), busy: r.busy, labels, runner_group_id: r.runner_group_id, ephemeral: Some(true) }
+        Self {
+            id: r.id,
+            name: r.name.clone(),
+            os: "linux".into(),
+            status: r.status.clone(),
+            busy: r.busy,
+            labels,
+            runner_group_id: r.runner_group_id,
+            ephemeral: Some(true),
+        }
     }
 }
 

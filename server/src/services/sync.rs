@@ -171,10 +171,10 @@ impl Cycle<'_> {
             self.remove(r, "not_found_in_github", "sync").await?;
             return Ok(Outcome::Deleted);
         };
-        if let Some((added, removed)) = label_drift(&r.labels.0, &g) {
-            if let Some(outcome) = self.drift(r, &g, added, removed).await? {
-                return Ok(outcome);
-            }
+        if let Some((added, removed)) = label_drift(&r.labels.0, &g)
+            && let Some(outcome) = self.drift(r, &g, added, removed).await?
+        {
+            return Ok(outcome);
         }
         let online = g.status == "online";
         let status = lifecycle_status(&r.status, online, g.busy);

@@ -51,12 +51,12 @@ async fn run(state: AppState, holder: String, mut shutdown: watch::Receiver<bool
             false
         } else {
             match state.db.try_acquire_lease(&holder, cfg.sync_lease).await {
-            Ok(a) => a,
-            Err(e) => {
-                m.sync_errors.with_label_values(&["lease_error"]).inc();
-                tracing::warn!(error = %e, "sync: cannot reach the lease");
-                false
-            }
+                Ok(a) => a,
+                Err(e) => {
+                    m.sync_errors.with_label_values(&["lease_error"]).inc();
+                    tracing::warn!(error = %e, "sync: cannot reach the lease");
+                    false
+                }
             }
         };
         m.leader_attempts.with_label_values(&[if acquired { "success" } else { "failed" }]).inc();

@@ -102,7 +102,9 @@ mod single {
         provision_ok(&w, "patient").await;
         assert!(started.elapsed() >= Duration::from_secs(2), "waited as told: {:?}", started.elapsed());
         // A wait longer than the deadline is passed to the caller instead.
-        peer.fake.push_fault(Fault::status(JIT, 403).header("x-ratelimit-remaining", "0").header("x-ratelimit-reset", &(chrono::Utc::now().timestamp() + 600).to_string()));
+        peer.fake.push_fault(
+            Fault::status(JIT, 403).header("x-ratelimit-remaining", "0").header("x-ratelimit-reset", &(chrono::Utc::now().timestamp() + 600).to_string()),
+        );
         let resp = w.provision(&w.m2m_a, &json!({ "runner_name": "impatient" })).await;
         let retry_after: u64 = resp.headers().get("retry-after").expect("Retry-After").to_str().expect("ascii").parse().expect("secs");
         assert!(retry_after > 500, "retry after {retry_after}");
@@ -200,7 +202,13 @@ async fn the_github_commands_check_the_app_and_run_a_cycle() {
     let out = tokio::task::block_in_place(|| run(&["github", "check"]));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
-    for line in ["ok    app: GHARTS test App", "ok    installation: 77 on organisation acme", "ok    runner permission: 1 runners", "group      1  Default (all)", "ok    rate limit"] {
+    for line in [
+        "ok    app: GHARTS test App",
+        "ok    installation: 77 on organisation acme",
+        "ok    runner permission: 1 runners",
+        "group      1  Default (all)",
+        "ok    rate limit",
+    ] {
         assert!(text.contains(line), "missing {line:?} in:\n{text}");
     }
     let out = tokio::task::block_in_place(|| run(&["sync", "--once"]));

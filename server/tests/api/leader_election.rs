@@ -69,9 +69,11 @@ impl Replica {
 }
 
 async fn lease_holder(db: &TestDb) -> Option<String> {
-    let pool = server::db::Db::connect(&server::config::DatabaseConfig::from_env(&server::config::Env::from_pairs([("DATABASE_URL", db.url.as_str())])).expect("config"))
-        .await
-        .expect("connect");
+    let pool = server::db::Db::connect(
+        &server::config::DatabaseConfig::from_env(&server::config::Env::from_pairs([("DATABASE_URL", db.url.as_str())])).expect("config"),
+    )
+    .await
+    .expect("connect");
     let (_, lease) = pool.sync_state().await.expect("state");
     pool.close().await;
     lease.holder

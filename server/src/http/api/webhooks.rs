@@ -21,10 +21,7 @@ pub const WEBHOOK_BODY_LIMIT: usize = 25 * 1024 * 1024;
 
 /// The webhook route, with its own body limit.
 pub fn routes() -> Router<AppState> {
-    Router::new().route(
-        "/api/v1/webhooks/github",
-        post(receive_github_webhook).layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT)),
-    )
+    Router::new().route("/api/v1/webhooks/github", post(receive_github_webhook).layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT)))
 }
 
 /// A webhook acknowledgement. Which fields appear depends on `status`:
@@ -58,11 +55,7 @@ pub struct WebhookAck {
 }
 
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
+    headers.get(name).and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty()).map(str::to_owned)
 }
 
 /// `POST /api/v1/webhooks/github`.
@@ -95,10 +88,7 @@ pub async fn receive_github_webhook(
 ) -> AppResult<Json<Value>> {
     let body = body.map_err(|rejection| {
         if rejection.status() == http::StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::api(
-                ErrorCode::PayloadTooLarge,
-                "Request body is too large (the webhook accepts up to 25 MiB)",
-            )
+            AppError::api(ErrorCode::PayloadTooLarge, "Request body is too large (the webhook accepts up to 25 MiB)")
         } else {
             ApiError::invalid_field("body", "could not read the request body").into()
         }

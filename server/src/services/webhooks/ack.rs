@@ -65,26 +65,11 @@ mod tests {
 
     #[test]
     fn bodies_are_exactly_the_contracts() {
-        assert_eq!(
-            Ack::Completed.body().to_string(),
-            r#"{"action":"completed","status":"ok"}"#
-        );
-        assert_eq!(
-            Ack::Started { labels_valid: None }.body(),
-            json!({ "status": "ok", "labels_valid": null })
-        );
-        let v = Ack::Violation {
-            mode: Enforcement::Enforce,
-            action_taken: "workflow_cancelled",
-        };
-        assert_eq!(
-            v.body(),
-            json!({ "status": "violation_detected", "enforcement_mode": "enforce", "action_taken": "workflow_cancelled" })
-        );
+        assert_eq!(Ack::Completed.body().to_string(), r#"{"action":"completed","status":"ok"}"#);
+        assert_eq!(Ack::Started { labels_valid: None }.body(), json!({ "status": "ok", "labels_valid": null }));
+        let v = Ack::Violation { mode: Enforcement::Enforce, action_taken: "workflow_cancelled" };
+        assert_eq!(v.body(), json!({ "status": "violation_detected", "enforcement_mode": "enforce", "action_taken": "workflow_cancelled" }));
         assert_eq!(v.result(), "violation");
-        assert_eq!(
-            Ack::Duplicate("d".into()).body(),
-            json!({ "status": "duplicate", "delivery_id": "d" })
-        );
+        assert_eq!(Ack::Duplicate("d".into()).body(), json!({ "status": "duplicate", "delivery_id": "d" }));
     }
 }

@@ -39,8 +39,7 @@ mod tests {
     /// GitHub's documented example ("Validating webhook deliveries").
     const SECRET: &str = "It's a Secret to Everybody";
     const BODY: &[u8] = b"Hello, World!";
-    const SIGNATURE: &str =
-        "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+    const SIGNATURE: &str = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
 
     fn secret(s: &str) -> SecretString {
         SecretString::from(s.to_owned())
@@ -49,51 +48,24 @@ mod tests {
     #[test]
     fn githubs_documented_example_verifies() {
         assert!(verify_signature(Some(SIGNATURE), BODY, &[&secret(SECRET)]));
-        assert!(verify_signature(
-            Some(&SIGNATURE.to_uppercase().replace("SHA256=", "sha256=")),
-            BODY,
-            &[&secret(SECRET)]
-        ));
+        assert!(verify_signature(Some(&SIGNATURE.to_uppercase().replace("SHA256=", "sha256=")), BODY, &[&secret(SECRET)]));
     }
 
     #[test]
     fn anything_else_is_refused() {
         let s = secret(SECRET);
         assert!(!verify_signature(None, BODY, &[&s]));
-        assert!(
-            !verify_signature(Some(&SIGNATURE[7..]), BODY, &[&s]),
-            "the prefix is required"
-        );
-        assert!(!verify_signature(
-            Some(&SIGNATURE.replace("sha256=", "sha1=")),
-            BODY,
-            &[&s]
-        ));
-        assert!(
-            !verify_signature(Some(&SIGNATURE[..SIGNATURE.len() - 2]), BODY, &[&s]),
-            "truncated"
-        );
-        assert!(
-            !verify_signature(Some(SIGNATURE), b"Hello, World?", &[&s]),
-            "another body"
-        );
-        assert!(
-            !verify_signature(Some(SIGNATURE), BODY, &[&secret("other")]),
-            "another secret"
-        );
+        assert!(!verify_signature(Some(&SIGNATURE[7..]), BODY, &[&s]), "the prefix is required");
+        assert!(!verify_signature(Some(&SIGNATURE.replace("sha256=", "sha1=")), BODY, &[&s]));
+        assert!(!verify_signature(Some(&SIGNATURE[..SIGNATURE.len() - 2]), BODY, &[&s]), "truncated");
+        assert!(!verify_signature(Some(SIGNATURE), b"Hello, World?", &[&s]), "another body");
+        assert!(!verify_signature(Some(SIGNATURE), BODY, &[&secret("other")]), "another secret");
         assert!(!verify_signature(Some(SIGNATURE), BODY, &[]), "no secret");
-        assert!(
-            !verify_signature(Some(&SIGNATURE.replace('e', "g")), BODY, &[&s]),
-            "not hex"
-        );
+        assert!(!verify_signature(Some(&SIGNATURE.replace('e', "g")), BODY, &[&s]), "not hex");
     }
 
     #[test]
     fn the_previous_secret_is_accepted_too() {
-        assert!(verify_signature(
-            Some(SIGNATURE),
-            BODY,
-            &[&secret("new"), &secret(SECRET)]
-        ));
+        assert!(verify_signature(Some(SIGNATURE), BODY, &[&secret("new"), &secret(SECRET)]));
     }
 }

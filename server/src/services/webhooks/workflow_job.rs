@@ -42,9 +42,7 @@ impl<'a> Job<'a> {
             id: i("/workflow_job/id"),
             run_id: i("/workflow_job/run_id"),
             runner_id: i("/workflow_job/runner_id"),
-            runner_name: p
-                .pointer("/workflow_job/runner_name")
-                .and_then(Value::as_str),
+            runner_name: p.pointer("/workflow_job/runner_name").and_then(Value::as_str),
             repository: p.pointer("/repository/full_name").and_then(Value::as_str),
         }
     }
@@ -55,19 +53,11 @@ fn ignored(reason: &str) -> Ack {
 }
 
 fn count_transition(state: &AppState, from: &str, to: &str) {
-    state
-        .metrics
-        .runner_transitions
-        .with_label_values(&[from, to, "webhook"])
-        .inc();
+    state.metrics.runner_transitions.with_label_values(&[from, to, "webhook"]).inc();
 }
 
 /// Applies one `workflow_job` delivery.
-pub(super) async fn handle(
-    state: &AppState,
-    payload: &Value,
-    request_id: Option<&str>,
-) -> AppResult<Ack> {
+pub(super) async fn handle(state: &AppState, payload: &Value, request_id: Option<&str>) -> AppResult<Ack> {
     let job = Job::read(payload);
     if !matches!(job.action, "in_progress" | "completed") {
         return Ok(Ack::Ignored(format!("action={}", job.action)));
@@ -83,11 +73,7 @@ pub(super) async fn handle(
     }
     if job.action == "completed" {
         let forget_before = chrono::Utc::now() - COMPLETED_JOB_MEMORY;
-        if let Some(from) = state
-            .db
-            .webhook_job_completed(runner.id, github_id, job.id, forget_before)
-            .await?
-        {
+        if let Some(from) = state.db.webhook_job_completed(runner.id, github_id, job.id, forget_before).await? {
             count_transition(state, &from, "offline");
         }
         return Ok(Ack::Completed);
@@ -109,17 +95,8 @@ struct Breach {
 }
 
 /// Checks the runner's custom labels at GitHub against its team's current policy.
-async fn recheck_labels(
-    state: &AppState,
-    runner: &RunnerRow,
-    job: &Job<'_>,
-    request_id: Option<&str>,
-) -> AppResult<Ack> {
-    let (Some(gh), Some(team_id), Some(github_id)) = (
-        state.github.as_ref(),
-        runner.team_id,
-        runner.github_runner_id,
-    ) else {
+async fn recheck_labels(state: &AppState, runner: &RunnerRow, job: &Job<'_>, request_id: Option<&str>) -> AppResult<Ack> {
+    let (Some(gh), Some(team_id), Some(github_id)) = (state.github.as_ref(), runner.team_id, runner.github_runner_id) else {
         tracing::warn!(runner.id = %runner.id, "labels not re-checked: no GitHub client or no team");
         return Ok(Ack::Started { labels_valid: None });
     };
@@ -143,42 +120,22 @@ async fn recheck_labels(
             return Ok(Ack::Started { labels_valid: None });
         }
     };
-    let patterns = team
-        .optional_label_patterns
-        .map(|p| p.0)
-        .unwrap_or_default();
+    let patterns = team.optional_label_patterns.map(|p| p.0).unwrap_or_default();
     let required = &team.required_labels.0;
-    let present = |l: &String| {
-        at_github
-            .labels
-            .iter()
-            .chain(&at_github.read_only_labels)
-            .any(|g| g.eq_ignore_ascii_case(l))
-    };
+    let present = |l: &String| at_github.labels.iter().chain(&at_github.read_only_labels).any(|g| g.eq_ignore_ascii_case(l));
     let missing: Vec<String> = required.iter().filter(|l| !present(l)).cloned().collect();
-    let (invalid, mut message) =
-        match labels::evaluate(&team.name, required, &patterns, &at_github.labels) {
-            LabelCheck::Violation { invalid, detail } => (invalid, detail),
-            LabelCheck::Allowed(_) | LabelCheck::TooMany(_) => (Vec::new(), String::new()),
-        };
+    let (invalid, mut message) = match labels::evaluate(&team.name, required, &patterns, &at_github.labels) {
+        LabelCheck::Violation { invalid, detail } => (invalid, detail),
+        LabelCheck::Allowed(_) | LabelCheck::TooMany(_) => (Vec::new(), String::new()),
+    };
     if invalid.is_empty() && missing.is_empty() {
-        return Ok(Ack::Started {
-            labels_valid: Some(true),
-        });
+        return Ok(Ack::Started { labels_valid: Some(true) });
     }
     if !missing.is_empty() {
         let sep = if message.is_empty() { "" } else { ". " };
-        message = format!(
-            "{message}{sep}Missing required labels of team '{}': {}",
-            team.name,
-            missing.join(", ")
-        );
+        message = format!("{message}{sep}Missing required labels of team '{}': {}", team.name, missing.join(", "));
     }
-    let breach = Breach {
-        invalid,
-        missing,
-        message,
-    };
+    let breach = Breach { invalid, missing, message };
     let mode = state.config.label_policy_enforcement;
     let action_taken = match mode {
         Enforcement::Audit => "audit_only",
@@ -190,15 +147,9 @@ async fn recheck_labels(
 
 /// Cancels the job's run in the payload's repository (`owner/repo` from `repository.full_name`).
 async fn cancel_run(state: &AppState, job: &Job<'_>, deadline: Instant) -> &'static str {
-    let target = job
-        .repository
-        .and_then(|r| r.split_once('/'))
-        .filter(|(o, r)| !o.is_empty() && !r.is_empty());
-    let (Some(gh), Some((owner, repo)), Some(run_id)) = (state.github.as_ref(), target, job.run_id)
-    else {
-        tracing::warn!(
-            "cannot cancel the workflow run: the payload lacks repository.full_name or workflow_job.run_id"
-        );
+    let target = job.repository.and_then(|r| r.split_once('/')).filter(|(o, r)| !o.is_empty() && !r.is_empty());
+    let (Some(gh), Some((owner, repo)), Some(run_id)) = (state.github.as_ref(), target, job.run_id) else {
+        tracing::warn!("cannot cancel the workflow run: the payload lacks repository.full_name or workflow_job.run_id");
         return "workflow_cancel_error";
     };
     match timeout_at(deadline, gh.cancel_workflow_run(owner, repo, run_id)).await {
@@ -209,10 +160,7 @@ async fn cancel_run(state: &AppState, job: &Job<'_>, deadline: Instant) -> &'sta
             "workflow_cancel_error"
         }
         Err(_) => {
-            tracing::warn!(
-                github.run_id = run_id,
-                "cancelling the workflow run timed out"
-            );
+            tracing::warn!(github.run_id = run_id, "cancelling the workflow run timed out");
             "workflow_cancel_error"
         }
     }
@@ -253,10 +201,6 @@ async fn record_violation(
         github_runner_id: runner.github_runner_id,
     };
     state.db.insert_security_event(&event).await?;
-    state
-        .metrics
-        .security_events
-        .with_label_values(&[EVENT, SEVERITY])
-        .inc();
+    state.metrics.security_events.with_label_values(&[EVENT, SEVERITY]).inc();
     Ok(())
 }

@@ -31,28 +31,18 @@ fn end2end() -> PathBuf {
 pub fn examples(event: &str) -> Vec<Value> {
     static ALL: OnceLock<Value> = OnceLock::new();
     let all = ALL.get_or_init(|| {
-        let path =
-            end2end().join("node_modules/@octokit/webhooks-examples/api.github.com/index.json");
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{} ({e}); run scripts/setup.sh test", path.display()));
+        let path = end2end().join("node_modules/@octokit/webhooks-examples/api.github.com/index.json");
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{} ({e}); run scripts/setup.sh test", path.display()));
         serde_json::from_str(&text).expect("examples json")
     });
-    let entry = all
-        .as_array()
-        .expect("array")
-        .iter()
-        .find(|e| e["name"] == event)
-        .unwrap_or_else(|| panic!("no {event} examples"));
+    let entry = all.as_array().expect("array").iter().find(|e| e["name"] == event).unwrap_or_else(|| panic!("no {event} examples"));
     entry["examples"].as_array().expect("examples").clone()
 }
 
 /// GitHub's first `workflow_job` example with `action`, rewritten for runner `github_id` of
 /// organisation `org`, job `job_id` of run 4242 in `repo`.
 pub fn workflow_job(action: &str, github_id: i64, org: &str, job_id: i64, repo: &str) -> Value {
-    let mut p = examples("workflow_job")
-        .into_iter()
-        .find(|e| e["action"] == action)
-        .unwrap_or_else(|| panic!("no {action} example"));
+    let mut p = examples("workflow_job").into_iter().find(|e| e["action"] == action).unwrap_or_else(|| panic!("no {action} example"));
     p["organization"] = json!({ "login": org, "id": 1 });
     p["repository"]["full_name"] = json!(repo);
     let job = &mut p["workflow_job"];
@@ -82,11 +72,7 @@ pub fn octokit_sign(secret: &str, body: &str) -> String {
         .env("WH_BODY", body)
         .output()
         .expect("run node");
-    assert!(
-        out.status.success(),
-        "node: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "node: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
@@ -96,23 +82,9 @@ pub fn hook_app(backend: Backend) -> AppBuilder {
 }
 
 /// POSTs `body` with the three GitHub headers (each optional).
-pub async fn post_raw(
-    app: &TestApp,
-    event: Option<&str>,
-    delivery: Option<&str>,
-    signature: Option<&str>,
-    body: Vec<u8>,
-) -> Response {
-    let mut req = app
-        .client
-        .post(app.url(PATH))
-        .header("content-type", "application/json")
-        .body(body);
-    for (name, value) in [
-        ("x-github-event", event),
-        ("x-github-delivery", delivery),
-        ("x-hub-signature-256", signature),
-    ] {
+pub async fn post_raw(app: &TestApp, event: Option<&str>, delivery: Option<&str>, signature: Option<&str>, body: Vec<u8>) -> Response {
+    let mut req = app.client.post(app.url(PATH)).header("content-type", "application/json").body(body);
+    for (name, value) in [("x-github-event", event), ("x-github-delivery", delivery), ("x-hub-signature-256", signature)] {
         if let Some(v) = value {
             req = req.header(name, v);
         }
@@ -147,16 +119,8 @@ pub async fn metrics(app: &TestApp) -> String {
 /// Every security event, any type.
 pub async fn security_event_count(app: &TestApp) -> i64 {
     match &app.db {
-        server::db::Db::Sqlite(p) => {
-            sqlx::query_scalar("select count(*) from security_events")
-                .fetch_one(p)
-                .await
-        }
-        server::db::Db::Postgres(p) => {
-            sqlx::query_scalar("select count(*) from security_events")
-                .fetch_one(p)
-                .await
-        }
+        server::db::Db::Sqlite(p) => sqlx::query_scalar("select count(*) from security_events").fetch_one(p).await,
+        server::db::Db::Postgres(p) => sqlx::query_scalar("select count(*) from security_events").fetch_one(p).await,
     }
     .expect("count")
 }
@@ -185,19 +149,9 @@ impl Fleet {
         let body = json!({ "name": "team-a", "required_labels": ["team-a"], "optional_label_patterns": ["gpu-[0-9]+"] });
         let resp = app.post_json("/api/v1/admin/teams", &body).await;
         assert_eq!(resp.status(), 201, "create team");
-        let team: Uuid = json(resp).await["id"]
-            .as_str()
-            .expect("id")
-            .parse()
-            .expect("uuid");
+        let team: Uuid = json(resp).await["id"].as_str().expect("id").parse().expect("uuid");
         seed::oauth_client(&app.db, "m2m-a", team, true).await;
-        let mut fleet = Fleet {
-            app,
-            peer,
-            team,
-            runner: Uuid::nil(),
-            github_id: 0,
-        };
+        let mut fleet = Fleet { app, peer, team, runner: Uuid::nil(), github_id: 0 };
         (fleet.runner, fleet.github_id) = fleet.provision("build-1").await;
         fleet
     }
@@ -206,55 +160,22 @@ impl Fleet {
     pub async fn provision(&self, name: &str) -> (Uuid, i64) {
         let token = self.peer.m2m_token("m2m-a").await;
         let body = json!({ "runner_name": name, "labels": ["linux", "gpu-1"] });
-        let resp = self
-            .app
-            .client
-            .post(self.app.url("/api/v1/runners/jit"))
-            .bearer_auth(&token)
-            .json(&body)
-            .send()
-            .await
-            .expect("provision");
+        let resp = self.app.client.post(self.app.url("/api/v1/runners/jit")).bearer_auth(&token).json(&body).send().await.expect("provision");
         assert_eq!(resp.status(), 201, "provision {name}");
         let body = json(resp).await;
-        (
-            body["runner_id"]
-                .as_str()
-                .expect("id")
-                .parse()
-                .expect("uuid"),
-            body["github_runner_id"].as_i64().expect("github id"),
-        )
+        (body["runner_id"].as_str().expect("id").parse().expect("uuid"), body["github_runner_id"].as_i64().expect("github id"))
     }
 
     /// The runner's status and first-online time.
     pub async fn runner_state(&self, id: Uuid) -> (String, Option<chrono::DateTime<chrono::Utc>>) {
-        let r = self
-            .app
-            .db
-            .find_runner(id)
-            .await
-            .expect("db")
-            .expect("runner");
+        let r = self.app.db.find_runner(id).await.expect("db").expect("runner");
         (r.status, r.registered_at)
     }
 
     /// A signed `workflow_job` delivery about the fleet's runner (organisation `acme`,
     /// repository `octo-owner/octo-repo`); returns the 200 body.
     pub async fn job(&self, action: &str, job_id: i64, delivery: &str) -> Value {
-        deliver_ok(
-            &self.app,
-            "workflow_job",
-            delivery,
-            &workflow_job(
-                action,
-                self.github_id,
-                "acme",
-                job_id,
-                "octo-owner/octo-repo",
-            ),
-        )
-        .await
+        deliver_ok(&self.app, "workflow_job", delivery, &workflow_job(action, self.github_id, "acme", job_id, "octo-owner/octo-repo")).await
     }
 }
 
@@ -263,20 +184,8 @@ pub async fn seen_delivery(app: &TestApp, id: &str, state: &str, age: chrono::Du
     let at = chrono::Utc::now() - age;
     let sql = "insert into webhook_deliveries (delivery_id, event, action, result, received_at, state) values ($1, 'ping', null, $2, $3, $2)";
     match &app.db {
-        server::db::Db::Sqlite(p) => sqlx::query(sql)
-            .bind(id)
-            .bind(state)
-            .bind(at)
-            .execute(p)
-            .await
-            .map(|_| ()),
-        server::db::Db::Postgres(p) => sqlx::query(sql)
-            .bind(id)
-            .bind(state)
-            .bind(at)
-            .execute(p)
-            .await
-            .map(|_| ()),
+        server::db::Db::Sqlite(p) => sqlx::query(sql).bind(id).bind(state).bind(at).execute(p).await.map(|_| ()),
+        server::db::Db::Postgres(p) => sqlx::query(sql).bind(id).bind(state).bind(at).execute(p).await.map(|_| ()),
     }
     .expect("insert delivery");
 }

@@ -83,3 +83,33 @@ def test_entrypoint_refuses_a_backend_url_that_could_inject_configuration(tmp_pa
 def test_entrypoint_validates_the_worker_count(tmp_path, workers, ok):
     out = run_entrypoint(tmp_path, NGINX_WORKER_PROCESSES=workers)
     assert (out.returncode == 0) is ok, out.stderr
+
+
+# ---- the backend image's build context --------------------------------------------------------
+
+EMBED = re.compile(r'(include_str|include_bytes|sqlx::migrate)!\(\s*"([^"]+)"')
+
+
+def embedded_files():
+    """Files the `gharts` binary embeds at compile time (include_str!/include_bytes! relative to the
+    source file, sqlx::migrate! relative to the crate), as paths from the repository root."""
+    found = set()
+    for crate in ("server", "app"):
+        for rs in (ROOT / crate / "src").rglob("*.rs"):
+            if rs.parent.name == "bin":
+                continue  # the other binaries (bench, fake GitHub) are not in the image
+            for macro, rel in EMBED.findall(rs.read_text()):
+                base = ROOT / crate if macro == "sqlx::migrate" else rs.parent
+                found.add(os.path.relpath((base / rel).resolve(), ROOT))
+    return found
+
+
+def test_every_file_the_backend_embeds_reaches_its_image_build():
+    files = embedded_files()
+    assert "public/favicon.ico" in files and any(f.startswith("server/assets/") for f in files)
+    allowed = [line[1:].rstrip("/") for line in (ROOT / ".dockerignore").read_text().splitlines() if line.startswith("!")]
+    build_stage = (ROOT / "Dockerfile.backend").read_text().split(" AS build", 1)[1].split("\nFROM ", 1)[0]
+    copied = [m.group(1).rstrip("/") for m in re.finditer(r"^COPY (?!--)(\S+) ", build_stage, re.M)]
+    covered = lambda path, prefixes: any(path == p or path.startswith(p + "/") for p in prefixes)  # noqa: E731
+    assert [f for f in sorted(files) if not covered(f, allowed)] == [], ".dockerignore leaves these out"
+    assert [f for f in sorted(files) if not covered(f, copied)] == [], "Dockerfile.backend does not COPY these"

@@ -16,7 +16,12 @@ export CARGO_TERM_COLOR ?= never
 # npm's wasm-opt (binaryen 132) and Playwright ahead of anything in /usr/bin.
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help run test setup-run setup-test site site-release build test-unit test-e2e lint watch bench
+.PHONY: help run test setup-run setup-test site site-release build test-unit test-e2e lint watch bench \
+        images helm-lint test-deploy
+
+# `make images`: podman (default) or docker. LOCAL_BASE_IMAGES=1 builds local stand-ins for the
+# registry base images first (machines without registry access; podman only).
+export CONTAINER_TOOL ?= podman
 
 help:
 	@echo "make run          build the console and start UI + API on http://127.0.0.1:3000 (SQLite)"
@@ -24,6 +29,9 @@ help:
 	@echo "make site-release optimised site bundle (wasm-opt) in $(LEPTOS_SITE_ROOT)"
 	@echo "make watch        live reload with cargo-leptos 0.3.10 (install it once: see README)"
 	@echo "make bench        benchmark: provisioning p50/p99 at 16/64 callers, list over 10,000 runners, peak RSS"
+	@echo "make images       both container images (CONTAINER_TOOL=podman|docker; LOCAL_BASE_IMAGES=1 offline)"
+	@echo "make helm-lint    chart: helm lint --strict, renders validated, chart tests"
+	@echo "make test-deploy  every deploy check: linters, chart, images built and run hardened, kube play"
 
 setup-run:
 	@scripts/setup.sh run
@@ -58,3 +66,16 @@ watch:
 # Provisioning and list latency, throughput and peak RSS (prints figures; see README "Performance").
 bench:
 	cargo run --release -p server --features fake-github --bin gharts-bench
+
+# ---- Deploy (README "Deploying", docs/kubernetes_deployment.md) ----
+images:
+	@scripts/build-images.sh
+
+helm-lint:
+	@scripts/setup-deploy-tools.sh chart > /dev/null
+	@scripts/test-chart.sh
+
+# Linters, chart, cluster-script tests, both images built with podman from local base images and
+# run hardened, `podman kube play` of the chart; ends with "deploy-checks: N passed, M failed".
+test-deploy:
+	@scripts/test-deploy.sh

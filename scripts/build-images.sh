@@ -6,6 +6,8 @@
 #   BACKEND_IMAGE, FRONTEND_IMAGE                     tags (default localhost/gharts-{backend,frontend}:dev)
 #   BUILDER_IMAGE, BACKEND_RUNTIME_IMAGE, FRONTEND_RUNTIME_IMAGE   base images; unset = the
 #                    Dockerfiles' registry defaults (scripts/test-containers.sh sets local stand-ins)
+#   LOCAL_BASE_IMAGES=1  (podman) build local stand-ins for the base images first
+#                    (scripts/make-base-images.sh) and use them: for machines without registry access
 #   SITE_BUILDER     plain (default) or cargo-leptos
 #   BUILD_CONTEXT    the source tree to build (default: this checkout)
 #   BUILD_PARALLEL=1 build both at once (their single-threaded link/LTO/wasm-opt phases overlap);
@@ -25,6 +27,11 @@ components=("$@")
 mounts="${BUILD_CACHE_MOUNTS:-$([ "$tool" = podman ] && echo 1 || echo 0)}"
 revision="$(git rev-parse --short HEAD 2> /dev/null || echo unknown)"
 mkdir -p "$GHARTS_BUILD_CACHE"
+if [ "${LOCAL_BASE_IMAGES:-0}" = 1 ]; then
+  [ "$tool" = podman ] || { echo "LOCAL_BASE_IMAGES=1 needs CONTAINER_TOOL=podman" >&2; exit 2; }
+  scripts/make-base-images.sh
+  use_local_base_images
+fi
 
 # Builds image $1 (backend|frontend).
 build_one() {

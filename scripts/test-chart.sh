@@ -23,11 +23,16 @@ for values in default chart/examples/values-*.yaml; do
   helm lint --strict chart "${args[@]}" --set serviceMonitor.enabled=false --set httpRoute.enabled=false \
     --set gateway.create=false > "$out/lint-$name.log" || { cat "$out/lint-$name.log"; exit 1; }
   helm template gharts chart --namespace gharts "${args[@]}" "${api[@]}" > "$out/$name.yaml"
+  objects="$(grep -c '^kind:' "$out/$name.yaml")"
+  validated=()
   for k8s in 1.30.0 1.33.0; do
-    kubernetes-validate --strict --quiet --no-warn -k "$k8s" "$out/$name.yaml"
+    kubernetes-validate --strict --no-warn -k "$k8s" "$out/$name.yaml" > "$out/validate-$name.log" \
+      || { grep -v ' passed for ' "$out/validate-$name.log"; exit 1; }
+    validated+=("$(grep -c ' passed for resource ' "$out/validate-$name.log")/$objects on ${k8s%.0}")
   done
-  node deploy/tests/validate-crds.mjs "$out/$name.yaml" > /dev/null
-  echo "chart: $name lints, renders $(grep -c '^kind:' "$out/$name.yaml") objects, valid for Kubernetes 1.30/1.33"
+  crds="$(node deploy/tests/validate-crds.mjs "$out/$name.yaml" | tail -n 1)"
+  # Each tool's own summary: helm lint's last line, kubernetes-validate's passes, the CRD schemas'.
+  echo "chart: $name: helm lint: $(tail -n 1 "$out/lint-$name.log"); kubernetes-validate --strict: ${validated[*]} passed; $crds"
 done
 
 helm package chart --destination "$out" > /dev/null

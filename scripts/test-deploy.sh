@@ -16,6 +16,8 @@ mkdir -p "$logs"
 passed=0 failed=0 failed_names=()
 started=$SECONDS
 
+summary_lines='^(=+ )?[0-9]+ (passed|failed)|^(deploy tools|podman version|hadolint|shellcheck|yamllint|actionlint|chart|image size|browser|podman stop|kube play|backend ready|frontend ready|containers|values tables|http checks)[ :]'
+
 # Runs check $1 (the command after it), logging to $logs/$1.log; prints one result line.
 check() {
   local name="$1" start=$SECONDS
@@ -25,11 +27,12 @@ check() {
   if "$@" > "$logs/$name.log" 2>&1; then
     passed=$((passed + 1))
     printf 'passed (%ss)\n' "$((SECONDS - start))"
-    grep -E '^(image size|chart:|browser:|podman stop|kube play:|backend ready)' "$logs/$name.log" | sed 's/^/   /'
+    # The tools' own summary lines (pytest's counts, helm lint's, the linters', the checks').
+    grep -E "$summary_lines" "$logs/$name.log" | sed 's/^/   /'
   else
     failed=$((failed + 1)) failed_names+=("$name")
     printf 'FAILED (%ss); its summary lines, then the last lines of %s:\n' "$((SECONDS - start))" "$logs/$name.log"
-    grep -E '^(image size|FAIL )' "$logs/$name.log" | sed 's/^/   /'
+    grep -E "$summary_lines|^FAIL" "$logs/$name.log" | sed 's/^/   /'
     grep -v 'systemd connection' "$logs/$name.log" | tail -n 25 | sed 's/^/   /'
   fi
 }

@@ -40,10 +40,12 @@ def get(url, headers=None, method="GET"):
         return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
 
 
+PASSED = []
+
+
 def check(name, ok, detail=""):
     print(f"{'ok  ' if ok else 'FAIL'} {name}{': ' + detail if detail and not ok else ''}")
-    if not ok:
-        FAILURES.append(name)
+    (PASSED if ok else FAILURES).append(name)
 
 
 def has_security_headers(path, headers, https=False):
@@ -142,4 +144,5 @@ if __name__ == "__main__":
         frontend(base, "--proxy" in sys.argv)
     else:
         backend(base)
+    print(f"http checks ({kind}{' via proxy' if '--proxy' in sys.argv else ''}): {len(PASSED)} passed, {len(FAILURES)} failed")
     sys.exit(1 if FAILURES else 0)

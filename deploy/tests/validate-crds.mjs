@@ -1,7 +1,8 @@
 // Validates the custom resources of rendered manifests (Gateway API, Prometheus Operator) against
 // the schemas shipped in @kubernetes-models; kubernetes-validate covers the core kinds.
 //   node validate-crds.mjs rendered.yaml...
-// Prints one line per custom resource and exits 1 on the first invalid one (or an unknown CRD).
+// Prints one line per custom resource, then a summary line; exits 1 when any is invalid (or an
+// unknown CRD).
 import { readFileSync } from "node:fs";
 import yaml from "js-yaml";
 import { Gateway, HTTPRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1";
@@ -15,6 +16,8 @@ const models = {
 const core = /^(v1|apps\/v1|batch\/v1|policy\/v1|autoscaling\/v2|networking\.k8s\.io\/v1)$/;
 
 let failed = false;
+let valid = 0;
+let invalid = 0;
 for (const file of process.argv.slice(2)) {
   for (const doc of yaml.loadAll(readFileSync(file, "utf8"))) {
     if (!doc || core.test(doc.apiVersion)) continue;
@@ -23,15 +26,19 @@ for (const file of process.argv.slice(2)) {
     if (!Model) {
       console.error(`${file}: no schema for ${key}`);
       failed = true;
+      invalid++;
       continue;
     }
     try {
       new Model(doc).validate();
       console.log(`${file}: ${key} ${doc.metadata.name} valid`);
+      valid++;
     } catch (e) {
       console.error(`${file}: ${key} ${doc.metadata.name} INVALID: ${e.message}`);
       failed = true;
+      invalid++;
     }
   }
 }
+console.log(`CRD schemas: ${valid} custom resources valid, ${invalid} invalid`);
 process.exit(failed ? 1 : 0);

@@ -9,6 +9,9 @@
 #   SKIP_BUILD=1 use the images already built; SKIP_LOAD=1 do not load them (minikube loads itself)
 #   BASE_URL     where the smoke test reaches the cluster (default http://127.0.0.1:8080, kind's
 #                published port 80; with ROUTING=gateway a port-forward to Envoy is used)
+#   GITHUB_APP_ID, GITHUB_ORG, GITHUB_APP_PRIVATE_KEY_FILE (optional, all three): connect a GitHub
+#                App: Secret gharts-github holds the key file and a generated webhook secret
+#                (kept on re-runs); GITHUB_INSTALLATION_ID and GITHUB_API_URL are passed on when set
 set -euo pipefail
 # shellcheck source=scripts/lib/deploy-env.sh
 source "$(dirname "$0")/lib/deploy-env.sh"
@@ -48,6 +51,20 @@ session_secret="$(secret_value gharts-session session-secret)"
 [ -n "$session_secret" ] || session_secret="$(random)$(random)"
 apply_secret gharts-session --from-literal=session-secret="$session_secret"
 
+github_args=()
+if [ -n "${GITHUB_APP_ID:-}" ]; then
+  : "${GITHUB_ORG:?GITHUB_ORG is required with GITHUB_APP_ID}"
+  : "${GITHUB_APP_PRIVATE_KEY_FILE:?GITHUB_APP_PRIVATE_KEY_FILE (the App key, a .pem file) is required with GITHUB_APP_ID}"
+  webhook_secret="$(secret_value gharts-github webhook-secret)"
+  [ -n "$webhook_secret" ] || webhook_secret="$(random)$(random)"
+  apply_secret gharts-github --from-file=private-key="$GITHUB_APP_PRIVATE_KEY_FILE" \
+    --from-literal=webhook-secret="$webhook_secret"
+  github_args=(--set-string "github.appId=$GITHUB_APP_ID" --set-string "github.org=$GITHUB_ORG"
+               --set github.privateKey.existingSecret=gharts-github --set github.webhookSecret.existingSecret=gharts-github)
+  [ -z "${GITHUB_INSTALLATION_ID:-}" ] || github_args+=(--set-string "github.installationId=$GITHUB_INSTALLATION_ID")
+  [ -z "${GITHUB_API_URL:-}" ] || github_args+=(--set-string "github.apiUrl=$GITHUB_API_URL")
+fi
+
 step "helm upgrade --install $release"
 routing_args=(--set "ingress.hosts[0]=$host")
 if [ "$routing" = gateway ]; then
@@ -58,7 +75,7 @@ helm upgrade --install "$release" chart --namespace "$ns" -f chart/examples/valu
   --set backend.image.repository="${BACKEND_IMAGE%:*}" --set backend.image.tag="${BACKEND_IMAGE##*:}" \
   --set frontend.image.repository="${FRONTEND_IMAGE%:*}" --set frontend.image.tag="${FRONTEND_IMAGE##*:}" \
   --set auth.sessionSecret.existingSecret=gharts-session --set config.publicUrl="http://$host" \
-  "${routing_args[@]}" --wait --timeout 5m
+  "${routing_args[@]}" "${github_args[@]}" --wait --timeout 5m
 helm test "$release" --namespace "$ns" --logs
 
 step "smoke test through the $routing"
@@ -81,6 +98,11 @@ curl -fsS -H "Host: $host" "$base/readyz"; echo
 curl -fsS -H "Host: $host" "$base/app/" | grep -q '<title>GHARTS</title>'
 echo "smoke test passed: /readyz and /app/ answer through the $routing"
 
+github_info="off (set GITHUB_APP_ID, GITHUB_ORG, GITHUB_APP_PRIVATE_KEY_FILE and re-run)"
+if [ -n "${GITHUB_APP_ID:-}" ]; then
+  github_info="App $GITHUB_APP_ID on $GITHUB_ORG; its webhook: http://$host/api/v1/webhooks/github, secret:
+            kubectl -n $ns get secret gharts-github -o jsonpath='{.data.webhook-secret}' | base64 -d"
+fi
 cat <<INFO
 
 GHARTS is running in namespace $ns (release $release).
@@ -88,5 +110,6 @@ GHARTS is running in namespace $ns (release $release).
             or: kubectl -n $ns port-forward svc/$release-frontend 8081:80 (with frontend.backendProxy=true)
   Sign in:  admin / the password in Secret gharts-bootstrap:
             kubectl -n $ns get secret gharts-bootstrap -o jsonpath='{.data.password}' | base64 -d
+  GitHub:   $github_info
   Remove:   helm uninstall $release -n $ns; kind delete cluster --name ${CLUSTER_NAME:-gharts}
 INFO

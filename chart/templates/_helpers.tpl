@@ -119,6 +119,13 @@ environment. Inline values come from the chart's Secret, the rest from existingS
 {{- $c := .Values.auth.oidc.clientSecret }}
 {{- $items = append $items (list "OIDC_CLIENT_SECRET" $c.existingSecret $c.existingSecretKey $c.value "oidc-client-secret") }}
 {{- end }}
+{{- /* GitHub's secrets: existing Secrets only (the key only with the App on; the webhook works without it). */}}
+{{- $gh := .Values.github }}
+{{- if $gh.appId }}
+{{- $items = append $items (list "GITHUB_APP_PRIVATE_KEY" $gh.privateKey.existingSecret $gh.privateKey.existingSecretKey "" "github-app-private-key") }}
+{{- end }}
+{{- $items = append $items (list "GITHUB_WEBHOOK_SECRET" $gh.webhookSecret.existingSecret $gh.webhookSecret.existingSecretKey "" "github-webhook-secret") }}
+{{- $items = append $items (list "GITHUB_WEBHOOK_SECRET_PREVIOUS" $gh.webhookSecretPrevious.existingSecret $gh.webhookSecretPrevious.existingSecretKey "" "github-webhook-secret-previous") }}
 {{- range $items }}
 {{- $env := index . 0 }}{{ $existing := index . 1 }}{{ $existingKey := index . 2 }}{{ $inline := index . 3 }}{{ $path := index . 4 }}
 {{- if $existing }}

@@ -40,6 +40,20 @@ Included once, from configmap.yaml (rendered in every configuration).
     {{- fail "browser SSO (auth.oidc.clientId) with more than one backend replica needs a shared auth.sessionSecret (existingSecret or value, >= 32 characters)" }}
   {{- end }}
 {{- end }}
+{{- $gh := $v.github }}
+{{- if $gh.appId }}
+  {{- if not $gh.org }}
+    {{- fail "github.appId is set: set github.org (the organisation whose runners GHARTS manages)" }}
+  {{- end }}
+  {{- if not $gh.privateKey.existingSecret }}
+    {{- fail "github.appId is set: set github.privateKey.existingSecret (a Secret holding the App's PEM key under github.privateKey.existingSecretKey)" }}
+  {{- end }}
+{{- else if or $gh.org $gh.installationId $gh.privateKey.existingSecret }}
+  {{- fail "github.org, github.installationId or github.privateKey is set but github.appId is empty, so GitHub would stay off: set github.appId" }}
+{{- end }}
+{{- if and $gh.webhookSecretPrevious.existingSecret (not $gh.webhookSecret.existingSecret) }}
+  {{- fail "github.webhookSecretPrevious is only accepted alongside the current secret: set github.webhookSecret.existingSecret" }}
+{{- end }}
 {{- if and $v.ingress.enabled $v.httpRoute.enabled (not $v.routing.allowIngressAndHttpRoute) }}
   {{- fail "ingress.enabled and httpRoute.enabled are both true: choose one, or set routing.allowIngressAndHttpRoute=true to serve both" }}
 {{- end }}

@@ -80,6 +80,12 @@ SCENARIOS = {
                        "auth.oidc.enabled=true", "auth.oidc.issuer=https://idp.example.com",
                        "auth.oidc.clientId=ui", "auth.sessionSecret.existingSecret=sess",
                        "metrics.token.existingSecret=metrics", "routing.exposeMetrics=true"),
+    "github": sets(*PG, "backend.replicaCount=3", "github.appId=123456", "github.org=acme",
+                   "github.installationId=987654321", "github.apiUrl=https://ghe.example.com/api/v3",
+                   "github.privateKey.existingSecret=gh-app", "github.webhookSecret.existingSecret=gh-hook",
+                   "github.webhookSecretPrevious.existingSecret=gh-hook", "config.labelPolicy.enforcement=enforce",
+                   "config.labelPolicy.deleteBusyRunners=true", "config.sync.leaseSeconds=15",
+                   "metrics.token.existingSecret=metrics"),
 }
 
 
@@ -180,7 +186,83 @@ def test_default_values_hold_no_secret_data_and_create_no_secret():
     assert auth["sessionSecret"]["value"] == ""
     assert auth["oidc"]["clientSecret"]["value"] == ""
     assert pg["url"] == ""
+    assert values["metrics"]["token"]["value"] == ""
+    # GitHub's secrets have no inline form at all: only references to existing Secrets.
+    for ref in ("privateKey", "webhookSecret", "webhookSecretPrevious"):
+        assert set(values["github"][ref]) == {"existingSecret", "existingSecretKey"}
+        assert values["github"][ref]["existingSecret"] == ""
     assert of_kind(render(), "Secret") == []
+
+
+# ---- GitHub App, webhook, label policy, sync ------------------------------------------------
+
+def backend_env(docs):
+    container = one(docs, "Deployment", "rel-gharts-backend")["spec"]["template"]["spec"]["containers"][0]
+    return {e["name"]: e.get("value") for e in container.get("env", [])}
+
+
+def secret_items(docs):
+    """{path: (secret, key)} of the backend's projected secrets volume."""
+    spec = one(docs, "Deployment", "rel-gharts-backend")["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    return {i["path"]: (src["secret"]["name"], i["key"])
+            for src in volumes.get("secrets", {}).get("projected", {}).get("sources", []) for i in src["secret"]["items"]}
+
+
+def test_github_settings_reach_the_configmap_and_its_secrets_arrive_as_files_from_existing_secrets():
+    docs = render(*SCENARIOS["github"])
+    config = one(docs, "ConfigMap", "rel-gharts-config")["data"]
+    assert {k: v for k, v in config.items() if k.startswith(("GITHUB_", "LABEL_", "SYNC_"))} == {
+        "GITHUB_APP_ID": "123456", "GITHUB_ORG": "acme", "GITHUB_INSTALLATION_ID": "987654321",
+        "GITHUB_API_URL": "https://ghe.example.com/api/v3", "GITHUB_TIMEOUT_SECONDS": "10",
+        "GITHUB_RETRY_DEADLINE_SECONDS": "20", "LABEL_POLICY_ENFORCEMENT": "enforce",
+        "LABEL_DRIFT_DELETE_BUSY_RUNNERS": "true", "SYNC_ENABLED": "true", "SYNC_INTERVAL_SECONDS": "120",
+        "SYNC_LEASE_SECONDS": "15"}
+    env = backend_env(docs)
+    for var, path in (("GITHUB_APP_PRIVATE_KEY", "github-app-private-key"), ("GITHUB_WEBHOOK_SECRET", "github-webhook-secret"),
+                      ("GITHUB_WEBHOOK_SECRET_PREVIOUS", "github-webhook-secret-previous"), ("METRICS_TOKEN", "metrics-token")):
+        assert env[f"{var}_FILE"] == f"/etc/gharts/secrets/{path}"
+        assert var not in env and var not in config
+    items = secret_items(docs)
+    assert items["github-app-private-key"] == ("gh-app", "private-key")
+    assert items["github-webhook-secret"] == ("gh-hook", "webhook-secret")
+    assert items["github-webhook-secret-previous"] == ("gh-hook", "webhook-secret-previous")
+    assert items["metrics-token"] == ("metrics", "metrics-token")
+    # No Secret of the chart's own: every secret above is an existing one.
+    assert [s["metadata"]["name"] for s in of_kind(docs, "Secret")] == []
+
+
+def test_github_is_off_by_default_with_the_backend_defaults_for_policy_and_sync():
+    docs = render()
+    config = one(docs, "ConfigMap", "rel-gharts-config")["data"]
+    assert not [k for k in config if k.startswith("GITHUB_")]
+    assert (config["LABEL_POLICY_ENFORCEMENT"], config["LABEL_DRIFT_DELETE_BUSY_RUNNERS"]) == ("audit", "false")
+    assert (config["SYNC_ENABLED"], config["SYNC_INTERVAL_SECONDS"], config["SYNC_LEASE_SECONDS"]) == ("true", "120", "10")
+    assert config["JIT_UNUSED_EXPIRY"] == "1800"
+    assert not [k for k in backend_env(docs) if k.startswith("GITHUB_")]
+
+
+def test_the_webhook_secret_works_without_the_app():
+    docs = render(*sets("github.webhookSecret.existingSecret=hook", "github.webhookSecret.existingSecretKey=s"))
+    assert backend_env(docs)["GITHUB_WEBHOOK_SECRET_FILE"] == "/etc/gharts/secrets/github-webhook-secret"
+    assert secret_items(docs) == {"github-webhook-secret": ("hook", "s")}
+
+
+def test_the_sync_worker_needs_no_deployment_of_its_own():
+    """Every backend replica runs the worker; the database lease elects the leader."""
+    docs = render(*SCENARIOS["github"])
+    assert sorted(d["metadata"]["name"] for d in of_kind(docs, "Deployment")) == ["rel-gharts-backend", "rel-gharts-frontend"]
+    assert one(docs, "Deployment", "rel-gharts-backend")["spec"]["replicas"] == 3
+
+
+def test_integers_from_a_values_file_render_as_integers(tmp_path):
+    """YAML numbers reach templates as floats: 987654321 must not become 9.87654321e+08."""
+    values = tmp_path / "values.yaml"
+    values.write_text("github: {appId: 1234567, org: acme, installationId: 987654321, privateKey: {existingSecret: gh}}\n"
+                      "config: {jitUnusedExpirySeconds: 1000000, sessionAbsoluteTimeoutSeconds: 2592000}\n")
+    config = one(render("-f", str(values)), "ConfigMap", "rel-gharts-config")["data"]
+    assert (config["GITHUB_APP_ID"], config["GITHUB_INSTALLATION_ID"]) == ("1234567", "987654321")
+    assert (config["JIT_UNUSED_EXPIRY"], config["SESSION_ABSOLUTE_TIMEOUT"]) == ("1000000", "2592000")
 
 
 def test_inline_secrets_create_one_secret_and_the_migration_hook_gets_its_own():
@@ -340,6 +422,17 @@ def test_oidc_settings_reach_the_configmap_only_when_enabled():
         (sets("backend.image.digest=latest"), "backend.image.digest"),
         (sets("config.logFormat=xml"), "config.logFormat"),
         (sets("routing.exposeMetrics=true"), "set metrics.token"),
+        (sets("github.appId=1", "github.privateKey.existingSecret=gh"), "set github.org"),
+        (sets("github.appId=1", "github.org=acme"), "set github.privateKey.existingSecret"),
+        (sets("github.org=acme"), "set github.appId"),
+        (sets("github.webhookSecretPrevious.existingSecret=old"), "set github.webhookSecret.existingSecret"),
+        (sets("github.privateKey.value=inline"), "Additional property value is not allowed"),
+        (sets("github.appId=abc"), "github.appId"),
+        (sets("github.installationId=0"), "github.installationId"),
+        (sets("config.labelPolicy.enforcement=strict"), "config.labelPolicy.enforcement"),
+        (sets("config.sync.leaseSeconds=2"), "config.sync.leaseSeconds"),
+        (sets("config.sync.intervalSeconds=5"), "config.sync.intervalSeconds"),
+        (sets("config.jitUnusedExpirySeconds=30"), "config.jitUnusedExpirySeconds"),
     ],
 )
 def test_mistakes_stop_the_render_with_a_message_saying_what_to_set(args, message):
@@ -420,3 +513,12 @@ def test_notes_for_port_forward_with_the_backend_proxy(tmp_path):
     notes = render_notes(tmp_path, "--set", "frontend.backendProxy=true", "--set", "auth.bootstrapAdmin.password=x")
     assert "kubectl -n ns port-forward svc/rel-gharts-frontend 8080:80" in notes
     assert "the auth.bootstrapAdmin.password you set" in notes
+
+
+def test_notes_tell_how_to_connect_github_and_where_the_webhook_goes(tmp_path):
+    assert "Connect GitHub: set github.appId, github.org and github.privateKey.existingSecret" in render_notes(tmp_path / "a")
+    notes = render_notes(tmp_path / "b", "-f", str(CHART / "examples" / "values-prod.yaml"), "--api-versions",
+                         "gateway.networking.k8s.io/v1/HTTPRoute", "--api-versions", "monitoring.coreos.com/v1/ServiceMonitor")
+    assert 'GitHub App 123456 manages the runners of "example-org"' in notes
+    assert "https://gharts.example.com/api/v1/webhooks/github (event: workflow_job)" in notes
+    assert "Label policy: enforce. Sync: every 120s, one leader among the backend pods." in notes

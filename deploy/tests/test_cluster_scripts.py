@@ -135,6 +135,29 @@ def test_deploy_to_kind_installs_postgres_secrets_the_chart_then_tests_it(stubs)
     # Secrets are applied (create --dry-run | apply), so a second run updates instead of failing.
     assert all("--dry-run=client" in c for c in calls if c.startswith("kubectl -n gharts create secret"))
     assert "smoke test passed" in out.stdout
+    assert "github." not in helm and "GitHub:   off" in out.stdout
+
+
+def test_deploy_to_kind_connects_a_github_app_from_a_key_file(stubs):
+    key = stubs / "app.pem"
+    key.write_text("-----BEGIN RSA PRIVATE KEY-----\n")
+    out, calls = run(stubs, "deploy-to-kind.sh", SKIP_BUILD="1", SKIP_LOAD="1", GITHUB_APP_ID="123",
+                     GITHUB_ORG="acme", GITHUB_APP_PRIVATE_KEY_FILE=str(key), GITHUB_INSTALLATION_ID="456")
+    assert out.returncode == 0, out.stderr + out.stdout
+    secret = calls[index(calls, "kubectl -n gharts create secret generic gharts-github")]
+    assert f"--from-file=private-key={key}" in secret and "--from-literal=webhook-secret=" in secret
+    assert index(calls, "kubectl -n gharts create secret generic gharts-github") < index(calls, "helm upgrade --install")
+    helm = calls[index(calls, "helm upgrade --install")]
+    for arg in ("github.appId=123", "github.org=acme", "github.installationId=456",
+                "github.privateKey.existingSecret=gharts-github", "github.webhookSecret.existingSecret=gharts-github"):
+        assert arg in helm, arg
+    assert "App 123 on acme" in out.stdout
+
+
+def test_deploy_to_kind_refuses_a_github_app_without_its_key(stubs):
+    out, calls = run(stubs, "deploy-to-kind.sh", SKIP_BUILD="1", SKIP_LOAD="1", GITHUB_APP_ID="123", GITHUB_ORG="acme")
+    assert out.returncode != 0 and "GITHUB_APP_PRIVATE_KEY_FILE" in out.stderr
+    assert not any(c.startswith("helm upgrade") for c in calls)
 
 
 def test_deploy_to_kind_with_gateway_routing_attaches_the_httproute(stubs):

@@ -73,8 +73,10 @@ stop_within_5s "$run_id-backend"
 
 step "frontend alone (static site, no BACKEND_URL)"
 port="$(free_port)"
+start_ns=$(date +%s%N)
 podman run -d --name "$run_id-frontend" "${hardened[@]}" -p "127.0.0.1:$port:8080" "$FRONTEND_IMAGE" > /dev/null
 wait_http "http://127.0.0.1:$port/healthz" 15 || { podman logs "$run_id-frontend"; exit 1; }
+echo "frontend ready $(( ($(date +%s%N) - start_ns) / 1000000 )) ms after podman run"
 python3 deploy/tests/check_http.py frontend "http://127.0.0.1:$port"
 podman healthcheck run "$run_id-frontend" && echo "ok   HEALTHCHECK (wget /healthz) passes"
 stop_within_5s "$run_id-frontend"

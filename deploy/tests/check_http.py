@@ -2,12 +2,17 @@
 
     python3 check_http.py frontend BASE_URL [--proxy]   # Nginx: headers, types, caching, gzip, proxy
     python3 check_http.py backend BASE_URL              # the API alone
+    python3 check_http.py webhook BASE_URL              # GitHub webhook signatures; the secrets come
+                                                        # from WEBHOOK_SECRET(_PREVIOUS) in the environment
 
 Prints one line per check and exits 1 when any fails.
 """
 
 import gzip
+import hashlib
+import hmac
 import json
+import os
 import re
 import sys
 import urllib.error
@@ -138,10 +143,35 @@ def backend(base):
     check("backend /health", status == 200 and json.loads(body).get("checks", {}).get("database") == "ok", str(status))
 
 
+def webhook(base):
+    """The backend verifies GitHub's HMAC with the secrets mounted from the chart's Secret files."""
+    body = json.dumps({"zen": "Keep it logically awesome.", "hook_id": 1}).encode()
+
+    def deliver(secret, n):
+        sig = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        req = urllib.request.Request(f"{base}/api/v1/webhooks/github", data=body, method="POST", headers={
+            "Content-Type": "application/json", "X-GitHub-Event": "ping", "X-GitHub-Delivery": f"kube-play-{os.getpid()}-{n}",
+            "X-Hub-Signature-256": sig})
+        try:
+            with OPENER.open(req, timeout=10) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    status, body_ = deliver(os.environ["WEBHOOK_SECRET"], 1)
+    check("webhook signed with github.webhookSecret accepted", status == 200, f"{status} {body_[:200]!r}")
+    status, body_ = deliver(os.environ["WEBHOOK_SECRET_PREVIOUS"], 2)
+    check("webhook signed with github.webhookSecretPrevious accepted", status == 200, f"{status} {body_[:200]!r}")
+    status, body_ = deliver("not-the-secret", 3)
+    check("webhook with a wrong signature refused (401)", status == 401 and b"WEBHOOK_SIGNATURE_INVALID" in body_, str(status))
+
+
 if __name__ == "__main__":
     kind, base = sys.argv[1], sys.argv[2].rstrip("/")
     if kind == "frontend":
         frontend(base, "--proxy" in sys.argv)
+    elif kind == "webhook":
+        webhook(base)
     else:
         backend(base)
     print(f"http checks ({kind}{' via proxy' if '--proxy' in sys.argv else ''}): {len(PASSED)} passed, {len(FAILURES)} failed")

@@ -190,10 +190,16 @@ impl Db {
         let ts = now();
         Ok(on_pool!(self, p => {
             let mut tx = p.begin().await?;
-            sqlx::query("update teams set updated_at = updated_at where id = $1").bind(r.team_id).execute(&mut *tx).await?;
-            let team: i64 = sqlx::query_scalar(team_sql).bind(ts).bind(r.team_id).fetch_one(&mut *tx).await?;
-            if limits.max_runners.is_some_and(|m| team >= m) {
-                return Ok(Reservation::TeamQuota(team));
+            // With a quota, lock the team row first: concurrent reservations of one team queue
+            // here, so the count below is exact. Without one there is nothing to count.
+            if limits.max_runners.is_some() || limits.max_per_owner.is_some() {
+                sqlx::query("update teams set updated_at = updated_at where id = $1").bind(r.team_id).execute(&mut *tx).await?;
+            }
+            if let Some(max) = limits.max_runners {
+                let team: i64 = sqlx::query_scalar(team_sql).bind(ts).bind(r.team_id).fetch_one(&mut *tx).await?;
+                if team >= max {
+                    return Ok(Reservation::TeamQuota(team));
+                }
             }
             if let Some(max) = limits.max_per_owner {
                 let mine: i64 = sqlx::query_scalar(owner_sql).bind(ts).bind(r.team_id).bind(r.owner_user_id).bind(r.owner_client_id).fetch_one(&mut *tx).await?;
@@ -315,7 +321,7 @@ impl Db {
         let count_sql = format!("select count(*) from runners r left join teams t on t.id = r.team_id{}", w.where_sql());
         let count_args = w.args();
         let (l, o) = (w.arg(Arg::Int(limit)), w.arg(Arg::Int(offset)));
-        let page_sql = format!("{RUNNER_SELECT}{} order by r.created_at desc, r.id limit {l} offset {o}", w.where_sql());
+        let page_sql = format!("{RUNNER_SELECT}{} order by r.created_at desc, r.id desc limit {l} offset {o}", w.where_sql());
         let page_args = w.args();
         Ok(on_pool!(self, p => {
             let rows = bind_args!(sqlx::query_as::<_, RunnerRow>(sqlx::AssertSqlSafe(page_sql)), page_args).fetch_all(p).await?;

@@ -13,6 +13,8 @@
 #                 the fuzzer has made a second admin) and /auth/logout.
 #   3. self-harm  those two operations, with a session of its own and `user_id` pinned to a
 #                 user made for them; afterwards that session must still work.
+#   4. webhook    POST /api/v1/webhooks/github, every delivery signed with the webhook secret by
+#                 scripts/schemathesis_webhook_hooks.py, so the fuzz reaches the handler.
 # Each phase's session is opened before any fuzzing: the admin phase fuzzes /auth/local-login
 # with the name `admin` and so locks further logins from this address for 15 minutes.
 # The session goes in through the document's `session` security scheme (a config file), so
@@ -27,7 +29,7 @@ password="st-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 server_pid=""
 trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"' EXIT
 
-# A webhook secret, so the webhook answers 401 (unsigned fuzz) instead of 503 WEBHOOK_NOT_CONFIGURED.
+# A webhook secret: the webhook phase signs its deliveries with it (503 WEBHOOK_NOT_CONFIGURED without).
 GHARTS_ADDR="127.0.0.1:$port" DATABASE_URL="sqlite://$work/gharts.db" BOOTSTRAP_ADMIN_PASSWORD="$password" \
   GITHUB_WEBHOOK_SECRET="wh-$password" GHARTS_FAKE_GITHUB=true OIDC_ISSUER="$TEST_OIDC_ISSUER" OIDC_AUDIENCE=gharts-api LOG_LEVEL=warn \
   "$bin" serve > "$work/server.log" 2>&1 &
@@ -93,7 +95,8 @@ parameters = { runner_id = \"$runner\" }")" --include-path-regex '^/api/v1/(runn
 
 run admin "$(config admin "[auth.openapi.session]
 api_key = \"$admin_phase_session\"")" \
-  --exclude-name 'PUT /api/v1/admin/users/{user_id}' --exclude-name 'DELETE /api/v1/admin/users/{user_id}' || status=1
+  --exclude-name 'PUT /api/v1/admin/users/{user_id}' --exclude-name 'DELETE /api/v1/admin/users/{user_id}' \
+  --exclude-path /api/v1/webhooks/github || status=1
 
 run self-harm "$(config self-harm "[auth.openapi.session]
 api_key = \"$self_harm_session\"
@@ -104,6 +107,9 @@ parameters = { user_id = \"$victim\" }")" \
   --include-name 'PUT /api/v1/admin/users/{user_id}' --include-name 'DELETE /api/v1/admin/users/{user_id}' || status=1
 me="$(curl -sS -o /dev/null -w '%{http_code}' -H "Cookie: gharts_session=$self_harm_session" "$base/api/v1/auth/me")"
 if [ "$me" != 200 ]; then echo "the admin's session did not survive the self-harm phase: /api/v1/auth/me → $me" >&2; status=1; fi
+
+GHARTS_ST_WEBHOOK_SECRET="wh-$password" run webhook "$(config webhook "hooks = \"$PWD/scripts/schemathesis_webhook_hooks.py\"")" \
+  --include-path /api/v1/webhooks/github || status=1
 
 if grep -q "$password" "$work/server.log"; then echo "the admin password appeared in the server log" >&2; status=1; fi
 echo "== schemathesis summary"

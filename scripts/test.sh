@@ -16,8 +16,10 @@ trap 'kill "$oidc_pid" 2>/dev/null || true; rm -rf "$oidc_dir"' EXIT
 while read -r line <&"${OIDC[0]}"; do
   case "$line" in "oidc-provider ready"*) break ;; esac
 done
-# Keep draining its output so it never blocks on a full pipe.
-cat <&"${OIDC[0]}" > /dev/null &
+# Keep draining its output so it never blocks on a full pipe (through a copy of the fd:
+# bash closes coproc fds in background jobs).
+exec {oidc_out}<&"${OIDC[0]}"
+cat <&"$oidc_out" > /dev/null &
 export TEST_OIDC_ISSUER="http://127.0.0.1:$oidc_port" TEST_OIDC_KEYS="$oidc_dir/keys.json"
 echo "OpenID Provider at $TEST_OIDC_ISSUER"
 

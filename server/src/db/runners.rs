@@ -86,6 +86,21 @@ pub struct NewRunner {
     pub expires_at: DateTime<Utc>,
 }
 
+/// GitHub's report of one runner, as it is to be stored.
+#[derive(Debug, Clone)]
+pub struct GitHubState {
+    /// Runner.
+    pub id: Uuid,
+    /// New lifecycle status.
+    pub status: String,
+    /// GitHub's status.
+    pub github_status: String,
+    /// GitHub's busy flag.
+    pub busy: bool,
+    /// First-online time, when this report is the first online one.
+    pub registered_at: Option<DateTime<Utc>>,
+}
+
 /// Quota figures inside the reservation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QuotaLimits {
@@ -190,10 +205,16 @@ impl Db {
         let ts = now();
         Ok(on_pool!(self, p => {
             let mut tx = p.begin().await?;
-            sqlx::query("update teams set updated_at = updated_at where id = $1").bind(r.team_id).execute(&mut *tx).await?;
-            let team: i64 = sqlx::query_scalar(team_sql).bind(ts).bind(r.team_id).fetch_one(&mut *tx).await?;
-            if limits.max_runners.is_some_and(|m| team >= m) {
-                return Ok(Reservation::TeamQuota(team));
+            // With a quota, lock the team row first: concurrent reservations of one team queue
+            // here, so the count below is exact. Without one there is nothing to count.
+            if limits.max_runners.is_some() || limits.max_per_owner.is_some() {
+                sqlx::query("update teams set updated_at = updated_at where id = $1").bind(r.team_id).execute(&mut *tx).await?;
+            }
+            if let Some(max) = limits.max_runners {
+                let team: i64 = sqlx::query_scalar(team_sql).bind(ts).bind(r.team_id).fetch_one(&mut *tx).await?;
+                if team >= max {
+                    return Ok(Reservation::TeamQuota(team));
+                }
             }
             if let Some(max) = limits.max_per_owner {
                 let mine: i64 = sqlx::query_scalar(owner_sql).bind(ts).bind(r.team_id).bind(r.owner_user_id).bind(r.owner_client_id).fetch_one(&mut *tx).await?;
@@ -253,16 +274,29 @@ impl Db {
         busy: bool,
         registered_at: Option<DateTime<Utc>>,
     ) -> Result<(), DbError> {
+        let update = GitHubState { id, status: status.to_owned(), github_status: github_status.to_owned(), busy, registered_at };
+        self.record_github_states(std::slice::from_ref(&update)).await
+    }
+
+    /// Applies many reports in one transaction (the sync cycle: one commit, not one per runner).
+    pub async fn record_github_states(&self, updates: &[GitHubState]) -> Result<(), DbError> {
+        if updates.is_empty() {
+            return Ok(());
+        }
         let ts = now();
         on_pool!(self, p => {
-            sqlx::query(
-                "update runners set status = $2, github_status = $3, busy = $4, registered_at = coalesce(registered_at, $5), \
-                 last_seen_at = case when $3 = 'online' then $6 else last_seen_at end, \
-                 expires_at = case when $2 = 'pending' then expires_at else null end, updated_at = $6 \
-                 where id = $1 and status <> 'deleted'",
-            )
-            .bind(id).bind(status).bind(github_status).bind(busy).bind(registered_at).bind(ts)
-            .execute(p).await?.rows_affected()
+            let mut tx = p.begin().await?;
+            for u in updates {
+                sqlx::query(
+                    "update runners set status = $2, github_status = $3, busy = $4, registered_at = coalesce(registered_at, $5), \
+                     last_seen_at = case when $3 = 'online' then $6 else last_seen_at end, \
+                     expires_at = case when $2 = 'pending' then expires_at else null end, updated_at = $6 \
+                     where id = $1 and status <> 'deleted'",
+                )
+                .bind(u.id).bind(&u.status).bind(&u.github_status).bind(u.busy).bind(u.registered_at).bind(ts)
+                .execute(&mut *tx).await?;
+            }
+            tx.commit().await?
         });
         Ok(())
     }
@@ -315,7 +349,7 @@ impl Db {
         let count_sql = format!("select count(*) from runners r left join teams t on t.id = r.team_id{}", w.where_sql());
         let count_args = w.args();
         let (l, o) = (w.arg(Arg::Int(limit)), w.arg(Arg::Int(offset)));
-        let page_sql = format!("{RUNNER_SELECT}{} order by r.created_at desc, r.id limit {l} offset {o}", w.where_sql());
+        let page_sql = format!("{RUNNER_SELECT}{} order by r.created_at desc, r.id desc limit {l} offset {o}", w.where_sql());
         let page_args = w.args();
         Ok(on_pool!(self, p => {
             let rows = bind_args!(sqlx::query_as::<_, RunnerRow>(sqlx::AssertSqlSafe(page_sql)), page_args).fetch_all(p).await?;

@@ -27,6 +27,8 @@ const TOKEN_REFRESH_MARGIN: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
 /// Page size for list calls (GitHub's maximum).
 const PER_PAGE: usize = 100;
+/// List pages fetched at once after the first.
+const PAGE_CONCURRENCY: usize = 4;
 
 /// Whose credentials a call carries.
 #[derive(Clone, Copy)]
@@ -278,29 +280,33 @@ impl AppClient {
     }
 
     /// All pages of a list endpoint; `items` picks a page's entries and GitHub's `total_count`.
-    /// Stops at a short page or once `total_count` entries are in.
-    async fn all_pages<T, W: serde::de::DeserializeOwned>(
-        &self,
-        endpoint: &'static str,
-        base: &str,
-        items: impl Fn(W) -> (Vec<T>, i64),
-    ) -> Result<(Vec<T>, u32), GitHubError> {
-        let mut out = Vec::new();
-        let mut page: u32 = 1;
-        loop {
-            let path = format!("{base}?per_page={PER_PAGE}&page={page}");
-            let reply = self.call(As::Installation, Method::GET, endpoint, &path, None).await?;
-            if reply.status != StatusCode::OK {
-                return Err(reply.rejected());
+    /// Page 1 tells how many pages there are; the rest are fetched [`PAGE_CONCURRENCY`] at a
+    /// time (well under GitHub's 100 concurrent requests). Entries that move between pages while
+    /// they are read can be missed or seen twice: callers de-duplicate by id and confirm a
+    /// missing runner by id before acting on its absence.
+    async fn all_pages<T, W: serde::de::DeserializeOwned>(&self, endpoint: &'static str, base: &str, items: impl Fn(W) -> (Vec<T>, i64)) -> Result<(Vec<T>, u32), GitHubError> {
+        use futures::{StreamExt, TryStreamExt};
+        let page = |n: usize| {
+            let path = format!("{base}?per_page={PER_PAGE}&page={n}");
+            async move {
+                let reply = self.call(As::Installation, Method::GET, endpoint, &path, None).await?;
+                if reply.status != StatusCode::OK {
+                    return Err(reply.rejected());
+                }
+                reply.json::<W>(endpoint)
             }
-            let (batch, total) = items(reply.json(endpoint)?);
-            let n = batch.len();
-            out.extend(batch);
-            if n < PER_PAGE || i64::try_from(out.len()).unwrap_or(i64::MAX) >= total {
-                return Ok((out, page));
-            }
-            page += 1;
+        };
+        let (mut out, total) = items(page(1).await?);
+        let total = usize::try_from(total).unwrap_or(0);
+        let pages = total.div_ceil(PER_PAGE).max(1);
+        if out.len() < PER_PAGE || pages == 1 {
+            return Ok((out, 1));
         }
+        let rest: Vec<W> = futures::stream::iter(2..=pages).map(page).buffered(PAGE_CONCURRENCY).try_collect().await?;
+        for w in rest {
+            out.extend(items(w).0);
+        }
+        Ok((out, u32::try_from(pages).unwrap_or(u32::MAX)))
     }
 
     /// `GET /rate_limit`: the installation's budgets, for `gharts github check`.

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::config::Enforcement;
 use crate::db::audit::NewAudit;
 use crate::db::security_events::NewSecurityEvent;
+use crate::db::runners::GitHubState;
 use crate::db::sync::SyncRunner;
 use crate::db::{DbError, now};
 use crate::github::{GitHubError, GitHubRunner, SharedGitHub};
@@ -21,6 +22,8 @@ use crate::state::AppState;
 /// At most this many runners missing from the list are confirmed by id per cycle (the list
 /// can shift while it is paged); the rest wait for the next cycle.
 const MAX_CONFIRMATIONS: usize = 100;
+/// Lifecycle updates are written this many per transaction.
+const FLUSH_EVERY: usize = 500;
 
 /// What a cycle did (`last_sync_result`).
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -108,8 +111,17 @@ pub fn label_drift(bound: &[String], g: &GitHubRunner) -> Option<(Vec<String>, V
 /// Runs one cycle against GitHub and the database.
 pub async fn run_cycle(state: &AppState) -> Result<SyncReport, SyncError> {
     let gh = state.github.clone().ok_or(SyncError::NotConfigured)?;
-    let inventory = gh.list_runners().await?;
-    let mut cycle = Cycle { state, gh, report: SyncReport { github_pages_fetched: u64::from(inventory.pages), ..Default::default() }, confirmations: 0 };
+    let mut inventory = gh.list_runners().await?;
+    // Pages read while the list shifts can repeat a runner.
+    inventory.runners.sort_by_key(|r| r.id);
+    inventory.runners.dedup_by_key(|r| r.id);
+    let mut cycle = Cycle {
+        state,
+        gh,
+        report: SyncReport { github_pages_fetched: u64::from(inventory.pages), ..Default::default() },
+        confirmations: 0,
+        pending: Vec::new(),
+    };
     let by_id: HashMap<i64, &GitHubRunner> = inventory.runners.iter().map(|r| (r.id, r)).collect();
     let local = state.db.runners_to_sync().await?;
     for r in &local {
@@ -124,6 +136,7 @@ pub async fn run_cycle(state: &AppState) -> Result<SyncReport, SyncError> {
             }
         }
     }
+    cycle.flush().await?;
     cycle.report_unmanaged(&inventory.runners, &local).await?;
     let mut report = cycle.report;
     report.total = report.updated + report.deleted + report.unchanged + report.errors;
@@ -141,9 +154,16 @@ struct Cycle<'a> {
     gh: SharedGitHub,
     report: SyncReport,
     confirmations: usize,
+    pending: Vec<GitHubState>,
 }
 
 impl Cycle<'_> {
+    async fn flush(&mut self) -> Result<(), SyncError> {
+        let batch = std::mem::take(&mut self.pending);
+        self.state.db.record_github_states(&batch).await?;
+        Ok(())
+    }
+
     async fn reconcile(&mut self, r: &SyncRunner, listed: Option<&GitHubRunner>) -> Result<Outcome, SyncError> {
         let Some(github_id) = r.github_runner_id else {
             // The provisioning request is still waiting for GitHub, or failed without a row
@@ -189,7 +209,11 @@ impl Cycle<'_> {
             return Ok(Outcome::Unchanged);
         }
         let first_online = (online && r.registered_at.is_none()).then(now);
-        self.state.db.record_github_state(r.id, status, &g.status, g.busy, first_online).await?;
+        // Stored in batches (one transaction per FLUSH_EVERY updates).
+        self.pending.push(GitHubState { id: r.id, status: status.to_owned(), github_status: g.status.clone(), busy: g.busy, registered_at: first_online });
+        if self.pending.len() >= FLUSH_EVERY {
+            self.flush().await?;
+        }
         if status != r.status {
             self.transition(r, status, "sync");
         }

@@ -140,3 +140,36 @@ async fn the_runner_list_is_read_page_by_page_through_github_schemas() {
     assert_eq!(peer.fake.count("GET /orgs/acme/actions/runners?"), 3);
     assert_eq!(status_of(&w, id).await["status"], "busy");
 }
+
+/// Waits (bounded) until the sync status satisfies `done`; returns it.
+async fn status_until(w: &World, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let st = json(w.app.get("/api/v1/admin/sync/status").await).await;
+        if done(&st) {
+            return st;
+        }
+        assert!(std::time::Instant::now() < deadline, "sync status never got there: {st}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// The worker in the app: it takes the lease, runs a cycle at once, and runs another as soon
+/// as an admin asks (`POST /admin/sync/trigger`), long before the interval.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_leader_runs_a_cycle_when_an_admin_asks() {
+    let w = world_using(app(Backend::Sqlite).env("SYNC_INTERVAL_SECONDS", "3600").env("SYNC_LEASE_SECONDS", "3"), json!({})).await;
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let worker = server::services::sync_worker::spawn(w.app.state.clone(), rx);
+    let first = status_until(&w, |st| st["last_sync_time"].is_string()).await;
+    assert!(first["worker_hostname"].is_string(), "{first}");
+    let (_, gid) = provision(&w, "asked-for").await;
+    w.app.gh().set_state(gid, "online", false);
+    let resp = w.app.post_json("/api/v1/admin/sync/trigger", &json!({})).await;
+    assert_eq!(resp.status(), 202);
+    let st = status_until(&w, |st| st["last_sync_time"] != first["last_sync_time"]).await;
+    assert_eq!(st["last_sync_result"]["updated"], 1, "{st}");
+    let _ = stop.send(true);
+    worker.await.expect("worker stops");
+    assert_eq!(json(w.app.get("/api/v1/admin/sync/status").await).await["worker_hostname"], Value::Null, "lease released");
+}

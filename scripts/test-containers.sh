@@ -17,7 +17,7 @@ run_id="gharts-test-$$"
 password="pw-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
 cleanup() {
-  podman pod rm -f -t 0 "$run_id-pod" > /dev/null 2>&1 || true
+  podman pod rm -f -t 0 "$run_id-pod" "$run_id-qs" > /dev/null 2>&1 || true
   podman rm -f -t 0 "$run_id-backend" "$run_id-frontend" > /dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -99,6 +99,14 @@ else
 fi
 stop_within_5s "$run_id-frontend"
 stop_within_5s "$run_id-backend"
+step "docs/kubernetes_deployment.md: the podman quick start, as written"
+port="$(free_port)"
+python3 deploy/tests/docs_quickstart.py "$port" "$run_id-qs" > "$GHARTS_BUILD_CACHE/quickstart.sh"
+bash "$GHARTS_BUILD_CACHE/quickstart.sh" | tee "$GHARTS_BUILD_CACHE/quickstart.out"
+grep -q '"status":"ready"' "$GHARTS_BUILD_CACHE/quickstart.out"
+curl -fsS "http://127.0.0.1:$port/app/" | grep -q '<title>GHARTS</title>'
+podman pod rm -f -t 5 "$run_id-qs" > /dev/null
+echo "quick start: the guide's podman block serves /readyz and /app/ (port $port for 8080)"
 if [ "$size_ok" != 0 ]; then
   echo "containers: runtime checks passed, but an image exceeds its size limit (see above)" >&2
   exit 1

@@ -16,7 +16,7 @@ mkdir -p "$logs"
 passed=0 failed=0 failed_names=()
 started=$SECONDS
 
-summary_lines='^(=+ )?[0-9]+ (passed|failed)|^(deploy tools|podman version|hadolint|shellcheck|yamllint|actionlint|chart|image size|browser|podman stop|kube play|backend ready|frontend ready|containers|values tables|http checks)[ :]'
+summary_lines='^(=+ )?[0-9]+ (passed|failed)|^(deploy tools|podman version|hadolint|shellcheck|yamllint|actionlint|chart|image size|browser|podman stop|kube play|backend ready|frontend ready|containers|values tables|http checks|quick start)[ :]'
 
 # Runs check $1 (the command after it), logging to $logs/$1.log; prints one result line.
 check() {

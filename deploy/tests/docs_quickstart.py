@@ -25,10 +25,10 @@ def quickstart_block(text):
 def main(port, name):
     lines = [line for line in quickstart_block(DOC.read_text()).splitlines() if not line.startswith("make images")]
     script = "\n".join(lines)
+    if "127.0.0.1:8080:8080" not in script or "--pod gharts --name gharts-backend" not in script:
+        sys.exit("docs_quickstart: the block's ports or names changed shape; update this script")
     script = script.replace("127.0.0.1:8080", f"127.0.0.1:{port}")
     script = re.sub(r"(--name|--pod) gharts\b", rf"\1 {name}", script)
-    if "8080:8080" in script or re.search(r"--(name|pod) gharts", script):
-        sys.exit("docs_quickstart: the block's ports or names changed shape; update this script")
     # The loop waits for readiness; bound it so a broken image fails instead of hanging.
     print(f"set -euo pipefail\n{script.replace('do sleep 1; done', 'do sleep 1; [ $SECONDS -lt 60 ]; done')}")
 

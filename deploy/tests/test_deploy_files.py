@@ -116,11 +116,12 @@ def test_every_file_the_backend_embeds_reaches_its_image_build():
 
 
 def test_the_guides_podman_quick_start_is_extracted_for_the_container_check():
-    out = subprocess.run(["python3", str(ROOT / "deploy/tests/docs_quickstart.py"), "4567", "qs"],
+    out = subprocess.run(["python3", str(ROOT / "deploy/tests/docs_quickstart.py"), "4567", "gharts-test-1-qs"],
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     script = out.stdout
-    assert "podman pod create --name qs -p 127.0.0.1:4567:8080" in script
-    assert "--pod qs --name qs-backend" in script and "--pod qs --name qs-frontend" in script
+    assert "podman pod create --name gharts-test-1-qs -p 127.0.0.1:4567:8080" in script
+    assert "--pod gharts-test-1-qs --name gharts-test-1-qs-backend" in script
+    assert "--pod gharts-test-1-qs --name gharts-test-1-qs-frontend" in script
     assert "http://127.0.0.1:4567/readyz" in script and "8080:8080" not in script
     assert "make images" not in script

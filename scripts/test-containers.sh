@@ -17,7 +17,9 @@ run_id="gharts-test-$$"
 password="pw-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
 cleanup() {
-  podman pod rm -f -t 0 "$run_id-pod" "$run_id-qs" > /dev/null 2>&1 || true
+  # One name per call: `pod rm` of several names removes none when one is already gone.
+  podman pod rm -f -t 0 "$run_id-pod" > /dev/null 2>&1 || true
+  podman pod rm -f -t 0 "$run_id-qs" > /dev/null 2>&1 || true
   podman rm -f -t 0 "$run_id-backend" "$run_id-frontend" > /dev/null 2>&1 || true
 }
 trap cleanup EXIT

@@ -53,20 +53,18 @@ impl AuthService {
             self.audit_login_failed(&ctx, &key, "invalid_credentials").await?;
             self.count_login("invalid");
             if failures + 1 == LOGIN_MAX_FAILURES {
-                self.db
-                    .insert_security_event(&NewSecurityEvent {
-                        event_type: "local_login_locked",
-                        severity: "medium",
-                        user_identity: key.clone(),
-                        oidc_sub: None,
-                        team_id: None,
-                        violation_data: json!({ "username": key, "client_ip": ip, "failures": LOGIN_MAX_FAILURES }),
-                        action_taken: Some("rate_limited".to_owned()),
-                        request_id: ctx.request_id.clone(),
-                        ..Default::default()
-                    })
-                    .await?;
-                self.metrics.security_event("local_login_locked", "medium");
+                let locked = NewSecurityEvent {
+                    event_type: "local_login_locked",
+                    severity: "medium",
+                    user_identity: key.clone(),
+                    oidc_sub: None,
+                    team_id: None,
+                    violation_data: json!({ "username": key, "client_ip": ip, "failures": LOGIN_MAX_FAILURES }),
+                    action_taken: Some("rate_limited".to_owned()),
+                    request_id: ctx.request_id.clone(),
+                    ..Default::default()
+                };
+                crate::services::security::record(&self.db, &self.metrics, &locked).await?;
                 tracing::warn!(client.ip = %ip, "local login locked after repeated failures");
             }
             return Err(AppError::api(ErrorCode::InvalidCredentials, "Invalid username or password"));

@@ -189,7 +189,6 @@ impl AppClient {
         loop {
             attempt += 1;
             let failure = match self.attempt(who, method.clone(), endpoint, path, body).await {
-                Err(e @ GitHubError::Rejected { .. }) => return Err(e),
                 Err(GitHubError::Unavailable { message, .. }) => message,
                 Err(e) => return Err(e),
                 Ok(reply) if reply.status == StatusCode::UNAUTHORIZED && matches!(who, As::Installation) && !reauthenticated => {
@@ -284,7 +283,12 @@ impl AppClient {
     /// time (well under GitHub's 100 concurrent requests). Entries that move between pages while
     /// they are read can be missed or seen twice: callers de-duplicate by id and confirm a
     /// missing runner by id before acting on its absence.
-    async fn all_pages<T, W: serde::de::DeserializeOwned>(&self, endpoint: &'static str, base: &str, items: impl Fn(W) -> (Vec<T>, i64)) -> Result<(Vec<T>, u32), GitHubError> {
+    async fn all_pages<T, W: serde::de::DeserializeOwned>(
+        &self,
+        endpoint: &'static str,
+        base: &str,
+        items: impl Fn(W) -> (Vec<T>, i64),
+    ) -> Result<(Vec<T>, u32), GitHubError> {
         use futures::{StreamExt, TryStreamExt};
         let page = |n: usize| {
             let path = format!("{base}?per_page={PER_PAGE}&page={n}");

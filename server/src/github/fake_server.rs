@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -421,13 +421,7 @@ async fn list_groups(State(s): State<Arc<FakeServer>>, headers: HeaderMap, Path(
     axum::Json(json!({ "total_count": total, "runner_groups": page_of(&groups, &q) })).into_response()
 }
 
-async fn cancel_run(
-    State(s): State<Arc<FakeServer>>,
-    method: Method,
-    headers: HeaderMap,
-    Path((owner, repo, run_id)): Path<(String, String, i64)>,
-) -> Response {
-    let _ = method;
+async fn cancel_run(State(s): State<Arc<FakeServer>>, headers: HeaderMap, Path((owner, repo, run_id)): Path<(String, String, i64)>) -> Response {
     if let Err(r) = s.check_token(&headers) {
         return r;
     }

@@ -103,21 +103,18 @@ pub async fn delete_runners(state: &AppState, caller: &Caller, req: BatchDeleteR
         let mut audit = audit_for(&caller.principal, &caller.ctx, "batch_delete_runners", data.clone());
         audit.success = failed == 0;
         state.db.append_audit(audit).await?;
-        state
-            .db
-            .insert_security_event(&NewSecurityEvent {
-                event_type: "batch_delete_runners",
-                severity: "high",
-                user_identity: caller.principal.identity(),
-                oidc_sub: caller.principal.oidc_sub(),
-                team_id: req.team_id,
-                violation_data: data,
-                action_taken: Some(format!("deleted {affected} runners")),
-                request_id: caller.ctx.request_id.clone(),
-                ..Default::default()
-            })
-            .await?;
-        state.metrics.security_events.with_label_values(&["batch_delete_runners", "high"]).inc();
+        let event = NewSecurityEvent {
+            event_type: "batch_delete_runners",
+            severity: "high",
+            user_identity: caller.principal.identity(),
+            oidc_sub: caller.principal.oidc_sub(),
+            team_id: req.team_id,
+            violation_data: data,
+            action_taken: Some(format!("deleted {affected} runners")),
+            request_id: caller.ctx.request_id.clone(),
+            ..Default::default()
+        };
+        super::security::record(&state.db, &state.metrics, &event).await?;
     }
     Ok(BatchActionResponse {
         success: failed == 0,

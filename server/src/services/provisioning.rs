@@ -400,8 +400,7 @@ async fn provision_once(state: &AppState, c: &Caller, req: &JitProvisionRequest,
         Ok(p) => Ok(p),
         Err(refusal) => {
             if let Some(e) = &refusal.event {
-                state.db.insert_security_event(e).await?;
-                state.metrics.security_events.with_label_values(&[e.event_type, e.severity]).inc();
+                super::security::record(&state.db, &state.metrics, e).await?;
             }
             let api = refusal.error.to_api_error();
             // Validation errors (422) are not audited (API.md §3.7).

@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use crate::config::Enforcement;
 use crate::db::audit::NewAudit;
-use crate::db::security_events::NewSecurityEvent;
 use crate::db::runners::GitHubState;
+use crate::db::security_events::NewSecurityEvent;
 use crate::db::sync::SyncRunner;
 use crate::db::{DbError, now};
 use crate::github::{GitHubError, GitHubRunner, SharedGitHub};
@@ -290,8 +290,7 @@ impl Cycle<'_> {
             github_runner_id: r.github_runner_id,
             ..Default::default()
         };
-        self.state.db.insert_security_event(&e).await?;
-        self.state.metrics.security_events.with_label_values(&[event_type, severity]).inc();
+        super::security::record(&self.state.db, &self.state.metrics, &e).await?;
         Ok(())
     }
 
@@ -316,8 +315,7 @@ impl Cycle<'_> {
                     github_runner_id: Some(g.id),
                     ..Default::default()
                 };
-                self.state.db.insert_security_event(&e).await?;
-                self.state.metrics.security_events.with_label_values(&["unmanaged_runner_detected", "high"]).inc();
+                super::security::record(&self.state.db, &self.state.metrics, &e).await?;
                 tracing::warn!(github_runner_id = g.id, runner.name = %g.name, "sync: a runner GHARTS never issued is registered in the organisation");
                 self.report.unmanaged_detected += 1;
             }

@@ -200,7 +200,6 @@ async fn record_violation(
         runner_name: Some(runner.runner_name.clone()),
         github_runner_id: runner.github_runner_id,
     };
-    state.db.insert_security_event(&event).await?;
-    state.metrics.security_events.with_label_values(&[EVENT, SEVERITY]).inc();
+    crate::services::security::record(&state.db, &state.metrics, &event).await?;
     Ok(())
 }

@@ -35,7 +35,6 @@ async fn run(state: AppState, holder: String, mut shutdown: watch::Receiver<bool
     let interval = Duration::from_secs(cfg.sync_interval_seconds);
     let m = state.metrics.clone();
     let mut leader = false;
-    let mut last_cycle: Option<Instant> = None;
     let mut last_cycle_start: Option<DateTime<Utc>> = None;
     let mut last_gauges: Option<Instant> = None;
     m.sync_leadership.with_label_values(&[&holder]).set(0);
@@ -76,8 +75,8 @@ async fn run(state: AppState, holder: String, mut shutdown: watch::Receiver<bool
                 Ok(r) => r.is_some_and(|at| last_cycle_start.is_none_or(|start| at > start)),
                 Err(_) => false,
             };
-            if requested || last_cycle.is_none_or(|t| t.elapsed() >= interval) {
-                last_cycle = Some(Instant::now());
+            let due = last_cycle_start.is_none_or(|start| (Utc::now() - start).to_std().is_ok_and(|age| age >= interval));
+            if requested || due {
                 last_cycle_start = Some(crate::db::now());
                 // Keep renewing the lease while a long cycle runs; stop it if the lease is lost.
                 let cycle = sync::run_and_record(&state);

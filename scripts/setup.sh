@@ -21,6 +21,14 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wb_version"
   cargo install wasm-bindgen-cli --version "$wb_version"
 fi
 
+# The WASM splitter for lazy routes: the version of the wasm_split_helpers in Cargo.lock (the
+# split format is versioned); the same tool cargo-leptos --split runs.
+ws_version="$(awk '/^name = "wasm_split_helpers"$/{getline; gsub(/"/, "", $3); print $3; exit}' Cargo.lock)"
+if ! cargo install --list | grep -qx "wasm_split_cli_support v$ws_version:"; then
+  echo "installing wasm-split-cli $ws_version (about 2 minutes, once)"
+  cargo install wasm_split_cli_support --version "$ws_version" --features build-binary
+fi
+
 # Node tools from the lock file: wasm-opt (binaryen 132; Debian's 108 breaks the bundle) and Playwright.
 if ! command -v npm > /dev/null; then apt_install nodejs npm; fi
 if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ ! -x end2end/node_modules/.bin/playwright ] \

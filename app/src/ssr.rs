@@ -1,14 +1,20 @@
 //! The server side of the UI's server functions (feature `ssr` only).
 //!
-//! Server functions must not contain business rules: they obtain the [`UiBackend`] the
-//! `server` crate provides as Leptos context and call it. The `server` crate implements the
-//! trait with the same domain services its REST handlers use, so no rule is written twice.
+//! Server functions hold no business rule. Each one is a typed call of the REST contract
+//! (`/api/v1`), run **in process** by the [`UiBackend`] the `server` crate provides as Leptos
+//! context: the same handler parses the input, the same extractor authenticates and authorises
+//! the caller (with this request's cookie, address and request id), the same service applies
+//! the rules, and the same error codes come back. So the console can neither see more nor do
+//! more than the API allows its user, and a page needs no new server code unless it needs a new
+//! capability of the API.
 
 use std::sync::Arc;
 
-use http::{HeaderValue, StatusCode, header::SET_COOKIE, request::Parts};
+use http::{HeaderValue, Method, StatusCode, header::SET_COOKIE, request::Parts};
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::contract::{ApiError, ErrorCode, LocalLoginRequest, LoginOptions, LogoutResponse, MeResponse};
 
@@ -17,12 +23,13 @@ use crate::contract::{ApiError, ErrorCode, LocalLoginRequest, LoginOptions, Logo
 pub trait UiBackend: Send + Sync + 'static {
     /// Login methods the login page offers.
     fn login_options(&self) -> LoginOptions;
-    /// The authenticated caller (session cookie or bearer token).
-    async fn me(&self, req: &Parts) -> Result<MeResponse, ApiError>;
     /// Local login; returns the caller and the `Set-Cookie` header values.
     async fn local_login(&self, req: &Parts, body: LocalLoginRequest) -> Result<(MeResponse, Vec<HeaderValue>), ApiError>;
     /// Ends the session; returns the body and the `Set-Cookie` header values.
     async fn logout(&self, req: &Parts) -> Result<(LogoutResponse, Vec<HeaderValue>), ApiError>;
+    /// Runs one REST call (`/api/v1/…`, `/health`) in process as the caller of `req`; returns the
+    /// body of a 2xx answer, or the contract error of any other.
+    async fn call(&self, req: &Parts, method: Method, path_and_query: String, json_body: Option<Vec<u8>>) -> Result<Vec<u8>, ApiError>;
 }
 
 /// The shared handle the server provides as context.
@@ -54,3 +61,25 @@ pub fn with_status<T>(result: Result<T, ApiError>) -> Result<T, ApiError> {
     }
     result
 }
+
+/// A query string (without `?`) from a contract query type; `None` fields are left out.
+pub fn query<Q: Serialize>(q: &Q) -> Result<String, ApiError> {
+    serde_urlencoded::to_string(q).map_err(|e| ApiError::new(ErrorCode::InternalError, format!("cannot encode the query: {e}")))
+}
+
+/// One REST call as the current caller, decoded into the contract's response type. Errors keep
+/// their contract status on the wire. Use [`call`] inside a server function that makes several.
+pub async fn rest<T: DeserializeOwned>(method: Method, path_and_query: String, body: Option<&impl Serialize>) -> Result<T, ApiError> {
+    with_status(call(method, path_and_query, body).await)
+}
+
+/// [`rest`] without setting the response status (for composite server functions).
+pub async fn call<T: DeserializeOwned>(method: Method, path_and_query: String, body: Option<&impl Serialize>) -> Result<T, ApiError> {
+    let parts = request_parts()?;
+    let body = body.map(serde_json::to_vec).transpose().map_err(|e| ApiError::new(ErrorCode::InternalError, format!("cannot encode the body: {e}")))?;
+    let bytes = backend()?.call(&parts, method, path_and_query, body).await?;
+    serde_json::from_slice(&bytes).map_err(|e| ApiError::new(ErrorCode::InternalError, format!("unexpected response: {e}")))
+}
+
+/// No request body (for [`rest`]'s `body` argument).
+pub const NO_BODY: Option<&()> = None;

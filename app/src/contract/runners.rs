@@ -148,6 +148,40 @@ pub struct RunnerStatus {
     pub deletion_reason: Option<String>,
 }
 
+/// `GET /api/v1/runners` query: the filters and the page, shared by the REST API and the
+/// console (whose runners page keeps the same names in its own URL).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunnerListQuery {
+    /// Comma-separated: `pending`, `idle`, `busy`, `offline`, `deleted`, `active`/`online` (= idle + busy).
+    /// Without it, every status but `deleted`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Only ephemeral (`true`) or only persistent (`false`) runners.
+    #[serde(default, deserialize_with = "super::query::flex_bool", skip_serializing_if = "Option::is_none")]
+    pub ephemeral: Option<bool>,
+    /// A team, by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    /// A team, by id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<Uuid>,
+    /// Exact runner name (case-insensitive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runner_name: Option<String>,
+    /// Part of the runner name (case-insensitive): the console's search box.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_contains: Option<String>,
+    /// GitHub's runner id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github_runner_id: Option<i64>,
+    /// Page size, 1–1000 (default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// Rows skipped (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+}
+
 /// `GET /api/v1/runners` response.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

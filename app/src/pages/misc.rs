@@ -1,15 +1,44 @@
-//! Small pages: not found, and the legacy `/app/callback` forwarder.
+//! Small pages: not found, forbidden (and the gate that shows it on admin paths), and the
+//! legacy `/app/callback` forwarder.
 
 use leptos::prelude::*;
+use leptos_router::components::Outlet;
 
-/// Unknown UI path.
+use crate::ui::session::use_session;
+
+/// Unknown console path.
 #[component]
 pub fn NotFound() -> impl IntoView {
     view! {
-        <section class="card">
-            <h1>"Not found"</h1>
-            <p><a href="/app/">"Back to the console"</a></p>
+        <section class="card narrow" id="not-found">
+            <h1>"Page not found"</h1>
+            <p>"There is no console page at this address."</p>
+            <p><a href="/app/">"Back to the dashboard"</a></p>
         </section>
+    }
+}
+
+/// A page the user's role may not open (the address stays, so it can be shared with an admin).
+#[component]
+pub fn Forbidden() -> impl IntoView {
+    view! {
+        <section class="card narrow" id="forbidden">
+            <h1>"Not allowed"</h1>
+            <p>"This page is for administrators. Your account does not have the admin role."</p>
+            <p>"If you need it, ask a GHARTS administrator."</p>
+            <p><a href="/app/">"Back to the dashboard"</a></p>
+        </section>
+    }
+}
+
+/// Admin pages render only for admins; everyone else sees [`Forbidden`] at the same address.
+#[component]
+pub fn AdminGate() -> impl IntoView {
+    let session = use_session();
+    move || match session.is_admin() {
+        Some(true) => view! { <Outlet/> }.into_any(),
+        Some(false) => view! { <Forbidden/> }.into_any(),
+        None => view! { <p class="loading">"Loading…"</p> }.into_any(),
     }
 }
 

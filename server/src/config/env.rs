@@ -90,10 +90,4 @@ impl Env {
 }
 
 /// Parses the boolean spellings the API and the configuration accept.
-pub fn parse_bool(v: &str) -> Option<bool> {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Some(true),
-        "false" | "0" | "no" | "off" => Some(false),
-        _ => None,
-    }
-}
+pub use app::contract::query::parse_bool;

@@ -134,6 +134,8 @@ pub struct RunnerFilter {
     pub team_id: Option<Uuid>,
     /// Runner name (case-insensitive exact).
     pub runner_name: Option<String>,
+    /// Part of the runner name (case-insensitive).
+    pub name_contains: Option<String>,
     /// GitHub id.
     pub github_runner_id: Option<i64>,
     /// Provisioner identity (exact).
@@ -343,6 +345,12 @@ impl Db {
         if let Some(n) = &f.runner_name {
             let m = w.arg(Arg::Text(n.clone()));
             w.push(format!("lower(r.runner_name) = lower({m})"));
+        }
+        if let Some(part) = f.name_contains.as_deref().filter(|p| !p.is_empty()) {
+            // `%`, `_` and `\` in the search are literal characters, not wildcards.
+            let escaped = part.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            let m = w.arg(Arg::Text(format!("%{escaped}%")));
+            w.push(format!("lower(r.runner_name) like {m} escape '\\'"));
         }
         w.equals("r.provisioned_by", f.provisioned_by.clone().map(Arg::Text));
         w.equals("r.github_runner_id", f.github_runner_id.map(Arg::Int));

@@ -42,17 +42,15 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(system::root))
         .route("/healthz", get(system::healthz))
         .route("/readyz", get(system::readyz))
-        .route("/health", get(system::health))
         .route("/favicon.ico", get(system::favicon))
         .route("/metrics", get(system::metrics))
         .route("/auth/local-login", post(auth_routes::local_login))
         .route("/auth/logout", post(auth_routes::logout))
         .route("/auth/login", get(auth_routes::sso_login))
         .route("/auth/callback", get(auth_routes::sso_callback))
-        .route("/api/v1/auth/me", get(auth_routes::me))
-        .merge(api::routes())
+        .merge(rest_routes())
         .merge(openapi::routes())
-        .merge(ui::routes(site_root.as_deref()))
+        .merge(ui::routes(&state, rest_routes().fallback(not_found), site_root.as_deref()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(metrics, middleware::record_metrics))
@@ -65,6 +63,12 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DEFAULT_CSP)))
         .with_state(state)
+}
+
+/// The REST contract: `/api/v1/…` and `/health` (the console's server functions call these in
+/// process, so they are built once for the public router and once for the console).
+fn rest_routes() -> Router<AppState> {
+    Router::new().route("/health", get(system::health)).route("/api/v1/auth/me", get(auth_routes::me)).merge(api::routes())
 }
 
 async fn not_found() -> Response {

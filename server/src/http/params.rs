@@ -3,7 +3,6 @@
 
 use app::contract::ApiError;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use serde::{Deserialize, Deserializer};
 
 /// `limit`/`offset` as applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,11 +26,8 @@ pub fn page(limit: Option<i64>, offset: Option<i64>, default: i64, max: i64) -> 
     Ok(Page { limit, offset })
 }
 
-/// Deserialises a boolean from `true/false`, `1/0`, `yes/no`, `on/off` (any case).
-pub fn flex_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    let raw = Option::<String>::deserialize(d)?;
-    raw.map(|v| crate::config::parse_bool(&v).ok_or_else(|| serde::de::Error::custom(format!("invalid boolean {v:?}")))).transpose()
-}
+/// Booleans in queries: the contract's spellings.
+pub use app::contract::query::flex_bool;
 
 /// Parses `since`/`until`: RFC 3339 (offset or `Z`), a naive datetime (UTC), or `YYYY-MM-DD` (midnight UTC).
 pub fn parse_datetime(field: &str, v: &str) -> Result<DateTime<Utc>, ApiError> {

@@ -111,17 +111,28 @@ pub async fn health(State(state): State<AppState>) -> Response {
         Some(o) => o.keys.health().await,
         None => "unconfigured",
     };
+    let github = if state.github.is_some() { "configured" } else { "unconfigured" };
+    // The sync worker as the database records it (cached facts; nothing is probed here).
+    let sync = if r.ok() { crate::services::admin::sync_status(&state).await.ok() } else { None };
+    let sync_check = match &sync {
+        Some(s) if !s.enabled => "disabled",
+        Some(s) if s.is_stale => "stale",
+        Some(s) if s.last_sync_time.is_none() => "waiting",
+        Some(_) => "ok",
+        None => "unknown",
+    };
+    let last_sync_time = sync.and_then(|s| s.last_sync_time).map(|t| app::contract::timestamp::format(&t));
     let checks = json!({
         "database": r.database,
         "migrations": r.migrations,
-        "github": "unconfigured",
+        "github": github,
         "oidc": oidc,
-        "sync": "disabled",
+        "sync": sync_check,
     });
     let timestamp = app::contract::timestamp::format(&crate::db::now());
     if r.ok() {
         let status = if oidc == "degraded" { "warning" } else { "healthy" };
-        return Json(json!({ "status": status, "version": VERSION, "timestamp": timestamp, "checks": checks })).into_response();
+        return Json(json!({ "status": status, "version": VERSION, "timestamp": timestamp, "checks": checks, "last_sync_time": last_sync_time })).into_response();
     }
     not_ready(json!({
         "status": "unhealthy",

@@ -4,44 +4,70 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use app::contract::{ApiError, LocalLoginRequest, LoginOptions, LogoutResponse, MeResponse};
+use app::contract::{ApiError, ErrorCode, LocalLoginRequest, LoginOptions, LogoutResponse, MeResponse};
 use app::ssr::{SharedUiBackend, UiBackend};
-use axum::Router;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{Extension, Request};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use http::HeaderValue;
+use axum::Router;
 use http::request::Parts;
+use http::{HeaderValue, Method, header};
+use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::state::AppState;
 
-/// The server's side of the UI's server functions: the same services the REST routes use.
-struct Backend(AppState);
+/// The largest REST answer a server function relays (a page of 1,000 runners is ~1 MB).
+const MAX_RELAYED_BODY: usize = 8 * 1024 * 1024;
+
+/// The server's side of the UI's server functions: the REST routes, called in process.
+struct Backend {
+    state: AppState,
+    /// The `/api/v1` routes (and `/health`), without the outer middleware: the server function's
+    /// own request already went through it (request id, access log, metrics, timeout).
+    api: Router,
+}
 
 #[async_trait::async_trait]
 impl UiBackend for Backend {
     fn login_options(&self) -> LoginOptions {
-        LoginOptions { local_enabled: self.0.config.local_auth.enabled, oidc_enabled: self.0.auth.oidc().is_some_and(crate::oidc::Oidc::browser_login_enabled) }
-    }
-
-    async fn me(&self, req: &Parts) -> Result<MeResponse, ApiError> {
-        let principal = self.0.auth.authenticate(req).await.map_err(|e| e.to_api_error())?;
-        self.0.auth.me(&principal).await.map_err(|e| e.to_api_error())
+        LoginOptions { local_enabled: self.state.config.local_auth.enabled, oidc_enabled: self.state.auth.oidc().is_some_and(crate::oidc::Oidc::browser_login_enabled) }
     }
 
     async fn local_login(&self, req: &Parts, body: LocalLoginRequest) -> Result<(MeResponse, Vec<HeaderValue>), ApiError> {
-        self.0.auth.local_login(req, body).await.map_err(|e| e.to_api_error())
+        self.state.auth.local_login(req, body).await.map_err(|e| e.to_api_error())
     }
 
     async fn logout(&self, req: &Parts) -> Result<(LogoutResponse, Vec<HeaderValue>), ApiError> {
-        self.0.auth.logout(req).await.map_err(|e| e.to_api_error())
+        self.state.auth.logout(req).await.map_err(|e| e.to_api_error())
+    }
+
+    async fn call(&self, req: &Parts, method: Method, path_and_query: String, json_body: Option<Vec<u8>>) -> Result<Vec<u8>, ApiError> {
+        let internal = |m: String| ApiError::new(ErrorCode::InternalError, m);
+        let mut inner = Request::builder().method(method).uri(path_and_query).body(Body::from(json_body.clone().unwrap_or_default())).map_err(|e| internal(format!("bad internal request: {e}")))?;
+        // The caller's credentials, address, user agent, origin (the CSRF rule) and request id.
+        *inner.headers_mut() = req.headers.clone();
+        inner.headers_mut().remove(header::CONTENT_LENGTH);
+        inner.headers_mut().remove(header::CONTENT_TYPE);
+        if json_body.is_some() {
+            inner.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        *inner.extensions_mut() = req.extensions.clone();
+        let resp = match self.api.clone().oneshot(inner).await {
+            Ok(r) => r,
+            Err(never) => match never {},
+        };
+        let status = resp.status();
+        let bytes = axum::body::to_bytes(resp.into_body(), MAX_RELAYED_BODY).await.map_err(|e| internal(format!("cannot read the answer: {e}")))?;
+        if status.is_success() {
+            return Ok(bytes.to_vec());
+        }
+        Err(serde_json::from_slice::<ApiError>(&bytes).unwrap_or_else(|_| internal(format!("the API answered {status} without an error body"))))
     }
 }
 
-async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
-    let backend: SharedUiBackend = Arc::new(Backend(state));
+async fn server_fn(Extension(backend): Extension<SharedUiBackend>, req: Request<Body>) -> impl IntoResponse {
     leptos_axum::handle_server_fns_with_context(
         move || {
             leptos::prelude::provide_context(backend.clone());
@@ -61,8 +87,10 @@ async fn index() -> impl IntoResponse {
 }
 
 /// Routes for the server functions (always) and the site bundle (when `site_root` is set).
-pub fn routes(site_root: Option<&Path>) -> Router<AppState> {
-    let router = Router::new().route("/api/ui/{*fn_name}", post(server_fn));
+/// `api` holds the REST routes the server functions call in process.
+pub fn routes(state: &AppState, api: Router<AppState>, site_root: Option<&Path>) -> Router<AppState> {
+    let backend: SharedUiBackend = Arc::new(Backend { state: state.clone(), api: api.with_state(state.clone()) });
+    let router = Router::new().route("/api/ui/{*fn_name}", post(server_fn).layer(Extension(backend)));
     let Some(root) = site_root else { return router };
     router
         // Client-side routing: every console path gets the shell.

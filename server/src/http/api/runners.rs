@@ -2,19 +2,18 @@
 
 use app::contract::ApiError;
 use app::contract::batch::{BatchActionResponse, BatchDeleteRunnersRequest};
-use app::contract::runners::{DeprovisionResponse, DryRunResponse, JitProvisionRequest, JitProvisionResponse, RunnerListResponse, RunnerStatus};
+use app::contract::runners::{DeprovisionResponse, DryRunResponse, JitProvisionRequest, JitProvisionResponse, RunnerListQuery, RunnerListResponse, RunnerStatus};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
-use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::db::runners::RunnerFilter;
 use crate::error::AppResult;
 use crate::http::extract::{AdminCaller, ApiPath, ApiQuery, AppJson, Caller, JitCaller};
-use crate::http::params::{flex_bool, list, page};
+use crate::http::params::{list, page};
 use crate::services::{provisioning, runners};
 use crate::state::AppState;
 
@@ -109,20 +108,6 @@ pub async fn dry_run(State(s): State<AppState>, JitCaller(c): JitCaller, AppJson
     Ok(Json(provisioning::dry_run(&s, &c, req).await?))
 }
 
-/// `GET /api/v1/runners` query.
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    status: Option<String>,
-    #[serde(default, deserialize_with = "flex_bool")]
-    ephemeral: Option<bool>,
-    team: Option<String>,
-    team_id: Option<Uuid>,
-    runner_name: Option<String>,
-    github_runner_id: Option<i64>,
-    limit: Option<i64>,
-    offset: Option<i64>,
-}
-
 fn statuses(raw: Option<&str>) -> Result<Vec<String>, ApiError> {
     let mut out: Vec<String> = Vec::new();
     for s in raw.map(list).unwrap_or_default() {
@@ -149,12 +134,12 @@ fn statuses(raw: Option<&str>) -> Result<Vec<String>, ApiError> {
     get,
     path = "/api/v1/runners",
     tag = "runners",
-    params(("status" = Option<String>, Query, description = "Comma-separated: pending, idle, busy, offline, deleted, active, online"), ("ephemeral" = Option<bool>, Query), ("team" = Option<String>, Query), ("team_id" = Option<Uuid>, Query), ("runner_name" = Option<String>, Query), ("github_runner_id" = Option<i64>, Query), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000), ("offset" = Option<i64>, Query, minimum = 0)),
+    params(("status" = Option<String>, Query, description = "Comma-separated: pending, idle, busy, offline, deleted, active, online"), ("ephemeral" = Option<bool>, Query), ("team" = Option<String>, Query), ("team_id" = Option<Uuid>, Query), ("runner_name" = Option<String>, Query, description = "Exact name, case-insensitive"), ("name_contains" = Option<String>, Query, description = "Part of the name, case-insensitive"), ("github_runner_id" = Option<i64>, Query), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000), ("offset" = Option<i64>, Query, minimum = 0)),
     responses(
         (status = 200, description = "Visible runners", body = RunnerListResponse)
     )
 )]
-pub async fn list_runners(State(s): State<AppState>, c: Caller, ApiQuery(q): ApiQuery<ListQuery>) -> AppResult<Json<RunnerListResponse>> {
+pub async fn list_runners(State(s): State<AppState>, c: Caller, ApiQuery(q): ApiQuery<RunnerListQuery>) -> AppResult<Json<RunnerListResponse>> {
     let p = page(q.limit, q.offset, 50, 1000)?;
     let filter = RunnerFilter {
         statuses: statuses(q.status.as_deref())?,
@@ -162,6 +147,7 @@ pub async fn list_runners(State(s): State<AppState>, c: Caller, ApiQuery(q): Api
         team_name: q.team,
         team_id: q.team_id,
         runner_name: q.runner_name,
+        name_contains: q.name_contains,
         github_runner_id: q.github_runner_id,
         provisioned_by: None,
     };

@@ -1,34 +1,26 @@
-//! The UI's server functions, under `/api/ui/…` with fixed endpoint names, so a bundle and a
-//! backend built in different directories always agree on the URLs.
-//!
-//! Each body only delegates to [`crate::ssr::UiBackend`].
+//! Signing in and out, and who the signed-in caller is.
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
 use crate::contract::LocalLoginRequest;
 use crate::contract::{ApiError, LoginOptions, LogoutResponse, MeResponse};
 
 /// Which login methods are enabled.
-#[server(prefix = "/api/ui", endpoint = "login-options")]
+#[server(prefix = "/api/ui", endpoint = "login-options", input = Json)]
 pub async fn get_login_options() -> Result<LoginOptions, ApiError> {
     Ok(crate::ssr::backend()?.login_options())
 }
 
-/// The signed-in caller.
-#[server(prefix = "/api/ui", endpoint = "me")]
+/// The signed-in caller (`GET /api/v1/auth/me`).
+#[server(prefix = "/api/ui", endpoint = "me", input = Json)]
 pub async fn current_user() -> Result<MeResponse, ApiError> {
-    crate::ssr::with_status(
-        async {
-            let parts = crate::ssr::request_parts()?;
-            crate::ssr::backend()?.me(&parts).await
-        }
-        .await,
-    )
+    crate::ssr::rest(http::Method::GET, "/api/v1/auth/me".into(), crate::ssr::NO_BODY).await
 }
 
 /// Local username/password login; opens a browser session.
-#[server(prefix = "/api/ui", endpoint = "local-login")]
+#[server(prefix = "/api/ui", endpoint = "local-login", input = Json)]
 pub async fn local_login(username: String, password: String) -> Result<MeResponse, ApiError> {
     crate::ssr::with_status(
         async {
@@ -42,7 +34,7 @@ pub async fn local_login(username: String, password: String) -> Result<MeRespons
 }
 
 /// Ends the browser session.
-#[server(prefix = "/api/ui", endpoint = "logout")]
+#[server(prefix = "/api/ui", endpoint = "logout", input = Json)]
 pub async fn logout() -> Result<LogoutResponse, ApiError> {
     crate::ssr::with_status(
         async {

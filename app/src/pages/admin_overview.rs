@@ -1,0 +1,98 @@
+//! `/app/admin`: what an admin checks first — runners, teams, users and security events as the
+//! server counts them, and the sync worker (leader, heartbeat, last result) with "Sync now".
+
+use leptos::prelude::*;
+use leptos_router::{LazyRoute, lazy_route};
+
+use crate::contract::admin::{AdminStatsResponse, SyncStatusResponse};
+use crate::server_fns::admin::{admin_stats, sync_status, trigger_sync};
+use crate::ui::clock::use_clock;
+use crate::ui::errors::{ErrorNotice, SuccessNotice};
+use crate::ui::format::MaybeWhen;
+
+/// The admin overview route.
+pub struct AdminOverviewPage;
+
+#[lazy_route]
+impl LazyRoute for AdminOverviewPage {
+    fn data() -> Self {
+        AdminOverviewPage
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <AdminOverview/> }.into_any()
+    }
+}
+
+#[component]
+fn AdminOverview() -> impl IntoView {
+    let clock = use_clock();
+    let trigger = Action::new_local(|_: &()| trigger_sync());
+    let stats = LocalResource::new(move || {
+        clock.refresh.get();
+        admin_stats()
+    });
+    let sync = LocalResource::new(move || {
+        clock.refresh.get();
+        trigger.version().get();
+        sync_status()
+    });
+    view! {
+        <h1>"Administration"</h1>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || stats.get().map(|r| match r {
+                Ok(s) => view! { <Stats s=s/> }.into_any(),
+                Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+            })}
+        </Transition>
+        <section class="card" aria-labelledby="sync-title">
+            <div class="page-head">
+                <h2 id="sync-title">"Sync worker"</h2>
+                <button id="sync-now" disabled=move || trigger.pending().get() on:click=move |_| { trigger.dispatch(()); }>"Sync now"</button>
+            </div>
+            {move || trigger.value().get().map(|r| match r {
+                Ok(t) => view! { <SuccessNotice message=format!("Sync {}.", t.status.replace('_', " "))/> }.into_any(),
+                Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+            })}
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || sync.get().map(|r| match r {
+                    Ok(s) => view! { <Sync s=s/> }.into_any(),
+                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Stats(s: AdminStatsResponse) -> impl IntoView {
+    let cards = [
+        ("Runners", s.runners.total, format!("{} idle · {} busy · {} pending · {} offline", s.runners.idle, s.runners.busy, s.runners.pending, s.runners.offline)),
+        ("Teams", s.teams.total, format!("{} active", s.teams.active)),
+        ("Users", s.users.total, format!("{} active · {} admins", s.users.active, s.users.admins)),
+        ("Security events", s.security.total_events, format!("{} critical · {} high", s.security.critical_events, s.security.high_events)),
+    ];
+    view! {
+        <ul class="cards" id="admin-stats">
+            {cards.into_iter().map(|(label, n, sub)| view! {
+                <li class="card stat"><span class="stat-value">{n}</span><span class="stat-label">{label}</span><span class="muted small">{sub}</span></li>
+            }).collect_view()}
+        </ul>
+    }
+}
+
+#[component]
+fn Sync(s: SyncStatusResponse) -> impl IntoView {
+    view! {
+        <dl class="facts" id="sync-facts">
+            <dt>"Enabled"</dt><dd>{if s.enabled { format!("yes, every {} s", s.interval_seconds) } else { "no".to_owned() }}</dd>
+            <dt>"Leader"</dt><dd>{s.worker_hostname.unwrap_or_else(|| "none".into())}</dd>
+            <dt>"Heartbeat"</dt><dd><MaybeWhen t=s.worker_heartbeat/></dd>
+            <dt>"Last successful cycle"</dt><dd><MaybeWhen t=s.last_sync_time/></dd>
+            <dt>"Took"</dt><dd>{s.last_sync_duration_ms.map(|ms| format!("{ms} ms")).unwrap_or_else(|| "—".into())}</dd>
+            <dt>"Result"</dt><dd><code>{s.last_sync_result.map(|v| v.to_string()).unwrap_or_else(|| "—".into())}</code></dd>
+            <dt>"Last error"</dt><dd>{s.last_sync_error.unwrap_or_else(|| "none".into())}</dd>
+            <dt>"Late"</dt><dd>{if s.is_stale { "yes: no successful cycle for three intervals" } else { "no" }}</dd>
+        </dl>
+    }
+}

@@ -1,0 +1,330 @@
+//! `/app/runners`: the runners the user may see, paged and filtered by the server, with the
+//! filters and the page in the URL; per-row refresh and delete; admins delete in bulk with a
+//! reason after a preview. Refreshes every 30 s while the tab is visible.
+
+use std::collections::BTreeSet;
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use leptos_router::{LazyRoute, lazy_route};
+use uuid::Uuid;
+
+use crate::contract::ApiError;
+use crate::contract::batch::{BatchActionResponse, BatchDeleteRunnersRequest, BatchDetail};
+use crate::contract::runners::{RunnerListQuery, RunnerListResponse, RunnerStatus};
+use crate::server_fns::runners::{batch_delete_runners, delete_runner, list_runners, refresh_runner};
+use crate::ui::clock::use_clock;
+use crate::ui::dialog::Modal;
+use crate::ui::errors::{ErrorNotice, SuccessNotice};
+use crate::ui::format::{StatusBadge, When};
+use crate::ui::pager::{DEFAULT_PAGE_SIZE, PAGE_SIZES, Pager, query_setter};
+use crate::ui::session::use_session;
+
+/// Bulk-delete reasons: the API's bounds, shown as a counter.
+const REASON_MIN: usize = 10;
+const REASON_MAX: usize = 500;
+
+/// The runners route.
+pub struct RunnersPage;
+
+#[lazy_route]
+impl LazyRoute for RunnersPage {
+    fn data() -> Self {
+        RunnersPage
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <RunnersView/> }.into_any()
+    }
+}
+
+/// The list query from the page's URL (`status`, `team`, `ephemeral`, `q`, `page`, `size`).
+fn query_from_url(get: impl Fn(&str) -> Option<String>) -> RunnerListQuery {
+    let size = get("size").and_then(|s| s.parse::<i64>().ok()).filter(|s| PAGE_SIZES.contains(s)).unwrap_or(DEFAULT_PAGE_SIZE);
+    let page = get("page").and_then(|p| p.parse::<i64>().ok()).filter(|p| *p >= 1).unwrap_or(1);
+    RunnerListQuery {
+        status: get("status").filter(|s| !s.is_empty()),
+        team: get("team").filter(|s| !s.is_empty()),
+        ephemeral: get("ephemeral").and_then(|e| crate::contract::query::parse_bool(&e)),
+        name_contains: get("q").filter(|s| !s.is_empty()),
+        limit: Some(size),
+        offset: Some((page - 1) * size),
+        ..Default::default()
+    }
+}
+
+#[component]
+fn RunnersView() -> impl IntoView {
+    let session = use_session();
+    let clock = use_clock();
+    let url = use_query_map();
+    let filter = Memo::new(move |_| url.with(|q| query_from_url(|k| q.get(k))));
+    let changed = RwSignal::new(0u32);
+    let runners = LocalResource::new(move || {
+        clock.refresh.get();
+        changed.get();
+        list_runners(filter.get())
+    });
+    let selected = RwSignal::new(BTreeSet::<Uuid>::new());
+    let notice = RwSignal::new(None::<Result<String, ApiError>>);
+    let is_admin = move || session.is_admin() == Some(true);
+    let done = move |r: Result<String, ApiError>| {
+        notice.set(Some(r));
+        changed.update(|n| *n += 1);
+    };
+
+    view! {
+        <div class="page-head">
+            <h1>"Runners"</h1>
+            <a class="button" href="/app/runners/provision">"Provision a runner"</a>
+        </div>
+        <Filters filter=filter/>
+        {move || notice.get().map(|n| match n {
+            Ok(m) => view! { <SuccessNotice message=m/> }.into_any(),
+            Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+        })}
+        <Show when=is_admin>
+            <BulkDelete selected=selected on_done=Callback::new(done)/>
+        </Show>
+        <Transition fallback=|| view! { <p class="loading">"Loading runners…"</p> }>
+            {move || runners.get().map(|r| match r {
+                Ok(list) => view! { <RunnerTable list=list selected=selected admin=is_admin() on_done=Callback::new(done)/> }.into_any(),
+                Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+/// The filter bar: every change is a new URL, so the back button and links keep the view.
+#[component]
+fn Filters(filter: Memo<RunnerListQuery>) -> impl IntoView {
+    let session = use_session();
+    let set = query_setter();
+    let teams = move || session.user().map(|m| m.teams).unwrap_or_default();
+    let f = move || filter.get();
+    let (set1, set2, set3, set4) = (set.clone(), set.clone(), set.clone(), set);
+    let search = RwSignal::new(f().name_contains.unwrap_or_default());
+    view! {
+        <form class="filters" role="search" on:submit=move |ev| { ev.prevent_default(); set4("q", &search.get_untracked()); }>
+            <label>
+                "Status"
+                <select id="filter-status" on:change=move |ev| set1("status", &event_target_value(&ev))>
+                    {[("", "Live (not deleted)"), ("pending", "Pending"), ("idle", "Idle"), ("busy", "Busy"), ("active", "Idle or busy"), ("offline", "Offline"), ("deleted", "Deleted")]
+                        .into_iter()
+                        .map(|(v, l)| view! { <option value=v selected=move || f().status.as_deref().unwrap_or("") == v>{l}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>
+                "Team"
+                <select id="filter-team" on:change=move |ev| set2("team", &event_target_value(&ev))>
+                    <option value="">"All I can see"</option>
+                    {move || teams().into_iter().map(|t| {
+                        let name = t.name.clone();
+                        let value = t.name.clone();
+                        view! { <option value=value selected=move || f().team.as_deref() == Some(name.as_str())>{t.name}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>
+                "Ephemeral"
+                <select id="filter-ephemeral" on:change=move |ev| set3("ephemeral", &event_target_value(&ev))>
+                    <option value="" selected=move || f().ephemeral.is_none()>"Any"</option>
+                    <option value="true" selected=move || f().ephemeral == Some(true)>"Ephemeral"</option>
+                    <option value="false" selected=move || f().ephemeral == Some(false)>"Persistent"</option>
+                </select>
+            </label>
+            <label>
+                "Name contains"
+                <input id="filter-name" type="search" prop:value=search on:input=move |ev| search.set(event_target_value(&ev))/>
+            </label>
+            <button type="submit" class="secondary">"Search"</button>
+        </form>
+    }
+}
+
+#[component]
+fn RunnerTable(list: RunnerListResponse, selected: RwSignal<BTreeSet<Uuid>>, admin: bool, on_done: Callback<Result<String, ApiError>>) -> impl IntoView {
+    if list.runners.is_empty() {
+        return view! {
+            <div class="card empty" id="runners-empty">
+                <p>"No runners match."</p>
+                <p class="muted">"Change the filters, or provision a runner to get started."</p>
+            </div>
+        }
+        .into_any();
+    }
+    let live_ids: Vec<Uuid> = list.runners.iter().filter(|r| r.status != "deleted").map(|r| r.runner_id).collect();
+    let all_ids = live_ids.clone();
+    let all_checked = move || !all_ids.is_empty() && selected.with(|s| all_ids.iter().all(|id| s.contains(id)));
+    view! {
+        <div class="table-wrap">
+            <table class="runners" id="runners-table">
+                <caption class="visually-hidden">"Runners"</caption>
+                <thead>
+                    <tr>
+                        {admin.then(|| view! {
+                            <th scope="col">
+                                <input type="checkbox" aria-label="Select every live runner on this page" prop:checked=all_checked
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        selected.update(|s| for id in &live_ids { if on { s.insert(*id); } else { s.remove(id); } });
+                                    }/>
+                            </th>
+                        })}
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Team"</th>
+                        <th scope="col">"Labels"</th>
+                        <th scope="col">"Provisioned by"</th>
+                        <th scope="col">"Created"</th>
+                        <th scope="col">"Actions"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {list.runners.into_iter().map(|r| view! { <RunnerRow r=r selected=selected admin=admin on_done=on_done/> }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <Pager total=list.total limit=list.limit offset=list.offset/>
+    }
+    .into_any()
+}
+
+#[component]
+fn RunnerRow(r: RunnerStatus, selected: RwSignal<BTreeSet<Uuid>>, admin: bool, on_done: Callback<Result<String, ApiError>>) -> impl IntoView {
+    let id = r.runner_id;
+    let name = r.runner_name.clone();
+    let deleted = r.status == "deleted";
+    let confirm = RwSignal::new(false);
+    let refresh = Action::new_local(move |_: &()| refresh_runner(id));
+    let delete = Action::new_local(move |_: &()| delete_runner(id));
+    Effect::new(move |_| {
+        if let Some(res) = refresh.value().get() {
+            on_done.run(res.map(|r| format!("Refreshed {}: {}.", r.runner_name, r.status)));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(res) = delete.value().get() {
+            confirm.set(false);
+            on_done.run(res.map(|d| d.message));
+        }
+    });
+    let extra = r.labels.len().saturating_sub(3);
+    let shown: Vec<String> = r.labels.iter().take(3).cloned().collect();
+    let dialog_id = format!("delete-title-{id}");
+    let row_name = name.clone();
+    view! {
+        <tr data-runner=name.clone()>
+            {admin.then(|| view! {
+                <td>
+                    <input type="checkbox" aria-label=format!("Select {name}") disabled=deleted
+                        prop:checked=move || selected.with(|s| s.contains(&id))
+                        on:change=move |ev| { let on = event_target_checked(&ev); selected.update(|s| { if on { s.insert(id); } else { s.remove(&id); } }); }/>
+                </td>
+            })}
+            <th scope="row"><a href=format!("/app/runners/{id}")>{r.runner_name.clone()}</a>{r.ephemeral.then_some(" ")}{r.ephemeral.then(|| view! { <span class="muted small">"ephemeral"</span> })}</th>
+            <td><StatusBadge status=r.status.clone()/></td>
+            <td>{r.team_name.clone().unwrap_or_else(|| "—".into())}</td>
+            <td>
+                <ul class="labels">
+                    {shown.into_iter().map(|l| view! { <li class="pill">{l}</li> }).collect_view()}
+                    {(extra > 0).then(|| view! { <li class="pill more">{format!("+{extra} more")}</li> })}
+                </ul>
+            </td>
+            <td>{r.provisioned_by.clone()}</td>
+            <td><When t=r.created_at/></td>
+            <td class="row-actions">
+                <a href=format!("/app/runners/{id}") aria-label=format!("View {row_name}")>"View"</a>
+                <Show when=move || !deleted>
+                    <button class="link" aria-label=format!("Refresh {}", row_name.clone()) disabled=move || refresh.pending().get() on:click=move |_| { refresh.dispatch(()); }>"Refresh"</button>
+                    <button class="link danger" aria-label=format!("Delete {}", row_name.clone()) on:click=move |_| confirm.set(true)>"Delete"</button>
+                </Show>
+                <Modal open=confirm title=format!("Delete runner {name}?") title_id=dialog_id>
+                    <p>"GHARTS deletes the runner at GitHub and marks it deleted here. A job it is running is cancelled by GitHub. This cannot be undone."</p>
+                    <div class="dialog-actions">
+                        <button class="secondary" on:click=move |_| confirm.set(false)>"Cancel"</button>
+                        <button class="danger" disabled=move || delete.pending().get() on:click=move |_| { delete.dispatch(()); }>"Delete runner"</button>
+                    </div>
+                </Modal>
+            </td>
+        </tr>
+    }
+}
+
+/// Admins: delete the selected runners with a reason, after a preview of what will go.
+#[component]
+fn BulkDelete(selected: RwSignal<BTreeSet<Uuid>>, on_done: Callback<Result<String, ApiError>>) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let reason = RwSignal::new(String::new());
+    let request = move |dry_run: bool| BatchDeleteRunnersRequest {
+        comment: reason.get_untracked().trim().to_owned(),
+        dry_run,
+        runner_ids: Some(selected.get_untracked().into_iter().collect()),
+        ..Default::default()
+    };
+    let preview = LocalResource::new(move || {
+        let ids: Vec<Uuid> = selected.get().into_iter().collect();
+        let show = open.get();
+        async move {
+            if !show || ids.is_empty() {
+                return None;
+            }
+            // The preview needs a valid comment; the real reason is checked when confirming.
+            let req = BatchDeleteRunnersRequest { comment: "preview of a bulk delete".into(), dry_run: true, runner_ids: Some(ids), ..Default::default() };
+            Some(batch_delete_runners(req).await)
+        }
+    });
+    let run = Action::new_local(move |_: &()| batch_delete_runners(request(false)));
+    Effect::new(move |_| {
+        if let Some(res) = run.value().get() {
+            open.set(false);
+            reason.set(String::new());
+            selected.set(BTreeSet::new());
+            on_done.run(res.map(|b: BatchActionResponse| format!("Deleted {} runners ({} failed).", b.affected_count, b.failed_count)));
+        }
+    });
+    let count = move || selected.with(BTreeSet::len);
+    let len = move || reason.with(|r| r.trim().chars().count());
+    let valid = move || (REASON_MIN..=REASON_MAX).contains(&len());
+    view! {
+        <Show when=move || { count() > 0 }>
+            <p class="bulk-bar">
+                {move || format!("{} selected", count())}
+                <button id="bulk-delete" class="danger" on:click=move |_| open.set(true)>{move || format!("Delete selected ({})", count())}</button>
+                <button class="secondary" on:click=move |_| selected.set(BTreeSet::new())>"Clear selection"</button>
+            </p>
+        </Show>
+        <Modal open=open title="Delete runners in bulk" title_id="bulk-title">
+            <p>"These runners will be deleted at GitHub and marked deleted here:"</p>
+            <Suspense fallback=|| view! { <p class="loading">"Preparing the preview…"</p> }>
+                {move || preview.get().flatten().map(|r| match r {
+                    Ok(b) => view! {
+                        <ul class="preview" id="bulk-preview">
+                            {b.details.into_iter().filter_map(|d| match d {
+                                BatchDetail::Runner(r) => Some(view! {
+                                    <li>{r.runner_name.unwrap_or_else(|| r.runner_id.to_string())} " — " {r.status.replace('_', " ")}</li>
+                                }),
+                                _ => None,
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                })}
+            </Suspense>
+            <label for="bulk-reason">"Reason (recorded in the audit log)"</label>
+            <textarea id="bulk-reason" rows="3" maxlength=REASON_MAX.to_string() aria-describedby="bulk-reason-count"
+                prop:value=reason on:input=move |ev| reason.set(event_target_value(&ev))></textarea>
+            <p id="bulk-reason-count" class=move || if valid() { "muted small" } else { "error small" }>
+                {move || format!("{} / {REASON_MAX} characters (at least {REASON_MIN})", len())}
+            </p>
+            {move || run.value().get().and_then(Result::err).map(|e| view! { <ErrorNotice error=e/> })}
+            <div class="dialog-actions">
+                <button class="secondary" on:click=move |_| open.set(false)>"Cancel"</button>
+                <button id="bulk-confirm" class="danger" disabled=move || !valid() || run.pending().get() on:click=move |_| { run.dispatch(()); }>
+                    {move || format!("Delete {} runners", count())}
+                </button>
+            </div>
+        </Modal>
+    }
+}

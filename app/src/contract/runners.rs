@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::RunnerLifecycle;
+
 /// `POST /api/v1/runners/jit` (and `/dry-run`) body.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -57,7 +59,7 @@ pub struct JitProvisionResponse {
     /// GitHub's runner id.
     pub github_runner_id: i64,
     /// Always `pending`.
-    pub status: String,
+    pub status: RunnerLifecycle,
     /// Created.
     #[serde(with = "super::timestamp")]
     pub created_at: DateTime<Utc>,
@@ -109,8 +111,8 @@ pub struct RunnerStatus {
     pub runner_id: Uuid,
     /// Name.
     pub runner_name: String,
-    /// `pending`, `idle`, `busy`, `offline` or `deleted`.
-    pub status: String,
+    /// Our lifecycle state (GitHub's own report is `github_status` and `busy`).
+    pub status: RunnerLifecycle,
     /// GitHub's id.
     pub github_runner_id: Option<i64>,
     /// Runner group.

@@ -1,6 +1,7 @@
 //! Runners: the quota-checked reservation, lifecycle updates, and visibility-scoped listing
 //! (filtering and paging in SQL).
 
+use app::contract::RunnerLifecycle;
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -17,7 +18,8 @@ pub struct RunnerRow {
     /// Name.
     pub runner_name: String,
     /// Lifecycle status.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: RunnerLifecycle,
     /// GitHub's id.
     pub github_runner_id: Option<i64>,
     /// Group.
@@ -92,7 +94,7 @@ pub struct GitHubState {
     /// Runner.
     pub id: Uuid,
     /// New lifecycle status.
-    pub status: String,
+    pub status: RunnerLifecycle,
     /// GitHub's status.
     pub github_status: String,
     /// GitHub's busy flag.
@@ -125,7 +127,7 @@ pub enum Reservation {
 #[derive(Debug, Clone, Default)]
 pub struct RunnerFilter {
     /// Statuses (default: all but deleted).
-    pub statuses: Vec<String>,
+    pub statuses: Vec<RunnerLifecycle>,
     /// Ephemeral flag.
     pub ephemeral: Option<bool>,
     /// Team name (exact).
@@ -269,12 +271,12 @@ impl Db {
     pub async fn record_github_state(
         &self,
         id: Uuid,
-        status: &str,
+        status: RunnerLifecycle,
         github_status: &str,
         busy: bool,
         registered_at: Option<DateTime<Utc>>,
     ) -> Result<(), DbError> {
-        let update = GitHubState { id, status: status.to_owned(), github_status: github_status.to_owned(), busy, registered_at };
+        let update = GitHubState { id, status, github_status: github_status.to_owned(), busy, registered_at };
         self.record_github_states(std::slice::from_ref(&update)).await
     }
 
@@ -293,7 +295,7 @@ impl Db {
                      expires_at = case when $2 = 'pending' then expires_at else null end, updated_at = $6 \
                      where id = $1 and status <> 'deleted'",
                 )
-                .bind(u.id).bind(&u.status).bind(&u.github_status).bind(u.busy).bind(u.registered_at).bind(ts)
+                .bind(u.id).bind(u.status.as_str()).bind(&u.github_status).bind(u.busy).bind(u.registered_at).bind(ts)
                 .execute(&mut *tx).await?;
             }
             tx.commit().await?
@@ -336,7 +338,7 @@ impl Db {
         if f.statuses.is_empty() {
             w.push("r.status <> 'deleted'".into());
         }
-        w.any_of("r.status", &f.statuses);
+        w.any_of("r.status", &f.statuses.iter().map(|s| s.as_str().to_owned()).collect::<Vec<_>>());
         w.equals("r.ephemeral", f.ephemeral.map(Arg::Bool));
         w.equals("t.name", f.team_name.clone().map(Arg::Text));
         w.equals("r.team_id", f.team_id.map(Arg::Uuid));

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use app::contract::RunnerLifecycle;
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -17,7 +18,8 @@ pub struct SyncRunner {
     /// Name.
     pub runner_name: String,
     /// Lifecycle status.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: RunnerLifecycle,
     /// GitHub's id (none while the reservation waits for GitHub).
     pub github_runner_id: Option<i64>,
     /// Labels bound at issue.

@@ -2,7 +2,7 @@
 //! success marks the row deleted (`admin_batch`); a GitHub failure leaves the row unchanged.
 
 use app::contract::batch::{BatchActionResponse, BatchDeleteRunnersRequest, BatchDetail, RunnerBatchDetail};
-use app::contract::{ApiError, FieldError};
+use app::contract::{ApiError, FieldError, SecurityEventType, Severity};
 use serde_json::json;
 
 use super::provisioning::github;
@@ -70,7 +70,7 @@ pub async fn delete_runners(state: &AppState, caller: &Caller, req: BatchDeleteR
             details.push(entry(None, "not_found", None));
             continue;
         };
-        if r.status == "deleted" {
+        if r.status.is_deleted() {
             details.push(entry(Some(&r), "skipped", None));
             continue;
         }
@@ -104,15 +104,13 @@ pub async fn delete_runners(state: &AppState, caller: &Caller, req: BatchDeleteR
         audit.success = failed == 0;
         state.db.append_audit(audit).await?;
         let event = NewSecurityEvent {
-            event_type: "batch_delete_runners",
-            severity: "high",
             user_identity: caller.principal.identity(),
             oidc_sub: caller.principal.oidc_sub(),
             team_id: req.team_id,
             violation_data: data,
             action_taken: Some(format!("deleted {affected} runners")),
             request_id: caller.ctx.request_id.clone(),
-            ..Default::default()
+            ..NewSecurityEvent::new(SecurityEventType::BatchDeleteRunners, Severity::High)
         };
         super::security::record(&state.db, &state.metrics, &event).await?;
     }

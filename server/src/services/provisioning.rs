@@ -3,7 +3,7 @@
 //! `Idempotency-Key` replays. The dry run runs the same checks without side effects.
 
 use app::contract::runners::{DryRunResponse, JitProvisionRequest, JitProvisionResponse, QuotaInfo};
-use app::contract::{ApiError, ErrorCode, FieldError};
+use app::contract::{ApiError, ErrorCode, FieldError, RunnerLifecycle, SecurityEventType, Severity};
 use rand::Rng;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -201,17 +201,15 @@ impl From<AppError> for Refusal {
     }
 }
 
-fn security_event(c: &Caller, event_type: &'static str, severity: &'static str, team_id: Uuid, data: Value) -> NewSecurityEvent {
+fn security_event(c: &Caller, event_type: SecurityEventType, severity: Severity, team_id: Uuid, data: Value) -> NewSecurityEvent {
     NewSecurityEvent {
-        event_type,
-        severity,
         user_identity: c.principal.identity(),
         oidc_sub: c.principal.oidc_sub(),
         team_id: Some(team_id),
         violation_data: data,
         action_taken: Some("rejected".into()),
         request_id: c.ctx.request_id.clone(),
-        ..Default::default()
+        ..NewSecurityEvent::new(event_type, severity)
     }
 }
 
@@ -231,8 +229,8 @@ async fn plan(state: &AppState, c: &Caller, v: &Valid) -> Result<Plan, Refusal> 
             let detail = format!("Runner group {g} is not allowed for team '{}'. Allowed groups: {list}", team.name);
             let event = security_event(
                 c,
-                "runner_group_not_allowed",
-                "medium",
+                SecurityEventType::RunnerGroupNotAllowed,
+                Severity::Medium,
                 team.id,
                 json!({ "requested_runner_group_id": g, "allowed_runner_group_ids": allowed, "team_id": team.id.to_string() }),
             );
@@ -249,8 +247,8 @@ async fn plan(state: &AppState, c: &Caller, v: &Valid) -> Result<Plan, Refusal> 
         LabelCheck::Violation { invalid, detail } => {
             let event = security_event(
                 c,
-                "label_policy_violation",
-                "medium",
+                SecurityEventType::LabelPolicyViolation,
+                Severity::Medium,
                 team.id,
                 json!({ "requested_labels": v.labels, "invalid_labels": invalid, "provisioning_method": "jit", "team_id": team.id.to_string() }),
             );
@@ -307,8 +305,8 @@ fn quota_refusal(c: &Caller, team: &TeamRow, r: &Reservation) -> Refusal {
     };
     let event = security_event(
         c,
-        "quota_exceeded",
-        "low",
+        SecurityEventType::QuotaExceeded,
+        Severity::Low,
         team.id,
         json!({ "current_count": n, "max_runners": max, "scope": scope, "provisioning_method": "jit", "team_id": team.id.to_string() }),
     );
@@ -503,7 +501,7 @@ async fn provision_steps(state: &AppState, c: &Caller, v: &Valid, key: Option<&s
         team_name: team.name.clone(),
         runner_group_id: plan.runner_group_id,
         github_runner_id: github_id,
-        status: "pending".into(),
+        status: RunnerLifecycle::Pending,
         created_at,
     };
     let body = serde_json::to_string(&response).map_err(|e| with_team(AppError::Internal(e.into())))?;
@@ -520,7 +518,7 @@ async fn generate_with_recovery(state: &AppState, gh: &dyn crate::github::GitHub
                 return Err(GitHubError::NameExists);
             };
             let ours = state.db.find_runner_by_github_id(existing.id).await.ok().flatten();
-            let reclaimable = ours.is_some_and(|r| r.status == "deleted" || (r.status == "pending" && r.expires_at.is_some_and(|e| e <= now())));
+            let reclaimable = ours.is_some_and(|r| r.status.is_deleted() || (r.status == RunnerLifecycle::Pending && r.expires_at.is_some_and(|e| e <= now())));
             if !reclaimable || existing.busy {
                 return Err(GitHubError::NameExists);
             }

@@ -1,8 +1,8 @@
 //! Runner reads and actions (API.md §7.3–§7.6) with the `runner-reader` rule: an admin, the
 //! provisioning principal, a member of the runner's team, or the team's M2M client.
 
-use app::contract::ErrorCode;
 use app::contract::runners::{DeprovisionResponse, RunnerListResponse, RunnerStatus};
+use app::contract::{ErrorCode, RunnerLifecycle};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -21,7 +21,7 @@ use crate::state::AppState;
 
 /// The contract shape of a runner.
 pub fn runner_status(r: RunnerRow) -> RunnerStatus {
-    let expires_at = if r.status == "pending" { r.expires_at } else { None };
+    let expires_at = if r.status == RunnerLifecycle::Pending { r.expires_at } else { None };
     RunnerStatus {
         runner_id: r.id,
         runner_name: r.runner_name,
@@ -98,7 +98,7 @@ fn failed(a: NewAudit, e: &AppError) -> NewAudit {
 /// `POST /api/v1/runners/{id}/refresh`: GitHub's report by id.
 pub async fn refresh(state: &AppState, c: &Caller, id: Uuid) -> AppResult<RunnerStatus> {
     let r = readable(state, c, id).await?;
-    let (Some(github_id), false) = (r.github_runner_id, r.status == "deleted") else {
+    let (Some(github_id), false) = (r.github_runner_id, r.status.is_deleted()) else {
         return Ok(runner_status(r));
     };
     let fetched = match github(state) {
@@ -118,7 +118,7 @@ pub async fn refresh(state: &AppState, c: &Caller, id: Uuid) -> AppResult<Runner
         }
         Some(g) => {
             let online = g.status == "online";
-            let status = super::sync::lifecycle_status(&r.status, online, g.busy);
+            let status = super::sync::lifecycle_status(r.status, online, g.busy);
             let first_online = (online && r.registered_at.is_none()).then(now);
             state.db.record_github_state(id, status, &g.status, g.busy, first_online).await?;
         }
@@ -146,7 +146,7 @@ pub fn map_github(e: GitHubError) -> AppError {
 /// `DELETE /api/v1/runners/{id}`.
 pub async fn delete(state: &AppState, c: &Caller, id: Uuid) -> AppResult<DeprovisionResponse> {
     let r = readable(state, c, id).await?;
-    if r.status == "deleted" {
+    if r.status.is_deleted() {
         return Err(AppError::api(ErrorCode::AlreadyDeleted, format!("Runner '{}' is already deleted", r.runner_name)));
     }
     let data = json!({ "github_runner_id": r.github_runner_id });

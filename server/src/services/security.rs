@@ -23,9 +23,6 @@ pub async fn record(db: &Db, metrics: &Metrics, e: &NewSecurityEvent) -> Result<
     Ok(())
 }
 
-/// The severities a filter may name.
-pub const SEVERITIES: [&str; 4] = ["low", "medium", "high", "critical"];
-
 /// The contract shape of a stored event; details that are not a JSON object come back as
 /// `{"raw": "<text>"}` instead of failing the whole page.
 pub fn event_response(r: SecurityEventRow) -> SecurityEventResponse {

@@ -3,7 +3,7 @@
 //! business rule is audited (§3.7).
 
 use app::contract::users::{UserCreateRequest, UserDeactivateRequest, UserListResponse, UserResponse, UserUpdateRequest};
-use app::contract::{ApiError, ErrorCode, FieldError};
+use app::contract::{ApiError, ErrorCode, FieldError, SecurityEventType, Severity};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -25,7 +25,7 @@ pub const LAST_ADMIN_DEACTIVATE: &str = "Cannot deactivate the last active admin
 pub const LAST_ADMIN_DEMOTE: &str = "Cannot remove admin privileges from the last active admin user. At least one admin must remain active.";
 
 /// The security event of a deactivation: type and severity.
-const DEACTIVATED: (&str, &str) = ("user_deactivated", "medium");
+const DEACTIVATED: (SecurityEventType, Severity) = (SecurityEventType::UserDeactivated, Severity::Medium);
 
 /// The contract shape of a stored user (never the password hash).
 pub fn user_response(u: UserRow) -> UserResponse {
@@ -268,15 +268,13 @@ pub async fn deactivate(state: &AppState, caller: &Caller, id: Uuid, req: UserDe
                 return (UserWrite { audit: Some(failed(audit, &err)), ..Default::default() }, Err(err));
             }
             let event = NewSecurityEvent {
-                event_type: DEACTIVATED.0,
-                severity: DEACTIVATED.1,
                 user_identity: p.identity(),
                 oidc_sub: p.oidc_sub(),
                 team_id: None,
                 violation_data: data,
                 action_taken: Some(format!("deactivated user {}", user_label(user))),
                 request_id: caller.ctx.request_id.clone(),
-                ..Default::default()
+                ..NewSecurityEvent::new(DEACTIVATED.0, DEACTIVATED.1)
             };
             // Runner reclamation: see services::runners (owner_deactivated) — the sync worker
             // reclaims a deactivated user's `pending` runners on its next cycle.

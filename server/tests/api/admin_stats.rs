@@ -1,5 +1,6 @@
 //! Admin statistics, the sync status and manual sync requests (API.md §14).
 
+use app::contract::SecurityEventType;
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde_json::{Value, json};
 use server::db::Db;
@@ -58,15 +59,9 @@ async fn admin_user(db: &Db, email: &str, active: bool) {
 
 async fn severity(db: &Db, severity: &'static str) {
     let e = NewSecurityEvent {
-        event_type: "label_policy_violation",
-        severity,
         user_identity: "system".into(),
-        oidc_sub: None,
-        team_id: None,
         violation_data: json!({}),
-        action_taken: None,
-        request_id: None,
-        ..Default::default()
+        ..NewSecurityEvent::new(SecurityEventType::LabelPolicyViolation, severity.parse().expect("severity"))
     };
     db.insert_security_event(&e).await.expect("event");
 }

@@ -1,8 +1,8 @@
 //! Runner routes (API.md §7).
 
-use app::contract::ApiError;
 use app::contract::batch::{BatchActionResponse, BatchDeleteRunnersRequest};
 use app::contract::runners::{DeprovisionResponse, DryRunResponse, JitProvisionRequest, JitProvisionResponse, RunnerListResponse, RunnerStatus};
+use app::contract::{ApiError, RunnerLifecycle};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -123,21 +123,26 @@ pub struct ListQuery {
     offset: Option<i64>,
 }
 
-fn statuses(raw: Option<&str>) -> Result<Vec<String>, ApiError> {
-    let mut out: Vec<String> = Vec::new();
+/// The `status` filter: lifecycle values, plus the Python service's `active` and `online`
+/// as aliases for `idle` + `busy` (API.md §3.1); case-insensitive, duplicates dropped.
+fn statuses(raw: Option<&str>) -> Result<Vec<RunnerLifecycle>, ApiError> {
+    let mut out: Vec<RunnerLifecycle> = Vec::new();
     for s in raw.map(list).unwrap_or_default() {
-        let expanded: &[&str] = match s.to_ascii_lowercase().as_str() {
-            "pending" => &["pending"],
-            "idle" => &["idle"],
-            "busy" => &["busy"],
-            "offline" => &["offline"],
-            "deleted" => &["deleted"],
-            "active" | "online" => &["idle", "busy"],
-            _ => return Err(ApiError::invalid_field("query.status", format!("unknown status {s:?} (pending, idle, busy, offline, deleted, active, online)"))),
+        let expanded = match s.to_ascii_lowercase().as_str() {
+            "active" | "online" => vec![RunnerLifecycle::Idle, RunnerLifecycle::Busy],
+            other => match other.parse::<RunnerLifecycle>() {
+                Ok(one) => vec![one],
+                Err(_) => {
+                    return Err(ApiError::invalid_field(
+                        "query.status",
+                        format!("unknown status {s:?} (pending, idle, busy, offline, deleted, active, online)"),
+                    ));
+                }
+            },
         };
         for e in expanded {
-            if !out.iter().any(|o| o == e) {
-                out.push((*e).to_owned());
+            if !out.contains(&e) {
+                out.push(e);
             }
         }
     }

@@ -169,7 +169,7 @@ impl Fleet {
     /// The runner's status and first-online time.
     pub async fn runner_state(&self, id: Uuid) -> (String, Option<chrono::DateTime<chrono::Utc>>) {
         let r = self.app.db.find_runner(id).await.expect("db").expect("runner");
-        (r.status, r.registered_at)
+        (r.status.as_str().to_owned(), r.registered_at)
     }
 
     /// A signed `workflow_job` delivery about the fleet's runner (organisation `acme`,

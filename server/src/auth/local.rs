@@ -62,7 +62,7 @@ impl AuthService {
                     request_id: ctx.request_id.clone(),
                     ..NewSecurityEvent::new(SecurityEventType::LocalLoginLocked, Severity::Medium)
                 };
-                crate::services::security::record(&self.db, &self.metrics, &locked).await?;
+                self.db.record_security_event(&self.metrics, &locked).await?;
                 tracing::warn!(client.ip = %ip, "local login locked after repeated failures");
             }
             return Err(AppError::api(ErrorCode::InvalidCredentials, "Invalid username or password"));
@@ -91,7 +91,7 @@ impl AuthService {
                 event_data: Some(json!({ "method": "local", "reason": reason })),
                 success: false,
                 error_message: Some(reason.to_owned()),
-                ..NewAudit::from_context(ctx)
+                ..ctx.audit_base()
             })
             .await?;
         Ok(())

@@ -191,7 +191,7 @@ async fn admin(cmd: AdminCommand, config: Config) -> anyhow::Result<()> {
     }
     match cmd {
         AdminCommand::Create { username, email, password_file } => {
-            if let Some(msg) = crate::auth::validate_username(&username) {
+            if let Some(msg) = crate::config::validate_username(&username) {
                 bail!("--username {msg}");
             }
             let password_hash = hash_password(read_password(password_file)?).await?;

@@ -5,6 +5,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::{Db, DbError, now};
+use crate::metrics::Metrics;
 
 /// A security event to record.
 #[derive(Debug, Clone)]
@@ -53,7 +54,15 @@ impl NewSecurityEvent {
 }
 
 impl Db {
-    /// Records a security event.
+    /// Stores a security event and counts it in `gharts_security_events_total` (every write
+    /// outside a batch transaction goes through here, so the metric and the table agree).
+    pub async fn record_security_event(&self, metrics: &Metrics, e: &NewSecurityEvent) -> Result<(), DbError> {
+        self.insert_security_event(e).await?;
+        metrics.security_event(e.event_type, e.severity);
+        Ok(())
+    }
+
+    /// Stores a security event without counting it (tests seed rows with this).
     pub async fn insert_security_event(&self, e: &NewSecurityEvent) -> Result<(), DbError> {
         let data = sqlx::types::Json(&e.violation_data);
         on_pool!(self, p => {

@@ -3,6 +3,7 @@
 
 pub mod api;
 mod auth_routes;
+pub mod error_response;
 pub mod extract;
 pub mod middleware;
 pub mod openapi;
@@ -21,8 +22,8 @@ use http::{HeaderValue, header};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
-use crate::error::api_error_response;
 use crate::state::AppState;
+use error_response::api_error_response;
 
 pub use system::VERSION;
 

@@ -168,7 +168,7 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
             a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
         });
         if !ok {
-            return crate::error::api_error_response(&app::contract::ApiError::new(ErrorCode::Unauthenticated, "Metrics require the metrics token"));
+            return super::error_response::api_error_response(&app::contract::ApiError::new(ErrorCode::Unauthenticated, "Metrics require the metrics token"));
         }
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render()).into_response()

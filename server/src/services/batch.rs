@@ -15,12 +15,11 @@ use uuid::Uuid;
 
 use super::teams::{ADMINS_TEAM_ID, ADMINS_TEAM_NAME};
 use super::users::{comment_error, failed, user_label};
-use crate::auth::service::audit_for;
+use crate::auth::Caller;
 use crate::db::models::UserRow;
 use crate::db::security_events::NewSecurityEvent;
 use crate::db::user_admin::{TeamBrief, TeamsBatchWrite, UsersBatchWrite};
 use crate::error::{AppError, AppResult};
-use crate::http::extract::Caller;
 use crate::state::AppState;
 
 /// Detail of `409 LAST_ADMIN` for `disable-users`.
@@ -49,15 +48,7 @@ fn validate(comment: &str, reason: Option<&str>) -> Result<(), ApiError> {
 }
 
 fn event(caller: &Caller, event_type: SecurityEventType, severity: Severity, action: String, data: serde_json::Value) -> NewSecurityEvent {
-    NewSecurityEvent {
-        user_identity: caller.principal.identity(),
-        oidc_sub: caller.principal.oidc_sub(),
-        team_id: None,
-        violation_data: data,
-        action_taken: Some(action),
-        request_id: caller.ctx.request_id.clone(),
-        ..NewSecurityEvent::new(event_type, severity)
-    }
+    NewSecurityEvent { action_taken: Some(action), ..caller.security_event(event_type, severity, data) }
 }
 
 /// The plan of a user batch: one detail per candidate, the users to change, and how many of
@@ -140,11 +131,11 @@ async fn users(
                 // Refused as a whole: nothing changes; the audit row names the refused targets.
                 audit_data["affected_count"] = json!(0);
                 let err = AppError::api(ErrorCode::LastAdmin, LAST_ADMIN_BATCH);
-                let audit = failed(audit_for(&caller.principal, &caller.ctx, event_type.as_str(), audit_data), &err);
+                let audit = failed(caller.audit(event_type.as_str(), audit_data), &err);
                 let refusal = UsersBatchWrite { ids: vec![], activate: false, comment: comment.clone(), audit, event: None };
                 return ((!dry_run).then_some(refusal), Err(err));
             }
-            let audit = audit_for(&caller.principal, &caller.ctx, event_type.as_str(), audit_data);
+            let audit = caller.audit(event_type.as_str(), audit_data);
             let response = BatchActionResponse {
                 success: true,
                 action: action.into(),
@@ -268,7 +259,7 @@ async fn teams(
             let write = TeamsBatchWrite {
                 ids: change.into_iter().map(|(id, _)| id).collect(),
                 deactivation: reason.clone().map(|r| (identity.clone(), r)),
-                audit: audit_for(&caller.principal, &caller.ctx, event_type.as_str(), audit_data),
+                audit: caller.audit(event_type.as_str(), audit_data),
                 event: Some(event(caller, event_type, severity, format!("{verb} {affected} teams"), event_data)),
             };
             (Some(write), response)

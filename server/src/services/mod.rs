@@ -1,5 +1,5 @@
 //! Domain services: the business rules, used by the REST handlers and the UI's server
-//! functions alike. Each takes the [`crate::http::extract::Caller`] explicitly; authorisation
+//! functions alike. Each takes the [`crate::auth::Caller`] explicitly; authorisation
 //! (roles, team membership) is an explicit call here, never hidden middleware.
 
 pub mod admin;

@@ -289,7 +289,7 @@ impl Cycle<'_> {
             github_runner_id: r.github_runner_id,
             ..NewSecurityEvent::new(event_type, severity)
         };
-        super::security::record(&self.state.db, &self.state.metrics, &e).await?;
+        self.state.db.record_security_event(&self.state.metrics, &e).await?;
         Ok(())
     }
 
@@ -312,7 +312,7 @@ impl Cycle<'_> {
                     github_runner_id: Some(g.id),
                     ..NewSecurityEvent::new(SecurityEventType::UnmanagedRunnerDetected, Severity::High)
                 };
-                super::security::record(&self.state.db, &self.state.metrics, &e).await?;
+                self.state.db.record_security_event(&self.state.metrics, &e).await?;
                 tracing::warn!(github_runner_id = g.id, runner.name = %g.name, "sync: a runner GHARTS never issued is registered in the organisation");
                 self.report.unmanaged_detected += 1;
             }

@@ -199,6 +199,6 @@ async fn record_violation(
         runner_name: Some(runner.runner_name.clone()),
         github_runner_id: runner.github_runner_id,
     };
-    crate::services::security::record(&state.db, &state.metrics, &event).await?;
+    state.db.record_security_event(&state.metrics, &event).await?;
     Ok(())
 }

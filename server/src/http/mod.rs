@@ -17,10 +17,11 @@ use app::contract::{ApiError, ErrorCode};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use http::{HeaderValue, header};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::state::AppState;
 use error_response::api_error_response;
@@ -39,19 +40,10 @@ const DEFAULT_CSP: &str = "frame-ancestors 'none'";
 pub fn router(state: AppState) -> Router {
     let site_root = state.config.site_root.clone();
     let metrics = state.metrics.clone();
-    Router::new()
-        .route("/", get(system::root))
-        .route("/healthz", get(system::healthz))
-        .route("/readyz", get(system::readyz))
-        .route("/health", get(system::health))
+    let (documented, _) = documented_routes().split_for_parts();
+    documented
         .route("/favicon.ico", get(system::favicon))
         .route("/metrics", get(system::metrics))
-        .route("/auth/local-login", post(auth_routes::local_login))
-        .route("/auth/logout", post(auth_routes::logout))
-        .route("/auth/login", get(auth_routes::sso_login))
-        .route("/auth/callback", get(auth_routes::sso_callback))
-        .route("/api/v1/auth/me", get(auth_routes::me))
-        .merge(api::routes())
         .merge(openapi::routes())
         .merge(ui::routes(site_root.as_deref()))
         .fallback(not_found)
@@ -68,10 +60,34 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Every route of the OpenAPI document, registered together with its entry (`routes!`), so a
+/// handler and its documentation cannot part: the system routes, the login routes and the API.
+pub fn documented_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().merge(system::routes()).merge(auth_routes::routes()).merge(api::routes())
+}
+
 async fn not_found() -> Response {
     api_error_response(&ApiError::new(ErrorCode::NotFound, "Not Found"))
 }
 
 async fn method_not_allowed() -> Response {
     api_error_response(&ApiError::new(ErrorCode::MethodNotAllowed, "Method Not Allowed")).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// A plain `.route(…)` would serve without a document entry. Only this file (the favicon and
+    /// `/metrics`, outside the contract's document) and the document's own pages and the UI may.
+    #[test]
+    fn documented_modules_register_routes_only_with_their_entry() {
+        let http = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/http");
+        let mut files: Vec<_> = std::fs::read_dir(http.join("api")).expect("api dir").map(|e| e.expect("entry").path()).collect();
+        files.extend([http.join("system.rs"), http.join("auth_routes.rs")]);
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("read");
+            assert!(!text.contains(".route("), "{} registers a route without its OpenAPI entry; use routes!(handler)", file.display());
+        }
+    }
 }

@@ -9,8 +9,17 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::{Value, json};
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::db::MigrationState;
 use crate::state::AppState;
+
+/// The documented system routes (`/favicon.ico` and `/metrics` are outside the document, as the
+/// contract says, and are added by [`super::router`]).
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(root)).routes(routes!(healthz)).routes(routes!(readyz)).routes(routes!(health))
+}
 
 /// The version reported by `/health` and `/`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

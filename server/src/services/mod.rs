@@ -5,7 +5,6 @@
 pub mod admin;
 pub mod audit;
 pub mod batch;
-pub mod batch_runners;
 pub mod labels;
 pub mod oauth_clients;
 pub mod provisioning;

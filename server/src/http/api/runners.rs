@@ -1,50 +1,31 @@
 //! Runner routes (API.md §7).
 
-use app::contract::batch::{BatchActionResponse, BatchDeleteRunnersRequest};
 use app::contract::runners::{DeprovisionResponse, DryRunResponse, JitProvisionRequest, JitProvisionResponse, RunnerListResponse, RunnerStatus};
 use app::contract::{ApiError, RunnerLifecycle};
+use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::db::runners::RunnerFilter;
 use crate::error::AppResult;
-use crate::http::extract::{AdminCaller, ApiPath, ApiQuery, AppJson, Caller, JitCaller};
+use crate::http::extract::{ApiPath, ApiQuery, AppJson, Caller, JitCaller};
 use crate::http::params::{flex_bool, list, page};
 use crate::services::{provisioning, runners};
 use crate::state::AppState;
 
 /// The runner routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/runners/jit", post(provision_runner))
-        .route("/api/v1/runners/jit/dry-run", post(dry_run))
-        .route("/api/v1/runners", get(list_runners))
-        .route("/api/v1/runners/{runner_id}", get(get_runner).delete(delete_runner))
-        .route("/api/v1/runners/{runner_id}/refresh", post(refresh_runner))
-        .route("/api/v1/admin/batch/delete-runners", post(batch_delete_runners))
-}
-
-#[utoipa::path(
-    post,
-    path = "/api/v1/admin/batch/delete-runners",
-    tag = "batch",
-    request_body = BatchDeleteRunnersRequest,
-    responses(
-        (status = 200, description = "Per-runner outcome; GitHub failures leave rows unchanged", body = BatchActionResponse)
-    )
-)]
-/// `POST /api/v1/admin/batch/delete-runners`.
-pub async fn batch_delete_runners(
-    State(s): State<AppState>,
-    AdminCaller(c): AdminCaller,
-    AppJson(req): AppJson<BatchDeleteRunnersRequest>,
-) -> AppResult<Json<BatchActionResponse>> {
-    Ok(Json(crate::services::batch_runners::delete_runners(&s, &c, req).await?))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(provision_runner))
+        .routes(routes!(dry_run))
+        .routes(routes!(list_runners))
+        .routes(routes!(get_runner, delete_runner))
+        .routes(routes!(refresh_runner))
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {

@@ -3,10 +3,10 @@
 use app::contract::security::{SecurityEventListResponse, TeamSecurityEventListResponse};
 use app::contract::{ApiError, Severity};
 use axum::Json;
-use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::audit::time_range;
@@ -18,10 +18,8 @@ use crate::services::security;
 use crate::state::AppState;
 
 /// The security event routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/admin/security-events", get(list_security_events))
-        .route("/api/v1/admin/teams/{team_id}/security-events", get(list_team_security_events))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_security_events)).routes(routes!(list_team_security_events))
 }
 
 /// `GET /api/v1/admin/security-events` query.

@@ -5,12 +5,12 @@ use app::contract::batch::{BatchActionResponse, BatchDeleteRunnersRequest, Batch
 use app::contract::{ApiError, FieldError, SecurityEventType, Severity};
 use serde_json::json;
 
-use super::users::comment_error;
 use crate::auth::Caller;
 use crate::db::runners::{RunnerFilter, RunnerRow, Visibility};
 use crate::db::security_events::NewSecurityEvent;
 use crate::error::AppResult;
 use crate::github::{api_error, configured};
+use crate::services::users::comment_error;
 use crate::state::AppState;
 
 /// Runners are selected in pages of this size.

@@ -3,7 +3,9 @@
 //! Each batch runs in one serialised transaction: the targets are read, the plan is made
 //! (statuses, the admin-safety check), and the changes, the audit row and the security event
 //! are written together. A dry run makes the same plan and writes nothing. `delete-runners`
-//! (§10.7.3) lives with the runners.
+//! (§10.7.3) calls GitHub per runner and is in [`runners`].
+
+pub mod runners;
 
 use app::contract::batch::{
     BatchActionResponse, BatchDeactivateTeamsRequest, BatchDetail, BatchDisableUsersRequest, BatchReactivateTeamsRequest, BatchRestoreUsersRequest,
@@ -13,13 +15,13 @@ use app::contract::{ApiError, ErrorCode, FieldError, SecurityEventType, Severity
 use serde_json::json;
 use uuid::Uuid;
 
-use super::teams::{ADMINS_TEAM_ID, ADMINS_TEAM_NAME};
-use super::users::{comment_error, failed, user_label};
 use crate::auth::Caller;
 use crate::db::models::UserRow;
 use crate::db::security_events::NewSecurityEvent;
 use crate::db::user_admin::{TeamBrief, TeamsBatchWrite, UsersBatchWrite};
 use crate::error::{AppError, AppResult};
+use crate::services::teams::{ADMINS_TEAM_ID, ADMINS_TEAM_NAME};
+use crate::services::users::{comment_error, failed, user_label};
 use crate::state::AppState;
 
 /// Detail of `409 LAST_ADMIN` for `disable-users`.

@@ -11,7 +11,7 @@
 //! | 5 | `auth` | credentials → principal, the [`crate::auth::Caller`], sessions, audit rows |
 //! | 6 | `state`, `bootstrap` | the shared `AppState`; the bootstrap admin |
 //! | 7 | `services` | the business rules, one module per resource |
-//! | 8 | `http`, `cli` | the entry points: routes and extractors; sub-commands and start-up |
+//! | 8 | `http`, `cli`, `startup` | the entry points: routes and extractors; sub-commands; building and running the process |
 //!
 //! `app::contract` (the wire types) is outside the crate and usable from every layer.
 
@@ -25,7 +25,7 @@ pub const LAYERS: &[&[&str]] = &[
     &["auth"],
     &["state", "bootstrap"],
     &["services"],
-    &["http", "cli"],
+    &["http", "cli", "startup"],
 ];
 
 /// The rank of a top-level module, if it is in the map.

@@ -6,10 +6,10 @@ use serde_json::json;
 use server::db::Db;
 
 use crate::both_databases;
+use crate::helpers::accounts::{call, local_account};
+use crate::helpers::world::world;
 use crate::helpers::{ADMIN_PASSWORD, Backend, TestApp};
-use crate::provisioning::world;
 use crate::seed;
-use crate::users::{call, local_account};
 
 both_databases!(logins_m2m_authentications_and_security_events_are_counted);
 

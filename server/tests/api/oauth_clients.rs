@@ -6,10 +6,10 @@ use server::db::Db;
 use uuid::Uuid;
 
 use crate::both_databases;
+use crate::helpers::accounts::{ADMINS, admin_app, audits, call, data, keys, send};
 use crate::helpers::{Backend, TestApp, assert_error, json, oidc_app};
 use crate::oidc_peer::OidcPeer;
 use crate::seed;
-use crate::users::{ADMINS, admin_app, audits, call, data, keys, send};
 
 const CLIENTS: &str = "/api/v1/admin/oauth-clients";
 

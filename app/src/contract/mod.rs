@@ -1,4 +1,5 @@
-//! The HTTP contract types (`../shared/spec/API.md`), shared by the server and the WASM UI.
+//! The HTTP contract types (`docs/api.md`, which the code cites as "API.md §N"), shared by the
+//! server and the WASM UI.
 //!
 //! Responses serialise every optional field as `null` (never omitted) and every timestamp
 //! in the fixed form of [`timestamp`].

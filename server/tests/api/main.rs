@@ -16,6 +16,7 @@ mod authz_matrix;
 mod batch;
 mod bootstrap;
 mod cli;
+mod contract_doc;
 mod errors;
 mod github_app;
 mod health;

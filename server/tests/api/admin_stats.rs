@@ -22,11 +22,7 @@ both_databases!(
 
 macro_rules! exec {
     ($db:expr, $sql:expr $(, $arg:expr)*) => {
-        match $db {
-            Db::Sqlite(p) => sqlx::query($sql)$(.bind($arg))*.execute(p).await.map(|_| ()),
-            Db::Postgres(p) => sqlx::query($sql)$(.bind($arg))*.execute(p).await.map(|_| ()),
-        }
-        .expect("exec")
+        crate::on_pool!($db, p => sqlx::query($sql)$(.bind($arg))*.execute(p).await.map(|_| ())).expect("exec")
     };
 }
 

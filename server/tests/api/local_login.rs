@@ -93,9 +93,6 @@ async fn a_deactivated_account_cannot_log_in(backend: Backend) {
 
 /// Deactivates a user directly in the database (the user routes come with the API issue).
 pub async fn deactivate(db: &server::db::Db, username: &str) {
-    match db {
-        server::db::Db::Sqlite(p) => sqlx::query("update users set is_active = false where username = $1").bind(username).execute(p).await.map(|_| ()),
-        server::db::Db::Postgres(p) => sqlx::query("update users set is_active = false where username = $1").bind(username).execute(p).await.map(|_| ()),
-    }
-    .expect("deactivate");
+    crate::on_pool!(db, p => sqlx::query("update users set is_active = false where username = $1").bind(username).execute(p).await.map(|_| ()))
+        .expect("deactivate");
 }

@@ -25,11 +25,7 @@ async fn login(app: &TestApp, username: &str, password: &str) -> StatusCode {
 
 async fn security_event_counts(db: &Db) -> Vec<(String, String, i64)> {
     let sql = "select event_type, severity, count(*) from security_events group by event_type, severity";
-    match db {
-        Db::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await,
-        Db::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await,
-    }
-    .expect("security events")
+    crate::on_pool!(db, p => sqlx::query_as(sql).fetch_all(p).await).expect("security events")
 }
 
 async fn logins_m2m_authentications_and_security_events_are_counted(backend: Backend) {

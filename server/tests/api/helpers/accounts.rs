@@ -77,21 +77,14 @@ pub fn keys(v: &Value) -> Vec<String> {
 /// Security events of a type: `(severity, action_taken, violation_data)`, oldest first.
 pub async fn security_events(db: &Db, event: &str) -> Vec<(String, Option<String>, Value)> {
     let sql = "select severity, action_taken, violation_data from security_events where event_type = $1 order by id";
-    let rows: Vec<(String, Option<String>, sqlx::types::Json<Value>)> = match db {
-        Db::Sqlite(p) => sqlx::query_as(sql).bind(event).fetch_all(p).await,
-        Db::Postgres(p) => sqlx::query_as(sql).bind(event).fetch_all(p).await,
-    }
-    .expect("security events");
+    let rows: Vec<(String, Option<String>, sqlx::types::Json<Value>)> =
+        crate::on_pool!(db, p => sqlx::query_as(sql).bind(event).fetch_all(p).await).expect("security events");
     rows.into_iter().map(|(s, a, v)| (s, a, v.0)).collect()
 }
 
 /// Runs one statement for arranging state directly.
 pub async fn exec(db: &Db, sql: &'static str) {
-    match db {
-        Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-        Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-    }
-    .expect("exec");
+    crate::on_pool!(db, p => sqlx::query(sql).execute(p).await.map(|_| ())).expect("exec");
 }
 
 /// Creates a user through the API and returns its body.

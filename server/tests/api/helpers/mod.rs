@@ -34,6 +34,18 @@ pub enum Backend {
 }
 
 /// Generates `sqlite::<name>` and `postgres::<name>` tests from `async fn <name>(Backend)`.
+/// Runs the same code on whichever pool `$db` holds; `$p` names the pool inside `$body` (the
+/// server's own `on_pool!`, which is private to it, for arranging and reading rows directly).
+#[macro_export]
+macro_rules! on_pool {
+    ($db:expr, $p:ident => $body:expr) => {
+        match $db {
+            server::db::Db::Sqlite($p) => $body,
+            server::db::Db::Postgres($p) => $body,
+        }
+    };
+}
+
 #[macro_export]
 macro_rules! both_databases {
     ($($name:ident),+ $(,)?) => {

@@ -13,24 +13,24 @@ use super::{Db, DbError, conflict_or, now};
 /// A runner with its team's name.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RunnerRow {
-    /// Id.
+    /// The row's id (a UUID).
     pub id: Uuid,
-    /// Name.
+    /// The runner's name, unique among live runners (case-insensitively).
     pub runner_name: String,
     /// Lifecycle status.
     #[sqlx(try_from = "String")]
     pub status: RunnerLifecycle,
     /// GitHub's id.
     pub github_runner_id: Option<i64>,
-    /// Group.
+    /// The GitHub runner group it registers in.
     pub runner_group_id: i64,
     /// Final labels.
     pub labels: Json<Vec<String>>,
     /// Always true.
     pub ephemeral: bool,
-    /// Team.
+    /// The owning team's id.
     pub team_id: Option<Uuid>,
-    /// Team name.
+    /// The owning team's current name, resolved when read.
     pub team_name: Option<String>,
     /// Provisioner's identity.
     pub provisioned_by: String,
@@ -42,17 +42,17 @@ pub struct RunnerRow {
     pub github_status: Option<String>,
     /// GitHub's busy flag.
     pub busy: Option<bool>,
-    /// Created.
+    /// When the row was created.
     pub created_at: DateTime<Utc>,
-    /// Changed.
+    /// When the row last changed.
     pub updated_at: DateTime<Utc>,
     /// First online.
     pub registered_at: Option<DateTime<Utc>>,
     /// Reclaim time of a pending runner.
     pub expires_at: Option<DateTime<Utc>>,
-    /// Deleted.
+    /// When the runner was deleted (`null` while it lives).
     pub deleted_at: Option<DateTime<Utc>>,
-    /// Why.
+    /// Why it was deleted (API.md §3.1), `null` while it lives.
     pub deletion_reason: Option<String>,
 }
 
@@ -64,15 +64,15 @@ const RUNNER_SELECT: &str = "select r.id, r.runner_name, r.status, r.github_runn
 /// A runner to reserve (status `pending`, no GitHub id yet).
 #[derive(Debug, Clone)]
 pub struct NewRunner {
-    /// Id.
+    /// The row's id (a UUID).
     pub id: Uuid,
-    /// Name.
+    /// The runner's name, unique among live runners (case-insensitively).
     pub runner_name: String,
-    /// Group.
+    /// The GitHub runner group it registers in.
     pub runner_group_id: i64,
     /// Final labels.
     pub labels: Vec<String>,
-    /// Team.
+    /// The owning team's id.
     pub team_id: Uuid,
     /// Provisioner identity.
     pub provisioned_by: String,
@@ -82,7 +82,7 @@ pub struct NewRunner {
     pub owner_user_id: Option<Uuid>,
     /// Provisioner's OAuth client.
     pub owner_client_id: Option<Uuid>,
-    /// Created.
+    /// When the row was created.
     pub created_at: DateTime<Utc>,
     /// Reclaim time.
     pub expires_at: DateTime<Utc>,
@@ -132,7 +132,7 @@ pub struct RunnerFilter {
     pub ephemeral: Option<bool>,
     /// Team name (exact).
     pub team_name: Option<String>,
-    /// Team id.
+    /// The owning team's id.
     pub team_id: Option<Uuid>,
     /// Runner name (case-insensitive exact).
     pub runner_name: Option<String>,

@@ -13,9 +13,9 @@ use super::{Db, DbError, now};
 /// A live runner as the sync cycle sees it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SyncRunner {
-    /// Id.
+    /// The row's id (a UUID).
     pub id: Uuid,
-    /// Name.
+    /// The runner's name, unique among live runners (case-insensitively).
     pub runner_name: String,
     /// Lifecycle status.
     #[sqlx(try_from = "String")]
@@ -24,7 +24,7 @@ pub struct SyncRunner {
     pub github_runner_id: Option<i64>,
     /// Labels bound at issue.
     pub labels: Json<Vec<String>>,
-    /// Team.
+    /// The owning team's id.
     pub team_id: Option<Uuid>,
     /// GitHub's last reported status.
     pub github_status: Option<String>,
@@ -34,7 +34,7 @@ pub struct SyncRunner {
     pub registered_at: Option<DateTime<Utc>>,
     /// Reclaim time while pending.
     pub expires_at: Option<DateTime<Utc>>,
-    /// Created.
+    /// When the row was created.
     pub created_at: DateTime<Utc>,
     /// The provisioning user or the team is deactivated.
     pub owner_inactive: bool,

@@ -89,13 +89,6 @@ impl Db {
         });
         Ok(())
     }
-
-    /// Number of security events of a type (tests, diagnostics).
-    pub async fn count_security_events(&self, event_type: &str) -> Result<i64, DbError> {
-        Ok(on_pool!(self, p => {
-            sqlx::query_scalar("select count(*) from security_events where event_type = $1").bind(event_type).fetch_one(p).await?
-        }))
-    }
 }
 
 /// Filters of a security event listing; every one given narrows it (AND).

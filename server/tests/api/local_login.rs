@@ -1,6 +1,7 @@
 //! `POST /auth/local-login` (API.md §6.4): credentials, the limiter, CSRF, the session cookie.
 
 use crate::both_databases;
+use crate::helpers::probe::Probe as _;
 use crate::helpers::{ADMIN_PASSWORD, Backend, app, assert_error, json, spawn_app};
 
 both_databases!(

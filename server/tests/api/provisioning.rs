@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering;
 use uuid::Uuid;
 
 use crate::both_databases;
+use crate::helpers::probe::Probe as _;
 use crate::helpers::world::{world, world_with};
 use crate::helpers::{Backend, TestApp, assert_error, json};
 use crate::seed;

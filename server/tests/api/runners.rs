@@ -143,6 +143,7 @@ mod batch_delete {
     use server::github::GitHubError;
 
     use crate::both_databases;
+    use crate::helpers::probe::Probe as _;
     use crate::helpers::world::world;
     use crate::helpers::{Backend, assert_error, json};
 

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::both_databases;
 use crate::github_peer::GitHubPeer;
+use crate::helpers::probe::Probe as _;
 use crate::helpers::world::{World, world, world_using};
 use crate::helpers::{Backend, app, json};
 

@@ -4,6 +4,7 @@
 //! local accounts, what was recorded).
 
 pub mod accounts;
+pub mod probe;
 pub mod world;
 
 use std::net::SocketAddr;

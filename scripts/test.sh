@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+# Nothing may be skipped here: a test that would skip for a missing peer fails instead.
+export GHARTS_TEST_REQUIRE_ALL=1
 
 # The shared OpenID Provider (tests that count its hits or rotate its keys start their own).
 oidc_dir="$(mktemp -d)"

@@ -1,6 +1,7 @@
 //! Prometheus metrics (API.md §5.5): one typed struct, registered once, labelled by route
 //! template (never the raw URI) so cardinality stays bounded.
 
+use app::contract::{SecurityEventType, Severity};
 use prometheus::{
     Encoder, Gauge, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
 };
@@ -176,8 +177,8 @@ impl Metrics {
     }
 
     /// Counts one security event written (call it wherever a security event row is stored).
-    pub fn security_event(&self, event_type: &str, severity: &str) {
-        self.security_events.with_label_values(&[event_type, severity]).inc();
+    pub fn security_event(&self, event_type: SecurityEventType, severity: Severity) {
+        self.security_events.with_label_values(&[event_type.as_str(), severity.as_str()]).inc();
     }
 
     /// The text exposition.

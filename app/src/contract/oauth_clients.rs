@@ -20,7 +20,7 @@ pub struct OAuthClientResponse {
     pub description: Option<String>,
     /// Active.
     pub is_active: bool,
-    /// Created.
+    /// When the row was created.
     #[serde(with = "super::timestamp")]
     pub created_at: DateTime<Utc>,
     /// Creating admin's identity.
@@ -30,7 +30,7 @@ pub struct OAuthClientResponse {
     pub last_used_at: Option<DateTime<Utc>>,
     /// The team's name.
     pub team_name: String,
-    /// Changed.
+    /// When the row last changed.
     #[serde(with = "super::timestamp")]
     pub updated_at: DateTime<Utc>,
 }

@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::RunnerLifecycle;
+
 /// `POST /api/v1/runners/jit` (and `/dry-run`) body.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -35,9 +37,9 @@ pub struct JitProvisionRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct JitProvisionResponse {
-    /// Runner id.
+    /// The runner's id in GHARTS (a UUID; GitHub's id is `github_runner_id`).
     pub runner_id: Uuid,
-    /// Final name.
+    /// The runner's name, unique among live runners (case-insensitively).
     pub runner_name: String,
     /// The bearer secret, returned only here (and in an idempotent replay).
     pub encoded_jit_config: String,
@@ -48,17 +50,17 @@ pub struct JitProvisionResponse {
     pub expires_at: DateTime<Utc>,
     /// `./run.sh --jitconfig <config>`.
     pub run_command: String,
-    /// Team.
+    /// The owning team's id.
     pub team_id: Uuid,
-    /// Team name.
+    /// The owning team's current name, resolved when read.
     pub team_name: String,
     /// Runner group.
     pub runner_group_id: i64,
     /// GitHub's runner id.
     pub github_runner_id: i64,
     /// Always `pending`.
-    pub status: String,
-    /// Created.
+    pub status: RunnerLifecycle,
+    /// When the row was created.
     #[serde(with = "super::timestamp")]
     pub created_at: DateTime<Utc>,
 }
@@ -89,9 +91,9 @@ pub struct DryRunResponse {
     pub runner_name_is_example: bool,
     /// Final labels.
     pub labels: Vec<String>,
-    /// Team.
+    /// The owning team's id.
     pub team_id: Uuid,
-    /// Team name.
+    /// The owning team's current name, resolved when read.
     pub team_name: String,
     /// Runner group.
     pub runner_group_id: i64,
@@ -105,12 +107,12 @@ pub struct DryRunResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RunnerStatus {
-    /// Id.
+    /// The runner's id in GHARTS (a UUID; GitHub's id is `github_runner_id`).
     pub runner_id: Uuid,
-    /// Name.
+    /// The runner's name, unique among live runners (case-insensitively).
     pub runner_name: String,
-    /// `pending`, `idle`, `busy`, `offline` or `deleted`.
-    pub status: String,
+    /// Our lifecycle state (GitHub's own report is `github_status` and `busy`).
+    pub status: RunnerLifecycle,
     /// GitHub's id.
     pub github_runner_id: Option<i64>,
     /// Runner group.
@@ -121,21 +123,21 @@ pub struct RunnerStatus {
     pub ephemeral: bool,
     /// The provisioning principal's identity.
     pub provisioned_by: String,
-    /// Created.
+    /// When the row was created.
     #[serde(with = "super::timestamp")]
     pub created_at: DateTime<Utc>,
-    /// Changed.
+    /// When the row last changed.
     #[serde(with = "super::timestamp")]
     pub updated_at: DateTime<Utc>,
     /// First seen online.
     #[serde(with = "super::timestamp::option")]
     pub registered_at: Option<DateTime<Utc>>,
-    /// Deleted.
+    /// When the runner was deleted (`null` while it lives).
     #[serde(with = "super::timestamp::option")]
     pub deleted_at: Option<DateTime<Utc>>,
-    /// Team.
+    /// The owning team's id.
     pub team_id: Option<Uuid>,
-    /// Team name.
+    /// The owning team's current name, resolved when read.
     pub team_name: Option<String>,
     /// GitHub's last report.
     pub github_status: Option<String>,
@@ -200,9 +202,9 @@ pub struct RunnerListResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DeprovisionResponse {
-    /// Id.
+    /// The runner's id in GHARTS (a UUID; GitHub's id is `github_runner_id`).
     pub runner_id: Uuid,
-    /// Name.
+    /// The runner's name, unique among live runners (case-insensitively).
     pub runner_name: String,
     /// Always true.
     pub success: bool,

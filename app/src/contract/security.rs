@@ -5,16 +5,19 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::Severity;
+
 /// One security event (API.md §13.1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SecurityEventResponse {
     /// Increases with insertion order.
     pub id: i64,
-    /// See the catalogue in API.md §3.8.
+    /// Text, not [`super::SecurityEventType`]: rows imported from the Python service may hold
+    /// types outside today's catalogue (API.md §3.8), and they are listed as stored.
     pub event_type: String,
-    /// `low`, `medium`, `high` or `critical`.
-    pub severity: String,
+    /// How serious.
+    pub severity: Severity,
     /// Runner concerned.
     pub runner_id: Option<String>,
     /// Its name.

@@ -30,10 +30,10 @@ pub struct TeamResponse {
     pub is_active: bool,
     /// Only the virtual admins team.
     pub is_system: bool,
-    /// Created.
+    /// When the row was created.
     #[serde(with = "super::timestamp")]
     pub created_at: DateTime<Utc>,
-    /// Changed.
+    /// When the row last changed.
     #[serde(with = "super::timestamp")]
     pub updated_at: DateTime<Utc>,
     /// Creator's identity.

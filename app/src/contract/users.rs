@@ -22,10 +22,10 @@ pub struct UserResponse {
     pub is_active: bool,
     /// May provision runners.
     pub can_use_jit: bool,
-    /// Created.
+    /// When the row was created.
     #[serde(with = "super::timestamp")]
     pub created_at: DateTime<Utc>,
-    /// Changed.
+    /// When the row last changed.
     #[serde(with = "super::timestamp")]
     pub updated_at: DateTime<Utc>,
     /// Last login (written at most once a minute).

@@ -67,7 +67,11 @@ fn AdminOverview() -> impl IntoView {
 #[component]
 fn Stats(s: AdminStatsResponse) -> impl IntoView {
     let cards = [
-        ("Runners", s.runners.total, format!("{} idle · {} busy · {} pending · {} offline", s.runners.idle, s.runners.busy, s.runners.pending, s.runners.offline)),
+        (
+            "Runners",
+            s.runners.total,
+            format!("{} idle · {} busy · {} pending · {} offline", s.runners.idle, s.runners.busy, s.runners.pending, s.runners.offline),
+        ),
         ("Teams", s.teams.total, format!("{} active", s.teams.active)),
         ("Users", s.users.total, format!("{} active · {} admins", s.users.active, s.users.admins)),
         ("Security events", s.security.total_events, format!("{} critical · {} high", s.security.critical_events, s.security.high_events)),

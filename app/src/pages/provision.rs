@@ -244,7 +244,8 @@ fn DryRunView(d: DryRunResponse, requested: Vec<String>) -> impl IntoView {
 /// Why the policy refuses: the server's message and each offending field.
 #[component]
 fn PolicyRefusal(e: ApiError) -> impl IntoView {
-    let policy = matches!(e.error_code, ErrorCode::LabelPolicyViolation | ErrorCode::RunnerGroupNotAllowed | ErrorCode::QuotaExceeded | ErrorCode::ValidationError);
+    let policy =
+        matches!(e.error_code, ErrorCode::LabelPolicyViolation | ErrorCode::RunnerGroupNotAllowed | ErrorCode::QuotaExceeded | ErrorCode::ValidationError);
     view! {
         <div id="dry-run-refused">
             {policy.then(|| view! { <p><strong>"This request would be refused:"</strong></p> })}

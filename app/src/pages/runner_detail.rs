@@ -86,7 +86,7 @@ fn RunnerDetail() -> impl IntoView {
 #[component]
 fn RunnerView(r: RunnerStatus, changed: RwSignal<u32>) -> impl IntoView {
     let id = r.runner_id;
-    let deleted = r.status == "deleted";
+    let deleted = r.status.as_str() == "deleted";
     let confirm = RwSignal::new(false);
     let notice = RwSignal::new(None::<Result<String, ApiError>>);
     let refresh = Action::new_local(move |_: &()| refresh_runner(id));
@@ -113,7 +113,7 @@ fn RunnerView(r: RunnerStatus, changed: RwSignal<u32>) -> impl IntoView {
     view! {
         <div class="page-head">
             <h1 id="runner-name">{r.runner_name.clone()}</h1>
-            <StatusBadge status=r.status.clone()/>
+            <StatusBadge status=r.status.as_str().to_owned()/>
             {r.ephemeral.then(|| view! { <span class="pill">"ephemeral"</span> })}
             <div class="actions">
                 <button id="refresh-runner" class="secondary" disabled=move || deleted || refresh.pending().get() on:click=move |_| { refresh.dispatch(()); }>

@@ -154,7 +154,7 @@ fn RunnerTable(list: RunnerListResponse, selected: RwSignal<BTreeSet<Uuid>>, adm
         }
         .into_any();
     }
-    let live_ids: Vec<Uuid> = list.runners.iter().filter(|r| r.status != "deleted").map(|r| r.runner_id).collect();
+    let live_ids: Vec<Uuid> = list.runners.iter().filter(|r| r.status.as_str() != "deleted").map(|r| r.runner_id).collect();
     let all_ids = live_ids.clone();
     let all_checked = move || !all_ids.is_empty() && selected.with(|s| all_ids.iter().all(|id| s.contains(id)));
     view! {
@@ -195,7 +195,7 @@ fn RunnerTable(list: RunnerListResponse, selected: RwSignal<BTreeSet<Uuid>>, adm
 fn RunnerRow(r: RunnerStatus, selected: RwSignal<BTreeSet<Uuid>>, admin: bool, on_done: Callback<Result<String, ApiError>>) -> impl IntoView {
     let id = r.runner_id;
     let name = r.runner_name.clone();
-    let deleted = r.status == "deleted";
+    let deleted = r.status.as_str() == "deleted";
     let confirm = RwSignal::new(false);
     let refresh = Action::new_local(move |_: &()| refresh_runner(id));
     let delete = Action::new_local(move |_: &()| delete_runner(id));
@@ -224,7 +224,7 @@ fn RunnerRow(r: RunnerStatus, selected: RwSignal<BTreeSet<Uuid>>, admin: bool, o
                 </td>
             })}
             <th scope="row"><a href=format!("/app/runners/{id}")>{r.runner_name.clone()}</a>{r.ephemeral.then_some(" ")}{r.ephemeral.then(|| view! { <span class="muted small">"ephemeral"</span> })}</th>
-            <td><StatusBadge status=r.status.clone()/></td>
+            <td><StatusBadge status=r.status.as_str().to_owned()/></td>
             <td>{r.team_name.clone().unwrap_or_else(|| "—".into())}</td>
             <td>
                 <ul class="labels">

@@ -54,7 +54,8 @@ mod ssr {
 
     pub async fn dashboard() -> Result<Dashboard, ApiError> {
         let me: MeResponse = call(Method::GET, "/api/v1/auth/me".into(), NO_BODY).await?;
-        let counts = RunnerCounts { pending: count("pending").await?, idle: count("idle").await?, busy: count("busy").await?, offline: count("offline").await? };
+        let counts =
+            RunnerCounts { pending: count("pending").await?, idle: count("idle").await?, busy: count("busy").await?, offline: count("offline").await? };
         let mut teams = Vec::with_capacity(me.teams.len());
         for t in &me.teams {
             teams.push(call::<TeamResponse>(Method::GET, format!("/api/v1/admin/teams/{}", t.id), NO_BODY).await?);

@@ -5,6 +5,10 @@ use std::net::{IpAddr, SocketAddr};
 use axum::extract::ConnectInfo;
 use http::request::Parts;
 use ipnet::IpNet;
+use serde_json::Value;
+
+use super::principal::Principal;
+use crate::db::audit::NewAudit;
 
 /// The request id the middleware assigned (echoed in `X-Request-Id`).
 #[derive(Debug, Clone)]
@@ -36,6 +40,30 @@ impl RequestContext {
         let https = parts.uri.scheme_str() == Some("https") || forwarded_proto.as_deref().is_some_and(|p| p.eq_ignore_ascii_case("https"));
         let host = if from_trusted { header("x-forwarded-host") } else { None }.or_else(|| header("host"));
         Self { request_id: parts.extensions.get::<RequestId>().map(|r| r.0.clone()), client_ip, user_agent: header("user-agent"), https, host }
+    }
+
+    /// A successful audit row of type `event_type` for an action of `p` in this request.
+    pub fn audit(&self, p: &Principal, event_type: &str, data: Value) -> NewAudit {
+        NewAudit {
+            event_type: event_type.to_owned(),
+            actor_type: p.actor_type().as_str().to_owned(),
+            user_identity: p.identity(),
+            oidc_sub: p.oidc_sub(),
+            event_data: Some(data),
+            success: true,
+            ..self.audit_base()
+        }
+    }
+
+    /// An audit row carrying only this request's address, user agent and id (for rows whose
+    /// actor is not a resolved principal, such as a failed login).
+    pub fn audit_base(&self) -> NewAudit {
+        NewAudit {
+            request_ip: self.client_ip.map(|i| i.to_string()),
+            user_agent: self.user_agent.clone(),
+            request_id: self.request_id.clone(),
+            ..NewAudit::default()
+        }
     }
 
     /// The client address as text, `unknown` when there is none (tests without a socket).

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use app::contract::{ApiError, ErrorCode, FieldError, LocalLoginRequest, MeResponse};
+use app::contract::{ApiError, ErrorCode, FieldError, LocalLoginRequest, MeResponse, SecurityEventType, Severity};
 use http::HeaderValue;
 use http::request::Parts;
 use secrecy::SecretString;
@@ -54,17 +54,15 @@ impl AuthService {
             self.count_login("invalid");
             if failures + 1 == LOGIN_MAX_FAILURES {
                 let locked = NewSecurityEvent {
-                    event_type: "local_login_locked",
-                    severity: "medium",
                     user_identity: key.clone(),
                     oidc_sub: None,
                     team_id: None,
                     violation_data: json!({ "username": key, "client_ip": ip, "failures": LOGIN_MAX_FAILURES }),
                     action_taken: Some("rate_limited".to_owned()),
                     request_id: ctx.request_id.clone(),
-                    ..Default::default()
+                    ..NewSecurityEvent::new(SecurityEventType::LocalLoginLocked, Severity::Medium)
                 };
-                crate::services::security::record(&self.db, &self.metrics, &locked).await?;
+                self.db.record_security_event(&self.metrics, &locked).await?;
                 tracing::warn!(client.ip = %ip, "local login locked after repeated failures");
             }
             return Err(AppError::api(ErrorCode::InvalidCredentials, "Invalid username or password"));
@@ -93,7 +91,7 @@ impl AuthService {
                 event_data: Some(json!({ "method": "local", "reason": reason })),
                 success: false,
                 error_message: Some(reason.to_owned()),
-                ..NewAudit::from_context(ctx)
+                ..ctx.audit_base()
             })
             .await?;
         Ok(())

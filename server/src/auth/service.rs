@@ -15,7 +15,6 @@ use super::principal::{ActorType, AuthMethod, Identity, Principal};
 use super::resolve::{bearer_principal, is_m2m};
 use super::session::{self, token_from_headers, token_hash};
 use crate::config::Config;
-use crate::db::audit::NewAudit;
 use crate::db::models::UserRow;
 use crate::db::sessions::NewSession;
 use crate::db::{Db, now};
@@ -198,7 +197,7 @@ impl AuthService {
         self.db.touch_user_login(user.id, created).await?;
         let actor_type = if method == "local" { ActorType::LocalAdmin } else { ActorType::User };
         let principal = Principal { identity: Identity::User { user, actor_type }, auth: AuthMethod::Session { id_hash, expires_at: idle } };
-        self.db.append_audit(audit_for(&principal, ctx, "login", json!({ "method": method }))).await?;
+        self.db.append_audit(ctx.audit(&principal, "login", json!({ "method": method }))).await?;
         let cookie = session::session_cookie(&token, self.config.session.absolute_timeout, self.secure_cookies(ctx));
         Ok((principal, cookie))
     }
@@ -213,7 +212,7 @@ impl AuthService {
             let stored = self.db.find_session(&id_hash).await?;
             if let Ok(principal) = self.session_principal(&token).await {
                 let method = if principal.actor_type() == ActorType::LocalAdmin { "local" } else { "oidc" };
-                self.db.append_audit(audit_for(&principal, &ctx, "logout", json!({ "method": method }))).await?;
+                self.db.append_audit(ctx.audit(&principal, "logout", json!({ "method": method }))).await?;
             }
             if let (Some(oidc), Some(hint)) = (&self.oidc, stored.and_then(|s| s.id_token_hint)) {
                 logout_url = oidc.logout_url(&hint, &format!("{}/app/login", self.public_base(&ctx))).await;
@@ -258,19 +257,6 @@ impl AuthService {
                 }
             }
         })
-    }
-}
-
-/// An audit row for an action of `p` in request `ctx`.
-pub fn audit_for(p: &Principal, ctx: &RequestContext, event_type: &str, data: serde_json::Value) -> NewAudit {
-    NewAudit {
-        event_type: event_type.to_owned(),
-        actor_type: p.actor_type().as_str().to_owned(),
-        user_identity: p.identity(),
-        oidc_sub: p.oidc_sub(),
-        event_data: Some(data),
-        success: true,
-        ..NewAudit::from_context(ctx)
     }
 }
 

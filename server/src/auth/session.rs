@@ -2,22 +2,15 @@
 
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cookie::{Cookie, SameSite};
 use http::HeaderValue;
-use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 /// The browser session cookie.
 pub const SESSION_COOKIE: &str = "gharts_session";
 
 /// A fresh session token (the cookie value). Never stored or logged.
-pub fn new_token() -> String {
-    let mut bytes = [0_u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
-}
+pub use crate::random_token::new_token;
 
 /// What the database stores for a token.
 pub fn token_hash(token: &str) -> String {
@@ -62,6 +55,9 @@ pub fn token_from_headers(headers: &http::HeaderMap) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
     use super::*;
 
     #[test]

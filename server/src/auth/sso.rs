@@ -107,7 +107,7 @@ impl AuthService {
                         event_data: Some(json!({ "method": "oidc", "reason": e.error_code.as_str() })),
                         success: false,
                         error_message: Some(e.detail.clone()),
-                        ..NewAudit::from_context(&ctx)
+                        ..ctx.audit_base()
                     })
                     .await?;
                 return Ok(fail(e.error_code));

@@ -1,4 +1,4 @@
-//! `gharts sync [--once]`, `gharts github check`, and choosing the GitHub client for `serve`.
+//! `gharts sync [--once]` and `gharts github check`.
 
 use anyhow::{Context, bail};
 
@@ -7,41 +7,13 @@ use crate::github::app_client::AppClient;
 use crate::github::{GitHubApi, GitHubError};
 use crate::metrics::Metrics;
 use crate::services::{sync, sync_worker};
-use crate::state::AppState;
-
-/// Attaches the configured GitHub client: the App, or (test builds with `GHARTS_FAKE_GITHUB`)
-/// the in-process fake.
-pub fn with_github(state: AppState) -> anyhow::Result<AppState> {
-    #[cfg(feature = "fake-github")]
-    if std::env::var("GHARTS_FAKE_GITHUB").is_ok_and(|v| crate::config::parse_bool(&v) == Some(true)) {
-        tracing::warn!("GHARTS_FAKE_GITHUB: using the in-process fake GitHub (a test build)");
-        return Ok(state.with_github(std::sync::Arc::new(crate::github::fake::FakeGitHub::new())));
-    }
-    match crate::github::from_config(&state.config, &state.metrics)? {
-        Some(gh) => {
-            if let Some(app) = &state.config.github {
-                tracing::info!(org = %app.org, api = %app.api_url, app_id = app.app_id, "GitHub App configured");
-            }
-            Ok(state.with_github(gh))
-        }
-        None => {
-            tracing::warn!("GitHub is not configured: runners cannot be provisioned. Set GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_ORG.");
-            Ok(state)
-        }
-    }
-}
-
-async fn state(config: Config) -> anyhow::Result<AppState> {
-    let db = crate::prepare(&config).await?;
-    with_github(AppState::new(config, db)?)
-}
 
 /// `gharts sync --once`.
 pub async fn sync_once(config: Config) -> anyhow::Result<()> {
     if config.github.is_none() {
         bail!("GitHub is not configured: set GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_ORG");
     }
-    let state = state(config).await?;
+    let state = crate::startup::build(config).await?;
     let report = sync::run_and_record(&state).await.context("sync cycle failed")?;
     for (id, name, from, to) in &report.changes {
         println!("{name} ({id}): {from} -> {to}");
@@ -54,7 +26,7 @@ pub async fn sync_once(config: Config) -> anyhow::Result<()> {
 /// `gharts sync`: the worker alone, until SIGTERM.
 pub async fn sync_worker(config: Config) -> anyhow::Result<()> {
     let signal = crate::shutdown_signal();
-    let state = state(config).await?;
+    let state = crate::startup::build(config).await?;
     let (tx, rx) = tokio::sync::watch::channel(false);
     let worker = sync_worker::spawn(state.clone(), rx);
     signal.await;

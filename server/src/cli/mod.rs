@@ -1,4 +1,5 @@
-//! The `gharts` command line: one clap enum, each subcommand a small function.
+//! The `gharts` command line: one clap enum, each subcommand a small function. Building and
+//! running the process is [`crate::startup`]'s.
 
 mod github;
 
@@ -12,10 +13,8 @@ use serde_json::json;
 
 use crate::auth::password::hash_password;
 use crate::config::Config;
-use crate::db::Db;
 use crate::db::audit::NewAudit;
 use crate::db::users::{Created, NewLocalUser};
-use crate::state::AppState;
 
 /// GitHub Actions Runner Token Service.
 #[derive(Debug, Parser)]
@@ -93,9 +92,9 @@ pub enum AdminCommand {
 /// Runs a subcommand with a loaded configuration.
 pub async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
-        Command::Serve => serve(config).await,
+        Command::Serve => crate::startup::serve(config).await,
         Command::Migrate => {
-            let db = connect(&config).await?;
+            let db = crate::startup::connect(&config).await?;
             db.migrate().await.context("applying migrations")?;
             println!("migrations applied ({})", db.kind());
             Ok(())
@@ -112,45 +111,6 @@ pub async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Sync { once: false } => github::sync_worker(config).await,
         Command::Github(GithubCommand::Check) => github::check(config).await,
     }
-}
-
-async fn connect(config: &Config) -> anyhow::Result<Db> {
-    Db::connect(&config.database)
-        .await
-        .with_context(|| format!("cannot connect to DATABASE_URL ({})", crate::config::redact_url(secrecy::ExposeSecret::expose_secret(&config.database.url))))
-}
-
-/// `gharts serve`.
-pub async fn serve(config: Config) -> anyhow::Result<()> {
-    let signal = crate::shutdown_signal();
-    let db = crate::prepare(&config).await?;
-    if config.local_auth.bootstrap_password.is_none() {
-        tracing::info!("no bootstrap admin configured (set BOOTSTRAP_ADMIN_PASSWORD to create one)");
-    }
-    match &config.site_root {
-        Some(root) if !root.join("index.html").is_file() => {
-            tracing::warn!(site.root = %root.display(), "GHARTS_SITE_ROOT has no index.html; the console will not load")
-        }
-        Some(root) => tracing::info!(site.root = %root.display(), "serving the console at /app/"),
-        None => tracing::info!("no site bundle configured (GHARTS_SITE_ROOT); serving the API only"),
-    }
-    let listener = tokio::net::TcpListener::bind(config.addr).await.with_context(|| format!("GHARTS_ADDR: cannot listen on {}", config.addr))?;
-    tracing::info!(addr = %config.addr, database = db.kind(), "gharts listening on http://{}", config.addr);
-    let state = github::with_github(AppState::new(config, db.clone())?)?;
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let worker = crate::services::sync_worker::spawn(state.clone(), stop_rx);
-    let shutdown = async move {
-        signal.await;
-        let _ = stop_tx.send(true);
-    };
-    let result = crate::run(state, listener, shutdown).await;
-    // The worker releases the sync lease on its way out, so a standby takes over at once.
-    if tokio::time::timeout(std::time::Duration::from_secs(3), worker).await.is_err() {
-        tracing::warn!("sync worker did not stop in time");
-    }
-    db.close().await;
-    tracing::info!("gharts stopped");
-    result
 }
 
 async fn healthcheck(base: String) -> anyhow::Result<()> {
@@ -185,13 +145,13 @@ fn cli_audit(event_type: &str) -> NewAudit {
 }
 
 async fn admin(cmd: AdminCommand, config: Config) -> anyhow::Result<()> {
-    let db = connect(&config).await?;
+    let db = crate::startup::connect(&config).await?;
     if config.database.run_migrations {
         db.migrate().await.context("applying migrations")?;
     }
     match cmd {
         AdminCommand::Create { username, email, password_file } => {
-            if let Some(msg) = crate::auth::validate_username(&username) {
+            if let Some(msg) = crate::config::validate_username(&username) {
                 bail!("--username {msg}");
             }
             let password_hash = hash_password(read_password(password_file)?).await?;

@@ -7,6 +7,7 @@
 mod env;
 mod github;
 mod oidc;
+mod username;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -18,6 +19,7 @@ use secrecy::{ExposeSecret, SecretString};
 pub use env::{ConfigError, Env, parse_bool};
 pub use github::{Enforcement, GitHubAppConfig, WebhookConfig};
 pub use oidc::{DEFAULT_ALGORITHMS, OidcConfig};
+pub use username::validate_username;
 
 /// Everything the service reads from its environment.
 #[derive(Debug, Clone)]
@@ -278,7 +280,7 @@ impl LocalAuthConfig {
     /// Reads `LOCAL_LOGIN_ENABLED` and `BOOTSTRAP_ADMIN_*`.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let bootstrap_username = env.string(&["BOOTSTRAP_ADMIN_USERNAME"]).unwrap_or_else(|| "admin".to_owned());
-        if let Some(msg) = crate::auth::validate_username(&bootstrap_username) {
+        if let Some(msg) = validate_username(&bootstrap_username) {
             return Err(ConfigError::new("BOOTSTRAP_ADMIN_USERNAME", msg));
         }
         let bootstrap_email = env.string(&["BOOTSTRAP_ADMIN_EMAIL"]);

@@ -75,16 +75,6 @@ pub fn chain_hash(prev_hash: &str, id: i64, timestamp: &DateTime<Utc>, row: &New
 }
 
 impl NewAudit {
-    /// A row carrying the request's address, user agent and id (other fields default).
-    pub fn from_context(ctx: &crate::auth::RequestContext) -> Self {
-        NewAudit {
-            request_ip: ctx.client_ip.map(|i| i.to_string()),
-            user_agent: ctx.user_agent.clone(),
-            request_id: ctx.request_id.clone(),
-            ..Default::default()
-        }
-    }
-
     /// Applies the storage bounds (user agent ≤ 512 characters).
     pub(crate) fn normalised(mut self) -> Self {
         if let Some(ua) = &self.user_agent

@@ -25,6 +25,7 @@ pub mod idempotency;
 pub mod login_failures;
 pub mod models;
 pub mod oauth_clients;
+pub mod page;
 pub mod runners;
 pub mod security_events;
 pub mod sessions;
@@ -33,6 +34,8 @@ pub mod teams;
 pub mod user_admin;
 pub mod users;
 pub mod webhooks;
+
+pub use page::Page;
 
 use std::str::FromStr;
 use std::time::Duration;

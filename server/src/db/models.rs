@@ -24,7 +24,7 @@ pub struct UserRow {
     pub is_active: bool,
     /// May provision runners.
     pub can_use_jit: bool,
-    /// Created.
+    /// When the row was created.
     pub created_at: DateTime<Utc>,
     /// Last changed.
     pub updated_at: DateTime<Utc>,
@@ -55,7 +55,7 @@ pub struct SessionRow {
     pub user_id: Uuid,
     /// `local` or `oidc`.
     pub auth_method: String,
-    /// Created.
+    /// When the row was created.
     pub created_at: DateTime<Utc>,
     /// Last activity written (throttled).
     pub last_seen_at: DateTime<Utc>,

@@ -73,9 +73,9 @@ pub struct OAuthClientRow {
     pub description: Option<String>,
     /// Active.
     pub is_active: bool,
-    /// Created.
+    /// When the row was created.
     pub created_at: DateTime<Utc>,
-    /// Changed.
+    /// When the row last changed.
     pub updated_at: DateTime<Utc>,
     /// Creating admin's identity.
     pub created_by: Option<String>,

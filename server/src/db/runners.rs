@@ -1,6 +1,7 @@
 //! Runners: the quota-checked reservation, lifecycle updates, and visibility-scoped listing
 //! (filtering and paging in SQL).
 
+use app::contract::RunnerLifecycle;
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -12,23 +13,24 @@ use super::{Db, DbError, conflict_or, now};
 /// A runner with its team's name.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RunnerRow {
-    /// Id.
+    /// The row's id (a UUID).
     pub id: Uuid,
-    /// Name.
+    /// The runner's name, unique among live runners (case-insensitively).
     pub runner_name: String,
     /// Lifecycle status.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: RunnerLifecycle,
     /// GitHub's id.
     pub github_runner_id: Option<i64>,
-    /// Group.
+    /// The GitHub runner group it registers in.
     pub runner_group_id: i64,
     /// Final labels.
     pub labels: Json<Vec<String>>,
     /// Always true.
     pub ephemeral: bool,
-    /// Team.
+    /// The owning team's id.
     pub team_id: Option<Uuid>,
-    /// Team name.
+    /// The owning team's current name, resolved when read.
     pub team_name: Option<String>,
     /// Provisioner's identity.
     pub provisioned_by: String,
@@ -40,17 +42,17 @@ pub struct RunnerRow {
     pub github_status: Option<String>,
     /// GitHub's busy flag.
     pub busy: Option<bool>,
-    /// Created.
+    /// When the row was created.
     pub created_at: DateTime<Utc>,
-    /// Changed.
+    /// When the row last changed.
     pub updated_at: DateTime<Utc>,
     /// First online.
     pub registered_at: Option<DateTime<Utc>>,
     /// Reclaim time of a pending runner.
     pub expires_at: Option<DateTime<Utc>>,
-    /// Deleted.
+    /// When the runner was deleted (`null` while it lives).
     pub deleted_at: Option<DateTime<Utc>>,
-    /// Why.
+    /// Why it was deleted (API.md §3.1), `null` while it lives.
     pub deletion_reason: Option<String>,
 }
 
@@ -62,15 +64,15 @@ const RUNNER_SELECT: &str = "select r.id, r.runner_name, r.status, r.github_runn
 /// A runner to reserve (status `pending`, no GitHub id yet).
 #[derive(Debug, Clone)]
 pub struct NewRunner {
-    /// Id.
+    /// The row's id (a UUID).
     pub id: Uuid,
-    /// Name.
+    /// The runner's name, unique among live runners (case-insensitively).
     pub runner_name: String,
-    /// Group.
+    /// The GitHub runner group it registers in.
     pub runner_group_id: i64,
     /// Final labels.
     pub labels: Vec<String>,
-    /// Team.
+    /// The owning team's id.
     pub team_id: Uuid,
     /// Provisioner identity.
     pub provisioned_by: String,
@@ -80,7 +82,7 @@ pub struct NewRunner {
     pub owner_user_id: Option<Uuid>,
     /// Provisioner's OAuth client.
     pub owner_client_id: Option<Uuid>,
-    /// Created.
+    /// When the row was created.
     pub created_at: DateTime<Utc>,
     /// Reclaim time.
     pub expires_at: DateTime<Utc>,
@@ -92,7 +94,7 @@ pub struct GitHubState {
     /// Runner.
     pub id: Uuid,
     /// New lifecycle status.
-    pub status: String,
+    pub status: RunnerLifecycle,
     /// GitHub's status.
     pub github_status: String,
     /// GitHub's busy flag.
@@ -125,12 +127,12 @@ pub enum Reservation {
 #[derive(Debug, Clone, Default)]
 pub struct RunnerFilter {
     /// Statuses (default: all but deleted).
-    pub statuses: Vec<String>,
+    pub statuses: Vec<RunnerLifecycle>,
     /// Ephemeral flag.
     pub ephemeral: Option<bool>,
     /// Team name (exact).
     pub team_name: Option<String>,
-    /// Team id.
+    /// The owning team's id.
     pub team_id: Option<Uuid>,
     /// Runner name (case-insensitive exact).
     pub runner_name: Option<String>,
@@ -271,12 +273,12 @@ impl Db {
     pub async fn record_github_state(
         &self,
         id: Uuid,
-        status: &str,
+        status: RunnerLifecycle,
         github_status: &str,
         busy: bool,
         registered_at: Option<DateTime<Utc>>,
     ) -> Result<(), DbError> {
-        let update = GitHubState { id, status: status.to_owned(), github_status: github_status.to_owned(), busy, registered_at };
+        let update = GitHubState { id, status, github_status: github_status.to_owned(), busy, registered_at };
         self.record_github_states(std::slice::from_ref(&update)).await
     }
 
@@ -295,7 +297,7 @@ impl Db {
                      expires_at = case when $2 = 'pending' then expires_at else null end, updated_at = $6 \
                      where id = $1 and status <> 'deleted'",
                 )
-                .bind(u.id).bind(&u.status).bind(&u.github_status).bind(u.busy).bind(u.registered_at).bind(ts)
+                .bind(u.id).bind(u.status.as_str()).bind(&u.github_status).bind(u.busy).bind(u.registered_at).bind(ts)
                 .execute(&mut *tx).await?;
             }
             tx.commit().await?
@@ -338,7 +340,7 @@ impl Db {
         if f.statuses.is_empty() {
             w.push("r.status <> 'deleted'".into());
         }
-        w.any_of("r.status", &f.statuses);
+        w.any_of("r.status", &f.statuses.iter().map(|s| s.as_str().to_owned()).collect::<Vec<_>>());
         w.equals("r.ephemeral", f.ephemeral.map(Arg::Bool));
         w.equals("t.name", f.team_name.clone().map(Arg::Text));
         w.equals("r.team_id", f.team_id.map(Arg::Uuid));

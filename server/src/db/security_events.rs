@@ -1,17 +1,19 @@
 //! Security events (API.md §3.8).
 
+use app::contract::{SecurityEventType, Severity};
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::{Db, DbError, now};
+use crate::metrics::Metrics;
 
 /// A security event to record.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NewSecurityEvent {
     /// What happened.
-    pub event_type: &'static str,
-    /// `low`, `medium`, `high` or `critical`.
-    pub severity: &'static str,
+    pub event_type: SecurityEventType,
+    /// How serious.
+    pub severity: Severity,
     /// The actor's identity, or `system`.
     pub user_identity: String,
     /// The actor's subject.
@@ -32,8 +34,35 @@ pub struct NewSecurityEvent {
     pub github_runner_id: Option<i64>,
 }
 
+impl NewSecurityEvent {
+    /// An event of this type and severity with every other field empty (fill in with `..`).
+    pub fn new(event_type: SecurityEventType, severity: Severity) -> Self {
+        Self {
+            event_type,
+            severity,
+            user_identity: String::new(),
+            oidc_sub: None,
+            team_id: None,
+            violation_data: Value::Null,
+            action_taken: None,
+            request_id: None,
+            runner_id: None,
+            runner_name: None,
+            github_runner_id: None,
+        }
+    }
+}
+
 impl Db {
-    /// Records a security event.
+    /// Stores a security event and counts it in `gharts_security_events_total` (every write
+    /// outside a batch transaction goes through here, so the metric and the table agree).
+    pub async fn record_security_event(&self, metrics: &Metrics, e: &NewSecurityEvent) -> Result<(), DbError> {
+        self.insert_security_event(e).await?;
+        metrics.security_event(e.event_type, e.severity);
+        Ok(())
+    }
+
+    /// Stores a security event without counting it (tests seed rows with this).
     pub async fn insert_security_event(&self, e: &NewSecurityEvent) -> Result<(), DbError> {
         let data = sqlx::types::Json(&e.violation_data);
         on_pool!(self, p => {
@@ -43,8 +72,8 @@ impl Db {
                  values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             )
             .bind(now())
-            .bind(e.event_type)
-            .bind(e.severity)
+            .bind(e.event_type.as_str())
+            .bind(e.severity.as_str())
             .bind(e.team_id)
             .bind(&e.user_identity)
             .bind(&e.oidc_sub)
@@ -60,13 +89,6 @@ impl Db {
         });
         Ok(())
     }
-
-    /// Number of security events of a type (tests, diagnostics).
-    pub async fn count_security_events(&self, event_type: &str) -> Result<i64, DbError> {
-        Ok(on_pool!(self, p => {
-            sqlx::query_scalar("select count(*) from security_events where event_type = $1").bind(event_type).fetch_one(p).await?
-        }))
-    }
 }
 
 /// Filters of a security event listing; every one given narrows it (AND).
@@ -75,7 +97,7 @@ pub struct SecurityEventFilter {
     /// Exact event types (any of).
     pub event_types: Vec<String>,
     /// Severities (any of).
-    pub severities: Vec<String>,
+    pub severities: Vec<Severity>,
     /// Exact actor identity.
     pub user_identity: Option<String>,
     /// Team constraints (from `team_id`, `team` or the path); the row's team must equal each.
@@ -95,8 +117,9 @@ pub struct SecurityEventRow {
     pub timestamp: chrono::DateTime<chrono::Utc>,
     /// What.
     pub event_type: String,
-    /// `low`, `medium`, `high` or `critical`.
-    pub severity: String,
+    /// How serious.
+    #[sqlx(try_from = "String")]
+    pub severity: Severity,
     /// Runner concerned.
     pub runner_id: Option<String>,
     /// Its name.
@@ -125,7 +148,7 @@ impl Db {
         use super::filter::{Arg, Filters, bind_args};
         let mut w = Filters::default();
         w.any_of("s.event_type", &filter.event_types);
-        w.any_of("s.severity", &filter.severities);
+        w.any_of("s.severity", &filter.severities.iter().map(|s| s.as_str().to_owned()).collect::<Vec<_>>());
         w.equals("s.user_identity", filter.user_identity.clone().map(Arg::Text));
         for team in &filter.teams {
             w.equals("s.team_id", Some(Arg::Uuid(*team)));

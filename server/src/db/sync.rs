@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use app::contract::RunnerLifecycle;
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -12,17 +13,18 @@ use super::{Db, DbError, now};
 /// A live runner as the sync cycle sees it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SyncRunner {
-    /// Id.
+    /// The row's id (a UUID).
     pub id: Uuid,
-    /// Name.
+    /// The runner's name, unique among live runners (case-insensitively).
     pub runner_name: String,
     /// Lifecycle status.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: RunnerLifecycle,
     /// GitHub's id (none while the reservation waits for GitHub).
     pub github_runner_id: Option<i64>,
     /// Labels bound at issue.
     pub labels: Json<Vec<String>>,
-    /// Team.
+    /// The owning team's id.
     pub team_id: Option<Uuid>,
     /// GitHub's last reported status.
     pub github_status: Option<String>,
@@ -32,7 +34,7 @@ pub struct SyncRunner {
     pub registered_at: Option<DateTime<Utc>>,
     /// Reclaim time while pending.
     pub expires_at: Option<DateTime<Utc>>,
-    /// Created.
+    /// When the row was created.
     pub created_at: DateTime<Utc>,
     /// The provisioning user or the team is deactivated.
     pub owner_inactive: bool,

@@ -31,9 +31,9 @@ pub struct TeamRow {
     pub default_runner_group_id: Option<i64>,
     /// Active.
     pub is_active: bool,
-    /// Created.
+    /// When the row was created.
     pub created_at: DateTime<Utc>,
-    /// Changed.
+    /// When the row last changed.
     pub updated_at: DateTime<Utc>,
     /// Creator.
     pub created_by: Option<String>,

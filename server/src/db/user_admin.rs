@@ -30,8 +30,8 @@ macro_rules! security_event_in_tx {
              violation_data, action_taken, request_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(now())
-        .bind(e.event_type)
-        .bind(e.severity)
+        .bind(e.event_type.as_str())
+        .bind(e.severity.as_str())
         .bind(e.team_id)
         .bind(&e.user_identity)
         .bind(&e.oidc_sub)

@@ -141,13 +141,6 @@ impl Db {
             .await?
         }))
     }
-
-    /// Number of users with a username, for tests and diagnostics.
-    pub async fn count_users_named(&self, username: &str) -> Result<i64, DbError> {
-        Ok(on_pool!(self, p => {
-            sqlx::query_scalar("select count(*) from users where lower(username) = lower($1)").bind(username).fetch_one(p).await?
-        }))
-    }
 }
 
 /// The outcome of binding an OIDC subject to a user found by email.

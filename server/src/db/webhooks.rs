@@ -6,6 +6,7 @@
 //! events about the same runner are serialised (a row lock in `PostgreSQL`, the write lock in
 //! `SQLite`).
 
+use app::contract::RunnerLifecycle;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -21,7 +22,12 @@ pub enum JobStarted {
     /// Already `busy`: nothing changed.
     Unchanged,
     /// Set `busy`; holds the previous status.
-    Changed(String),
+    Changed(RunnerLifecycle),
+}
+
+/// A stored `status` read as a lifecycle value.
+fn lifecycle(stored: Option<String>) -> Result<Option<RunnerLifecycle>, DbError> {
+    stored.map(RunnerLifecycle::try_from).transpose().map_err(|e| DbError::Corrupt(e.to_string()))
 }
 
 /// Locks the runner row for the rest of the transaction (see the module docs).
@@ -82,7 +88,7 @@ impl Db {
         github_runner_id: i64,
         job_id: Option<i64>,
         forget_before: DateTime<Utc>,
-    ) -> Result<Option<String>, DbError> {
+    ) -> Result<Option<RunnerLifecycle>, DbError> {
         let ts = now();
         Ok(on_pool!(self, p => {
             let mut tx = p.begin().await?;
@@ -95,9 +101,9 @@ impl Db {
                 )
                 .bind(job_id).bind(github_runner_id).bind(ts).execute(&mut *tx).await?;
             }
-            let status: Option<String> = sqlx::query_scalar("select status from runners where id = $1").bind(runner_id).fetch_optional(&mut *tx).await?;
+            let status = lifecycle(sqlx::query_scalar("select status from runners where id = $1").bind(runner_id).fetch_optional(&mut *tx).await?)?;
             let changed = match status {
-                Some(s) if s != "offline" && s != "deleted" => {
+                Some(s) if !matches!(s, RunnerLifecycle::Offline | RunnerLifecycle::Deleted) => {
                     sqlx::query("update runners set status = 'offline', busy = false, expires_at = null, updated_at = $2 where id = $1")
                         .bind(runner_id).bind(ts).execute(&mut *tx).await?;
                     Some(s)
@@ -120,18 +126,18 @@ impl Db {
                 Some(j) => sqlx::query_scalar("select count(*) from webhook_completed_jobs where workflow_job_id = $1").bind(j).fetch_one(&mut *tx).await?,
                 None => 0,
             };
-            let status: Option<String> = sqlx::query_scalar("select status from runners where id = $1").bind(runner_id).fetch_optional(&mut *tx).await?;
-            let outcome = match status.as_deref() {
+            let status = lifecycle(sqlx::query_scalar("select status from runners where id = $1").bind(runner_id).fetch_optional(&mut *tx).await?)?;
+            let outcome = match status {
                 _ if done > 0 => JobStarted::Stale,
-                None | Some("deleted") => JobStarted::Deleted,
-                Some("busy") => JobStarted::Unchanged,
+                None | Some(RunnerLifecycle::Deleted) => JobStarted::Deleted,
+                Some(RunnerLifecycle::Busy) => JobStarted::Unchanged,
                 Some(s) => {
                     sqlx::query(
                         "update runners set status = 'busy', busy = true, github_status = 'online', registered_at = coalesce(registered_at, $2), \
                          last_seen_at = $2, expires_at = null, updated_at = $2 where id = $1",
                     )
                     .bind(runner_id).bind(ts).execute(&mut *tx).await?;
-                    JobStarted::Changed(s.to_owned())
+                    JobStarted::Changed(s)
                 }
             };
             tx.commit().await?;

@@ -3,6 +3,7 @@
 //! [`fake_server`] serves that state over GitHub's REST API (tests, benchmark, demos; cargo
 //! feature `fake-github`).
 
+pub mod api_error;
 pub mod app_client;
 #[cfg(feature = "fake-github")]
 pub mod fake;
@@ -13,6 +14,8 @@ pub mod wire;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+
+pub use api_error::{api_error, configured};
 
 /// A shared GitHub client.
 pub type SharedGitHub = Arc<dyn GitHubApi>;

@@ -6,11 +6,18 @@ use axum::extract::{FromRequest, Query, Request, State};
 use axum::response::{IntoResponse, Response};
 use http::HeaderValue;
 use http::header::SET_COOKIE;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::extract::{AppJson, Auth};
 use crate::auth::sso::CallbackQuery;
 use crate::error::AppResult;
 use crate::state::AppState;
+
+/// The browser login routes and `/api/v1/auth/me`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(local_login)).routes(routes!(logout)).routes(routes!(sso_login)).routes(routes!(sso_callback)).routes(routes!(me))
+}
 
 fn with_cookies<T: serde::Serialize>(body: T, cookies: Vec<HeaderValue>) -> Response {
     let mut resp = Json(body).into_response();

@@ -1,5 +1,6 @@
-//! Extractors that answer in the contract's error shape: JSON bodies ([`AppJson`]) and the
-//! authenticated caller ([`Auth`]).
+//! Extractors that answer in the contract's error shape: JSON bodies ([`AppJson`]), query and
+//! path parameters, and the authenticated caller ([`Caller`], defined in [`crate::auth`]; here
+//! only how a request becomes one).
 
 use app::contract::{ApiError, FieldError};
 use axum::body::Bytes;
@@ -9,7 +10,8 @@ use serde::de::DeserializeOwned;
 
 use app::contract::ErrorCode;
 
-use crate::auth::{Principal, RequestContext};
+pub use crate::auth::Caller;
+use crate::auth::Principal;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -57,14 +59,6 @@ impl FromRequestParts<AppState> for Auth {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         state.auth.authenticate(parts).await.map(Auth)
     }
-}
-
-/// The caller and the request's context (for audit rows): any authenticated principal.
-pub struct Caller {
-    /// Who.
-    pub principal: Principal,
-    /// Address, user agent, request id.
-    pub ctx: RequestContext,
 }
 
 impl FromRequestParts<AppState> for Caller {

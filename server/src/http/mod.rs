@@ -3,6 +3,7 @@
 
 pub mod api;
 mod auth_routes;
+pub mod error_response;
 pub mod extract;
 pub mod middleware;
 pub mod openapi;
@@ -16,13 +17,14 @@ use app::contract::{ApiError, ErrorCode};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use http::{HeaderValue, header};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
+use utoipa_axum::router::OpenApiRouter;
 
-use crate::error::api_error_response;
 use crate::state::AppState;
+use error_response::api_error_response;
 
 pub use system::VERSION;
 
@@ -38,19 +40,14 @@ const DEFAULT_CSP: &str = "frame-ancestors 'none'";
 pub fn router(state: AppState) -> Router {
     let site_root = state.config.site_root.clone();
     let metrics = state.metrics.clone();
-    Router::new()
-        .route("/", get(system::root))
-        .route("/healthz", get(system::healthz))
-        .route("/readyz", get(system::readyz))
+    let (documented, _) = documented_routes().split_for_parts();
+    // The console's server functions call the same routes in process.
+    let (rest, _) = documented_routes().split_for_parts();
+    documented
         .route("/favicon.ico", get(system::favicon))
         .route("/metrics", get(system::metrics))
-        .route("/auth/local-login", post(auth_routes::local_login))
-        .route("/auth/logout", post(auth_routes::logout))
-        .route("/auth/login", get(auth_routes::sso_login))
-        .route("/auth/callback", get(auth_routes::sso_callback))
-        .merge(rest_routes())
         .merge(openapi::routes())
-        .merge(ui::routes(&state, rest_routes().fallback(not_found), site_root.as_deref()))
+        .merge(ui::routes(&state, rest.fallback(not_found), site_root.as_deref()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(metrics, middleware::record_metrics))
@@ -65,10 +62,10 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The REST contract: `/api/v1/…` and `/health` (the console's server functions call these in
-/// process, so they are built once for the public router and once for the console).
-fn rest_routes() -> Router<AppState> {
-    Router::new().route("/health", get(system::health)).route("/api/v1/auth/me", get(auth_routes::me)).merge(api::routes())
+/// Every route of the OpenAPI document, registered together with its entry (`routes!`), so a
+/// handler and its documentation cannot part: the system routes, the login routes and the API.
+pub fn documented_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().merge(system::routes()).merge(auth_routes::routes()).merge(api::routes())
 }
 
 async fn not_found() -> Response {
@@ -77,4 +74,22 @@ async fn not_found() -> Response {
 
 async fn method_not_allowed() -> Response {
     api_error_response(&ApiError::new(ErrorCode::MethodNotAllowed, "Method Not Allowed")).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// A plain `.route(…)` would serve without a document entry. Only this file (the favicon and
+    /// `/metrics`, outside the contract's document) and the document's own pages and the UI may.
+    #[test]
+    fn documented_modules_register_routes_only_with_their_entry() {
+        let http = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/http");
+        let mut files: Vec<_> = std::fs::read_dir(http.join("api")).expect("api dir").map(|e| e.expect("entry").path()).collect();
+        files.extend([http.join("system.rs"), http.join("auth_routes.rs")]);
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("read");
+            assert!(!text.contains(".route("), "{} registers a route without its OpenAPI entry; use routes!(handler)", file.display());
+        }
+    }
 }

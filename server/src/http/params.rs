@@ -4,14 +4,7 @@
 use app::contract::ApiError;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
-/// `limit`/`offset` as applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Page {
-    /// Items per page.
-    pub limit: i64,
-    /// Items skipped.
-    pub offset: i64,
-}
+pub use crate::db::Page;
 
 /// Validates `limit` (1..=max, default `default`) and `offset` (≥ 0, default 0).
 pub fn page(limit: Option<i64>, offset: Option<i64>, default: i64, max: i64) -> Result<Page, ApiError> {

@@ -9,8 +9,17 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::{Value, json};
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::db::MigrationState;
 use crate::state::AppState;
+
+/// The documented system routes (`/favicon.ico` and `/metrics` are outside the document, as the
+/// contract says, and are added by [`super::router`]).
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(root)).routes(routes!(healthz)).routes(routes!(readyz)).routes(routes!(health))
+}
 
 /// The version reported by `/health` and `/`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -132,7 +141,8 @@ pub async fn health(State(state): State<AppState>) -> Response {
     let timestamp = app::contract::timestamp::format(&crate::db::now());
     if r.ok() {
         let status = if oidc == "degraded" { "warning" } else { "healthy" };
-        return Json(json!({ "status": status, "version": VERSION, "timestamp": timestamp, "checks": checks, "last_sync_time": last_sync_time })).into_response();
+        return Json(json!({ "status": status, "version": VERSION, "timestamp": timestamp, "checks": checks, "last_sync_time": last_sync_time }))
+            .into_response();
     }
     not_ready(json!({
         "status": "unhealthy",
@@ -179,7 +189,7 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
             a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
         });
         if !ok {
-            return crate::error::api_error_response(&app::contract::ApiError::new(ErrorCode::Unauthenticated, "Metrics require the metrics token"));
+            return super::error_response::api_error_response(&app::contract::ApiError::new(ErrorCode::Unauthenticated, "Metrics require the metrics token"));
         }
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render()).into_response()

@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use app::contract::{ApiError, ErrorCode, LocalLoginRequest, LoginOptions, LogoutResponse, MeResponse};
 use app::ssr::{SharedUiBackend, UiBackend};
+use axum::Router;
 use axum::body::Body;
 use axum::extract::{Extension, Request};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use axum::Router;
 use http::request::Parts;
 use http::{HeaderValue, Method, header};
 use tower::ServiceExt;
@@ -32,7 +32,10 @@ struct Backend {
 #[async_trait::async_trait]
 impl UiBackend for Backend {
     fn login_options(&self) -> LoginOptions {
-        LoginOptions { local_enabled: self.state.config.local_auth.enabled, oidc_enabled: self.state.auth.oidc().is_some_and(crate::oidc::Oidc::browser_login_enabled) }
+        LoginOptions {
+            local_enabled: self.state.config.local_auth.enabled,
+            oidc_enabled: self.state.auth.oidc().is_some_and(crate::oidc::Oidc::browser_login_enabled),
+        }
     }
 
     async fn local_login(&self, req: &Parts, body: LocalLoginRequest) -> Result<(MeResponse, Vec<HeaderValue>), ApiError> {
@@ -45,7 +48,11 @@ impl UiBackend for Backend {
 
     async fn call(&self, req: &Parts, method: Method, path_and_query: String, json_body: Option<Vec<u8>>) -> Result<Vec<u8>, ApiError> {
         let internal = |m: String| ApiError::new(ErrorCode::InternalError, m);
-        let mut inner = Request::builder().method(method).uri(path_and_query).body(Body::from(json_body.clone().unwrap_or_default())).map_err(|e| internal(format!("bad internal request: {e}")))?;
+        let mut inner = Request::builder()
+            .method(method)
+            .uri(path_and_query)
+            .body(Body::from(json_body.clone().unwrap_or_default()))
+            .map_err(|e| internal(format!("bad internal request: {e}")))?;
         // The caller's credentials, address, user agent, origin (the CSRF rule) and request id.
         *inner.headers_mut() = req.headers.clone();
         inner.headers_mut().remove(header::CONTENT_LENGTH);

@@ -89,7 +89,7 @@ pub fn safe_next(next: Option<&str>) -> String {
 }
 
 fn random_token() -> String {
-    super::super::auth::session::new_token()
+    crate::random_token::new_token()
 }
 
 impl Oidc {

@@ -9,11 +9,10 @@ use app::contract::admin::{AdminStatsResponse, AuditStats, RunnerStats, Security
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::auth::service::audit_for;
+use crate::auth::Caller;
 use crate::db::audit::NewAudit;
 use crate::db::now;
 use crate::error::{AppError, AppResult};
-use crate::http::extract::Caller;
 use crate::state::AppState;
 
 /// `last_sync_error` before the worker has finished any cycle.
@@ -83,7 +82,7 @@ pub async fn sync_status(state: &AppState) -> AppResult<SyncStatusResponse> {
 /// `POST /api/v1/admin/sync/trigger`: records the request (audited) for the leader to pick up.
 /// `already_running` when an earlier request is still waiting for its cycle.
 pub async fn trigger(state: &AppState, caller: &Caller) -> AppResult<SyncTriggerResponse> {
-    let audit = NewAudit { event_data: None, ..audit_for(&caller.principal, &caller.ctx, "sync_triggered", Value::Null) };
+    let audit = NewAudit { event_data: None, ..caller.audit("sync_triggered", Value::Null) };
     if !state.config.sync_enabled {
         let refused = NewAudit { success: false, error_message: Some(DISABLED.to_owned()), ..audit };
         state.db.append_audit(refused).await?;

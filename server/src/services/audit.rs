@@ -11,14 +11,13 @@ use uuid::Uuid;
 
 use super::is_team_reader;
 use super::teams::{ADMINS_TEAM_ID, ADMINS_TEAM_NAME};
+use crate::auth::Caller;
 use crate::auth::Principal;
 use crate::auth::principal::Identity;
-use crate::auth::service::audit_for;
+use crate::db::Page;
 use crate::db::audit_query::{AuditFilter, AuditListRow, AuditScope};
 use crate::db::{Db, now};
 use crate::error::{AppError, AppResult};
-use crate::http::extract::Caller;
-use crate::http::params::Page;
 use crate::state::AppState;
 
 /// The actor types a filter may name.
@@ -182,7 +181,7 @@ pub async fn export(state: &AppState, caller: &Caller, params: &AuditListParams,
     let upto = state.db.max_audit_id().await?;
     let total = state.db.count_audit_upto(&scope, &filter, upto).await?;
     let row_count = (total - page.offset).clamp(0, page.limit);
-    let audit = audit_for(p, &caller.ctx, "audit_exported", export_data(format, params, &filter, page, row_count));
+    let audit = caller.audit("audit_exported", export_data(format, params, &filter, page, row_count));
     state.db.append_audit(audit).await?;
 
     let (tx, chunks) = mpsc::channel(EXPORT_BUFFER);

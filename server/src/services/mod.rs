@@ -1,11 +1,10 @@
 //! Domain services: the business rules, used by the REST handlers and the UI's server
-//! functions alike. Each takes the [`crate::http::extract::Caller`] explicitly; authorisation
+//! functions alike. Each takes the [`crate::auth::Caller`] explicitly; authorisation
 //! (roles, team membership) is an explicit call here, never hidden middleware.
 
 pub mod admin;
 pub mod audit;
 pub mod batch;
-pub mod batch_runners;
 pub mod labels;
 pub mod oauth_clients;
 pub mod provisioning;

@@ -9,13 +9,12 @@ use uuid::Uuid;
 
 use super::teams::ADMINS_TEAM_ID;
 use super::users::{failed, refuse};
-use crate::auth::service::audit_for;
+use crate::auth::Caller;
 use crate::db::DbError;
+use crate::db::Page;
 use crate::db::audit::NewAudit;
 use crate::db::oauth_clients::{ClientWrite, NewOAuthClient, OAuthClientRow};
 use crate::error::{AppError, AppResult};
-use crate::http::extract::Caller;
-use crate::http::params::Page;
 use crate::state::AppState;
 
 /// The contract shape of a registration.
@@ -57,7 +56,7 @@ fn team_has_client(team_id: Uuid, existing: &str) -> AppError {
 
 /// An audit row about a registration, scoped to its team.
 fn audit(caller: &Caller, event: &str, team_id: Option<Uuid>, data: Value) -> NewAudit {
-    NewAudit { team_id, ..audit_for(&caller.principal, &caller.ctx, event, data) }
+    NewAudit { team_id, ..caller.audit(event, data) }
 }
 
 /// `POST /api/v1/admin/oauth-clients`.

@@ -3,7 +3,7 @@
 //! `Idempotency-Key` replays. The dry run runs the same checks without side effects.
 
 use app::contract::runners::{DryRunResponse, JitProvisionRequest, JitProvisionResponse, QuotaInfo};
-use app::contract::{ApiError, ErrorCode, FieldError};
+use app::contract::{ApiError, ErrorCode, FieldError, RunnerLifecycle, SecurityEventType, Severity};
 use rand::Rng;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -11,9 +11,9 @@ use uuid::Uuid;
 
 use super::labels::{LabelCheck, evaluate, label_errors, token_error};
 use super::teams::{ADMINS_TEAM_ID, ADMINS_TEAM_NAME};
+use crate::auth::Caller;
 use crate::auth::Principal;
 use crate::auth::principal::Identity;
-use crate::auth::service::audit_for;
 use crate::db::DbError;
 use crate::db::audit::NewAudit;
 use crate::db::now;
@@ -21,8 +21,7 @@ use crate::db::runners::{NewRunner, QuotaLimits, Reservation};
 use crate::db::security_events::NewSecurityEvent;
 use crate::db::teams::TeamRow;
 use crate::error::{AppError, AppResult};
-use crate::github::{GitHubError, JitRequest};
-use crate::http::extract::Caller;
+use crate::github::{GitHubError, JitRequest, api_error, configured};
 use crate::state::AppState;
 
 /// Idempotency records live this long.
@@ -201,18 +200,9 @@ impl From<AppError> for Refusal {
     }
 }
 
-fn security_event(c: &Caller, event_type: &'static str, severity: &'static str, team_id: Uuid, data: Value) -> NewSecurityEvent {
-    NewSecurityEvent {
-        event_type,
-        severity,
-        user_identity: c.principal.identity(),
-        oidc_sub: c.principal.oidc_sub(),
-        team_id: Some(team_id),
-        violation_data: data,
-        action_taken: Some("rejected".into()),
-        request_id: c.ctx.request_id.clone(),
-        ..Default::default()
-    }
+/// The security event of a refused provisioning request in `team_id`.
+fn security_event(c: &Caller, event_type: SecurityEventType, severity: Severity, team_id: Uuid, data: Value) -> NewSecurityEvent {
+    NewSecurityEvent { team_id: Some(team_id), action_taken: Some("rejected".into()), ..c.security_event(event_type, severity, data) }
 }
 
 fn candidate(prefix: &str) -> String {
@@ -231,8 +221,8 @@ async fn plan(state: &AppState, c: &Caller, v: &Valid) -> Result<Plan, Refusal> 
             let detail = format!("Runner group {g} is not allowed for team '{}'. Allowed groups: {list}", team.name);
             let event = security_event(
                 c,
-                "runner_group_not_allowed",
-                "medium",
+                SecurityEventType::RunnerGroupNotAllowed,
+                Severity::Medium,
                 team.id,
                 json!({ "requested_runner_group_id": g, "allowed_runner_group_ids": allowed, "team_id": team.id.to_string() }),
             );
@@ -249,8 +239,8 @@ async fn plan(state: &AppState, c: &Caller, v: &Valid) -> Result<Plan, Refusal> 
         LabelCheck::Violation { invalid, detail } => {
             let event = security_event(
                 c,
-                "label_policy_violation",
-                "medium",
+                SecurityEventType::LabelPolicyViolation,
+                Severity::Medium,
                 team.id,
                 json!({ "requested_labels": v.labels, "invalid_labels": invalid, "provisioning_method": "jit", "team_id": team.id.to_string() }),
             );
@@ -307,8 +297,8 @@ fn quota_refusal(c: &Caller, team: &TeamRow, r: &Reservation) -> Refusal {
     };
     let event = security_event(
         c,
-        "quota_exceeded",
-        "low",
+        SecurityEventType::QuotaExceeded,
+        Severity::Low,
         team.id,
         json!({ "current_count": n, "max_runners": max, "scope": scope, "provisioning_method": "jit", "team_id": team.id.to_string() }),
     );
@@ -400,7 +390,7 @@ async fn provision_once(state: &AppState, c: &Caller, req: &JitProvisionRequest,
         Ok(p) => Ok(p),
         Err(refusal) => {
             if let Some(e) = &refusal.event {
-                super::security::record(&state.db, &state.metrics, e).await?;
+                state.db.record_security_event(&state.metrics, e).await?;
             }
             let api = refusal.error.to_api_error();
             // Validation errors (422) are not audited (API.md §3.7).
@@ -412,23 +402,15 @@ async fn provision_once(state: &AppState, c: &Caller, req: &JitProvisionRequest,
             if let Some(t) = team_id {
                 data["team_id"] = json!(t.to_string());
             }
-            let audit =
-                NewAudit { team_id, success: false, error_message: Some(api.detail.clone()), ..audit_for(&c.principal, &c.ctx, "provision_jit_failed", data) };
+            let audit = NewAudit { team_id, success: false, error_message: Some(api.detail.clone()), ..c.audit("provision_jit_failed", data) };
             state.db.append_audit(audit).await?;
             Err(refusal.error)
         }
     }
 }
 
-/// The GitHub client, or `503 GITHUB_NOT_CONFIGURED`.
-pub fn github(state: &AppState) -> AppResult<&crate::github::SharedGitHub> {
-    state.github.as_ref().ok_or_else(|| {
-        AppError::api(ErrorCode::GithubNotConfigured, "GitHub is not configured on this deployment (set GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_ORG)")
-    })
-}
-
 async fn provision_steps(state: &AppState, c: &Caller, v: &Valid, key: Option<&str>) -> Result<Provisioned, Refusal> {
-    let gh = github(state)?.clone();
+    let gh = configured(state.github.as_ref())?.clone();
     let plan = plan(state, c, v).await?;
     let team = &plan.team;
     let name = plan.names[0].clone();
@@ -470,7 +452,7 @@ async fn provision_steps(state: &AppState, c: &Caller, v: &Valid, key: Option<&s
             state.db.drop_reservation(id).await.map_err(|e| with_team(e.into()))?;
             let err = match e {
                 GitHubError::NameExists => AppError::api(ErrorCode::NameConflict, format!("A runner named '{name}' already exists in the GitHub organization")),
-                other => super::runners::map_github(other),
+                other => api_error(other),
             };
             return Err(with_team(err));
         }
@@ -478,12 +460,7 @@ async fn provision_steps(state: &AppState, c: &Caller, v: &Valid, key: Option<&s
     let github_id = config.runner.id;
     let data = json!({ "runner_group_id": plan.runner_group_id, "labels": plan.labels, "github_runner_id": github_id,
         "provisioning_method": "jit", "team_id": team.id.to_string(), "team_name": team.name, "idempotency_key": key });
-    let audit = NewAudit {
-        runner_id: Some(id.to_string()),
-        runner_name: Some(name.clone()),
-        team_id: Some(team.id),
-        ..audit_for(&c.principal, &c.ctx, "provision_jit", data)
-    };
+    let audit = NewAudit { runner_id: Some(id.to_string()), runner_name: Some(name.clone()), team_id: Some(team.id), ..c.audit("provision_jit", data) };
     if let Err(e) = state.db.complete_reservation(id, github_id, audit).await {
         // Compensation: GitHub has a runner we cannot record; remove it (the sync reclaims it otherwise).
         if let Err(ge) = gh.delete_runner(github_id).await {
@@ -503,7 +480,7 @@ async fn provision_steps(state: &AppState, c: &Caller, v: &Valid, key: Option<&s
         team_name: team.name.clone(),
         runner_group_id: plan.runner_group_id,
         github_runner_id: github_id,
-        status: "pending".into(),
+        status: RunnerLifecycle::Pending,
         created_at,
     };
     let body = serde_json::to_string(&response).map_err(|e| with_team(AppError::Internal(e.into())))?;
@@ -520,7 +497,7 @@ async fn generate_with_recovery(state: &AppState, gh: &dyn crate::github::GitHub
                 return Err(GitHubError::NameExists);
             };
             let ours = state.db.find_runner_by_github_id(existing.id).await.ok().flatten();
-            let reclaimable = ours.is_some_and(|r| r.status == "deleted" || (r.status == "pending" && r.expires_at.is_some_and(|e| e <= now())));
+            let reclaimable = ours.is_some_and(|r| r.status.is_deleted() || (r.status == RunnerLifecycle::Pending && r.expires_at.is_some_and(|e| e <= now())));
             if !reclaimable || existing.busy {
                 return Err(GitHubError::NameExists);
             }

@@ -1,27 +1,25 @@
 //! Runner reads and actions (API.md §7.3–§7.6) with the `runner-reader` rule: an admin, the
 //! provisioning principal, a member of the runner's team, or the team's M2M client.
 
-use app::contract::ErrorCode;
 use app::contract::runners::{DeprovisionResponse, RunnerListResponse, RunnerStatus};
+use app::contract::{ErrorCode, RunnerLifecycle};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::provisioning::github;
+use crate::auth::Caller;
 use crate::auth::Principal;
 use crate::auth::principal::Identity;
-use crate::auth::service::audit_for;
+use crate::db::Page;
 use crate::db::audit::NewAudit;
 use crate::db::now;
 use crate::db::runners::{RunnerFilter, RunnerRow, Visibility};
 use crate::error::{AppError, AppResult};
-use crate::github::GitHubError;
-use crate::http::extract::Caller;
-use crate::http::params::Page;
+use crate::github::{api_error, configured};
 use crate::state::AppState;
 
 /// The contract shape of a runner.
 pub fn runner_status(r: RunnerRow) -> RunnerStatus {
-    let expires_at = if r.status == "pending" { r.expires_at } else { None };
+    let expires_at = if r.status == RunnerLifecycle::Pending { r.expires_at } else { None };
     RunnerStatus {
         runner_id: r.id,
         runner_name: r.runner_name,
@@ -85,7 +83,7 @@ pub async fn readable(state: &AppState, c: &Caller, id: Uuid) -> AppResult<Runne
 }
 
 fn runner_audit(c: &Caller, r: &RunnerRow, event: &str, data: serde_json::Value) -> NewAudit {
-    NewAudit { runner_id: Some(r.id.to_string()), runner_name: Some(r.runner_name.clone()), team_id: r.team_id, ..audit_for(&c.principal, &c.ctx, event, data) }
+    NewAudit { runner_id: Some(r.id.to_string()), runner_name: Some(r.runner_name.clone()), team_id: r.team_id, ..c.audit(event, data) }
 }
 
 fn failed(a: NewAudit, e: &AppError) -> NewAudit {
@@ -98,11 +96,11 @@ fn failed(a: NewAudit, e: &AppError) -> NewAudit {
 /// `POST /api/v1/runners/{id}/refresh`: GitHub's report by id.
 pub async fn refresh(state: &AppState, c: &Caller, id: Uuid) -> AppResult<RunnerStatus> {
     let r = readable(state, c, id).await?;
-    let (Some(github_id), false) = (r.github_runner_id, r.status == "deleted") else {
+    let (Some(github_id), false) = (r.github_runner_id, r.status.is_deleted()) else {
         return Ok(runner_status(r));
     };
-    let fetched = match github(state) {
-        Ok(gh) => gh.get_runner(github_id).await.map_err(map_github),
+    let fetched = match configured(state.github.as_ref()) {
+        Ok(gh) => gh.get_runner(github_id).await.map_err(api_error),
         Err(e) => Err(e),
     };
     let report = match fetched {
@@ -118,7 +116,7 @@ pub async fn refresh(state: &AppState, c: &Caller, id: Uuid) -> AppResult<Runner
         }
         Some(g) => {
             let online = g.status == "online";
-            let status = super::sync::lifecycle_status(&r.status, online, g.busy);
+            let status = super::sync::lifecycle_status(r.status, online, g.busy);
             let first_online = (online && r.registered_at.is_none()).then(now);
             state.db.record_github_state(id, status, &g.status, g.busy, first_online).await?;
         }
@@ -126,33 +124,16 @@ pub async fn refresh(state: &AppState, c: &Caller, id: Uuid) -> AppResult<Runner
     Ok(runner_status(state.db.find_runner(id).await?.ok_or_else(|| AppError::api(ErrorCode::NotFound, "Runner disappeared"))?))
 }
 
-/// Maps a GitHub failure to the contract (API.md §1.5.3).
-pub fn map_github(e: GitHubError) -> AppError {
-    match e {
-        GitHubError::Unavailable { message, retry_after } => {
-            tracing::warn!(error = %message, "GitHub unavailable");
-            app::contract::ApiError::new(ErrorCode::GithubUnavailable, "GitHub is unavailable; try again later")
-                .with_retry_after(retry_after.unwrap_or(30).min(3600))
-                .into()
-        }
-        GitHubError::Rejected { status, message } => AppError::api(ErrorCode::GithubRejected, format!("GitHub API error ({status}): {message}")),
-        GitHubError::NameExists => AppError::api(ErrorCode::NameConflict, "A runner with this name already exists in the GitHub organization"),
-        GitHubError::RunnerBusy => {
-            AppError::api(ErrorCode::RunnerBusy, "GitHub refuses to delete a runner that is running a job; an ephemeral runner goes away when its job ends")
-        }
-    }
-}
-
 /// `DELETE /api/v1/runners/{id}`.
 pub async fn delete(state: &AppState, c: &Caller, id: Uuid) -> AppResult<DeprovisionResponse> {
     let r = readable(state, c, id).await?;
-    if r.status == "deleted" {
+    if r.status.is_deleted() {
         return Err(AppError::api(ErrorCode::AlreadyDeleted, format!("Runner '{}' is already deleted", r.runner_name)));
     }
     let data = json!({ "github_runner_id": r.github_runner_id });
     if let Some(github_id) = r.github_runner_id {
-        let result = match github(state) {
-            Ok(gh) => gh.delete_runner(github_id).await.map_err(map_github),
+        let result = match configured(state.github.as_ref()) {
+            Ok(gh) => gh.delete_runner(github_id).await.map_err(api_error),
             Err(e) => Err(e),
         };
         if let Err(e) = result {

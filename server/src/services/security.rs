@@ -7,24 +7,11 @@ use uuid::Uuid;
 
 use super::audit::readable_team;
 use super::teams::{ADMINS_TEAM_ID, ADMINS_TEAM_NAME};
-use crate::db::security_events::{NewSecurityEvent, SecurityEventFilter, SecurityEventRow};
-use crate::db::{Db, DbError};
+use crate::auth::Caller;
+use crate::db::Page;
+use crate::db::security_events::{SecurityEventFilter, SecurityEventRow};
 use crate::error::{AppError, AppResult};
-use crate::http::extract::Caller;
-use crate::http::params::Page;
-use crate::metrics::Metrics;
 use crate::state::AppState;
-
-/// Stores a security event and counts it in `gharts_security_events_total` (every direct
-/// write goes through here, so the metric and the table agree).
-pub async fn record(db: &Db, metrics: &Metrics, e: &NewSecurityEvent) -> Result<(), DbError> {
-    db.insert_security_event(e).await?;
-    metrics.security_event(e.event_type, e.severity);
-    Ok(())
-}
-
-/// The severities a filter may name.
-pub const SEVERITIES: [&str; 4] = ["low", "medium", "high", "critical"];
 
 /// The contract shape of a stored event; details that are not a JSON object come back as
 /// `{"raw": "<text>"}` instead of failing the whole page.

@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
+use app::contract::{RunnerLifecycle, SecurityEventType, Severity};
 use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -52,7 +53,7 @@ pub struct SyncReport {
     pub total: u64,
     /// Lifecycle changes `(id, name, from, to)`, for `gharts sync --once`; not stored.
     #[serde(skip)]
-    pub changes: Vec<(Uuid, String, String, String)>,
+    pub changes: Vec<(Uuid, String, RunnerLifecycle, RunnerLifecycle)>,
 }
 
 /// Why a cycle failed as a whole.
@@ -82,12 +83,12 @@ impl SyncError {
 }
 
 /// The new lifecycle status for GitHub's report (the rules of `POST /runners/{id}/refresh`).
-pub fn lifecycle_status(current: &str, online: bool, busy: bool) -> &'static str {
+pub fn lifecycle_status(current: RunnerLifecycle, online: bool, busy: bool) -> RunnerLifecycle {
     match (online, busy) {
-        (true, true) => "busy",
-        (true, false) => "idle",
-        (false, _) if current == "pending" => "pending",
-        (false, _) => "offline",
+        (true, true) => RunnerLifecycle::Busy,
+        (true, false) => RunnerLifecycle::Idle,
+        (false, _) if current == RunnerLifecycle::Pending => RunnerLifecycle::Pending,
+        (false, _) => RunnerLifecycle::Offline,
     }
 }
 
@@ -173,7 +174,7 @@ impl Cycle<'_> {
             }
             return Ok(Outcome::Unchanged);
         };
-        if r.status == "pending" && r.owner_inactive {
+        if r.status == RunnerLifecycle::Pending && r.owner_inactive {
             self.delete_at_github(github_id).await?;
             self.remove(r, "owner_deactivated", "sync").await?;
             self.report.reclaimed_owner_deactivated += 1;
@@ -197,8 +198,8 @@ impl Cycle<'_> {
             return Ok(outcome);
         }
         let online = g.status == "online";
-        let status = lifecycle_status(&r.status, online, g.busy);
-        if status == "pending" && r.expires_at.is_some_and(|e| e < now()) {
+        let status = lifecycle_status(r.status, online, g.busy);
+        if status == RunnerLifecycle::Pending && r.expires_at.is_some_and(|e| e < now()) {
             self.delete_at_github(github_id).await?;
             self.remove(r, "jit_unused_expired", "expiry").await?;
             self.report.expired += 1;
@@ -210,7 +211,7 @@ impl Cycle<'_> {
         }
         let first_online = (online && r.registered_at.is_none()).then(now);
         // Stored in batches (one transaction per FLUSH_EVERY updates).
-        self.pending.push(GitHubState { id: r.id, status: status.to_owned(), github_status: g.status.clone(), busy: g.busy, registered_at: first_online });
+        self.pending.push(GitHubState { id: r.id, status, github_status: g.status.clone(), busy: g.busy, registered_at: first_online });
         if self.pending.len() >= FLUSH_EVERY {
             self.flush().await?;
         }
@@ -230,14 +231,14 @@ impl Cycle<'_> {
         });
         if remediate {
             self.delete_at_github(g.id).await?;
-            self.security_event(r, "label_drift_detected", "high", "runner_deleted", data).await?;
+            self.security_event(r, SecurityEventType::LabelDriftDetected, Severity::High, "runner_deleted", data).await?;
             self.remove(r, "label_drift", "sync").await?;
             self.state.metrics.sync_label_drifts.with_label_values(&["runner_deleted"]).inc();
             self.report.label_drifts += 1;
             return Ok(Some(Outcome::Deleted));
         }
         if self.state.db.note_label_drift(r.id).await? {
-            self.security_event(r, "label_drift_detected", "high", "logged_only", data).await?;
+            self.security_event(r, SecurityEventType::LabelDriftDetected, Severity::High, "logged_only", data).await?;
             self.state.metrics.sync_label_drifts.with_label_values(&["logged_only"]).inc();
             self.report.label_drifts += 1;
         }
@@ -267,20 +268,18 @@ impl Cycle<'_> {
             ..Default::default()
         };
         if self.state.db.mark_runner_deleted(r.id, reason, Some(audit)).await? {
-            self.transition(r, "deleted", source);
+            self.transition(r, RunnerLifecycle::Deleted, source);
         }
         Ok(())
     }
 
-    fn transition(&mut self, r: &SyncRunner, to: &str, source: &str) {
-        self.state.metrics.runner_transitions.with_label_values(&[&r.status, to, source]).inc();
-        self.report.changes.push((r.id, r.runner_name.clone(), r.status.clone(), to.to_owned()));
+    fn transition(&mut self, r: &SyncRunner, to: RunnerLifecycle, source: &str) {
+        self.state.metrics.runner_transitions.with_label_values(&[r.status.as_str(), to.as_str(), source]).inc();
+        self.report.changes.push((r.id, r.runner_name.clone(), r.status, to));
     }
 
-    async fn security_event(&self, r: &SyncRunner, event_type: &'static str, severity: &'static str, action: &str, data: Value) -> Result<(), SyncError> {
+    async fn security_event(&self, r: &SyncRunner, event_type: SecurityEventType, severity: Severity, action: &str, data: Value) -> Result<(), SyncError> {
         let e = NewSecurityEvent {
-            event_type,
-            severity,
             user_identity: "system".into(),
             team_id: r.team_id,
             violation_data: data,
@@ -288,9 +287,9 @@ impl Cycle<'_> {
             runner_id: Some(r.id.to_string()),
             runner_name: Some(r.runner_name.clone()),
             github_runner_id: r.github_runner_id,
-            ..Default::default()
+            ..NewSecurityEvent::new(event_type, severity)
         };
-        super::security::record(&self.state.db, &self.state.metrics, &e).await?;
+        self.state.db.record_security_event(&self.state.metrics, &e).await?;
         Ok(())
     }
 
@@ -306,16 +305,14 @@ impl Cycle<'_> {
                 let mut labels = g.read_only_labels.clone();
                 labels.extend(g.labels.iter().cloned());
                 let e = NewSecurityEvent {
-                    event_type: "unmanaged_runner_detected",
-                    severity: "high",
                     user_identity: "system".into(),
                     violation_data: json!({ "github_runner_id": g.id, "runner_name": g.name, "labels": labels, "runner_group_id": g.runner_group_id }),
                     action_taken: Some("logged_only".into()),
                     runner_name: Some(g.name.clone()),
                     github_runner_id: Some(g.id),
-                    ..Default::default()
+                    ..NewSecurityEvent::new(SecurityEventType::UnmanagedRunnerDetected, Severity::High)
                 };
-                super::security::record(&self.state.db, &self.state.metrics, &e).await?;
+                self.state.db.record_security_event(&self.state.metrics, &e).await?;
                 tracing::warn!(github_runner_id = g.id, runner.name = %g.name, "sync: a runner GHARTS never issued is registered in the organisation");
                 self.report.unmanaged_detected += 1;
             }
@@ -361,13 +358,12 @@ pub async fn run_and_record(state: &AppState) -> Result<SyncReport, SyncError> {
 /// Recomputes `gharts_runners_by_status` from the database: every (status, team) pair of every
 /// team, zeros included; pairs of teams that no longer exist disappear.
 pub async fn refresh_runner_gauges(state: &AppState) -> Result<(), DbError> {
-    const STATUSES: [&str; 4] = ["pending", "idle", "busy", "offline"];
     let (counts, teams) = state.db.runner_counts().await?;
     let g = &state.metrics.runners_by_status;
     g.reset();
     for team in teams.iter().map(String::as_str).chain(std::iter::once("unknown")) {
-        for s in STATUSES {
-            g.with_label_values(&[s, team]).set(0);
+        for s in RunnerLifecycle::ALL.iter().filter(|s| !s.is_deleted()) {
+            g.with_label_values(&[s.as_str(), team]).set(0);
         }
     }
     for (status, team, n) in counts {
@@ -406,9 +402,10 @@ mod tests {
 
     #[test]
     fn lifecycle_follows_the_contract() {
-        assert_eq!(lifecycle_status("pending", false, false), "pending");
-        assert_eq!(lifecycle_status("pending", true, false), "idle");
-        assert_eq!(lifecycle_status("idle", true, true), "busy");
-        assert_eq!(lifecycle_status("busy", false, false), "offline");
+        use RunnerLifecycle::{Busy, Idle, Offline, Pending};
+        assert_eq!(lifecycle_status(Pending, false, false), Pending);
+        assert_eq!(lifecycle_status(Pending, true, false), Idle);
+        assert_eq!(lifecycle_status(Idle, true, true), Busy);
+        assert_eq!(lifecycle_status(Busy, false, false), Offline);
     }
 }

@@ -8,13 +8,12 @@ use uuid::Uuid;
 
 use super::is_team_reader;
 use super::labels::{dedup, label_errors, pattern_errors};
+use crate::auth::Caller;
 use crate::auth::principal::Identity;
-use crate::auth::service::audit_for;
 use crate::db::DbError;
+use crate::db::Page;
 use crate::db::teams::{MemberRow, TeamPolicy, TeamRow, TeamScope};
 use crate::error::{AppError, AppResult};
-use crate::http::extract::Caller;
-use crate::http::params::Page;
 use crate::state::AppState;
 
 /// The virtual admins team's fixed id.
@@ -159,7 +158,7 @@ pub async fn create(state: &AppState, caller: &Caller, req: TeamCreateRequest) -
         return Err(taken());
     }
     let id = Uuid::new_v4();
-    let audit = audit_for(&caller.principal, &caller.ctx, "team_created", json!({ "team_id": id.to_string(), "team_name": req.name }));
+    let audit = caller.audit("team_created", json!({ "team_id": id.to_string(), "team_name": req.name }));
     let audit = crate::db::audit::NewAudit { team_id: Some(id), ..audit };
     match state.db.insert_team(id, &req.name, &policy, &caller.principal.identity(), audit).await {
         Ok(()) => {}
@@ -290,7 +289,7 @@ pub async fn patch(state: &AppState, caller: &Caller, id: Uuid, req: TeamPatchRe
         return Ok(team_response(team));
     }
     let data = json!({ "team_id": id.to_string(), "team_name": team.name, "changes": diff });
-    let audit = crate::db::audit::NewAudit { team_id: Some(id), ..audit_for(&caller.principal, &caller.ctx, "team_updated", data) };
+    let audit = crate::db::audit::NewAudit { team_id: Some(id), ..caller.audit("team_updated", data) };
     state.db.update_team_policy(id, &after, audit).await?;
     Ok(team_response(stored_team(state, id).await?))
 }
@@ -312,7 +311,7 @@ pub async fn set_active(state: &AppState, caller: &Caller, id: Uuid, deactivate:
         Some(r) => ("team_deactivated", json!({ "team_id": id.to_string(), "team_name": team.name, "reason": r.reason })),
         None => ("team_reactivated", json!({ "team_id": id.to_string(), "team_name": team.name })),
     };
-    let audit = crate::db::audit::NewAudit { team_id: Some(id), ..audit_for(&caller.principal, &caller.ctx, event, data) };
+    let audit = crate::db::audit::NewAudit { team_id: Some(id), ..caller.audit(event, data) };
     let changed = state.db.set_team_active(id, deactivate.as_ref().map(|r| (identity.as_str(), r.reason.as_str())), audit).await?;
     if !changed {
         let state_word = if deactivate.is_some() { "deactivated" } else { "active" };
@@ -348,7 +347,7 @@ pub async fn add_member(state: &AppState, caller: &Caller, id: Uuid, user_id: Uu
     let team = stored_team(state, id).await?;
     let user = state.db.find_user_by_id(user_id).await?.ok_or_else(|| AppError::api(ErrorCode::InvalidReference, format!("User not found: {user_id}")))?;
     let data = json!({ "team_id": id.to_string(), "user_id": user_id.to_string(), "user_email": user.email });
-    let audit = crate::db::audit::NewAudit { team_id: Some(id), ..audit_for(&caller.principal, &caller.ctx, "team_member_added", data) };
+    let audit = crate::db::audit::NewAudit { team_id: Some(id), ..caller.audit("team_member_added", data) };
     match state.db.add_member(id, user_id, &caller.principal.identity(), audit).await {
         Ok(row) => Ok(member_response(row)),
         Err(DbError::Conflict(_)) => Err(AppError::api(
@@ -367,7 +366,7 @@ pub async fn remove_member(state: &AppState, caller: &Caller, id: Uuid, user_id:
     stored_team(state, id).await?;
     let email = state.db.find_user_by_id(user_id).await?.and_then(|u| u.email);
     let data = json!({ "team_id": id.to_string(), "user_id": user_id.to_string(), "user_email": email });
-    let audit = crate::db::audit::NewAudit { team_id: Some(id), ..audit_for(&caller.principal, &caller.ctx, "team_member_removed", data) };
+    let audit = crate::db::audit::NewAudit { team_id: Some(id), ..caller.audit("team_member_removed", data) };
     if !state.db.remove_member(id, user_id, audit).await? {
         return Err(AppError::api(ErrorCode::MembershipNotFound, "User is not a member of this team"));
     }

@@ -3,20 +3,19 @@
 //! business rule is audited (§3.7).
 
 use app::contract::users::{UserCreateRequest, UserDeactivateRequest, UserListResponse, UserResponse, UserUpdateRequest};
-use app::contract::{ApiError, ErrorCode, FieldError};
+use app::contract::{ApiError, ErrorCode, FieldError, SecurityEventType, Severity};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::teams::ADMINS_TEAM_ID;
-use crate::auth::service::audit_for;
+use crate::auth::Caller;
 use crate::db::DbError;
+use crate::db::Page;
 use crate::db::audit::NewAudit;
 use crate::db::models::UserRow;
 use crate::db::security_events::NewSecurityEvent;
 use crate::db::user_admin::{CreateUser, NewUser, UserState, UserWrite};
 use crate::error::{AppError, AppResult};
-use crate::http::extract::Caller;
-use crate::http::params::Page;
 use crate::state::AppState;
 
 /// Detail of `409 LAST_ADMIN` on deactivation (API.md §10.5).
@@ -25,7 +24,7 @@ pub const LAST_ADMIN_DEACTIVATE: &str = "Cannot deactivate the last active admin
 pub const LAST_ADMIN_DEMOTE: &str = "Cannot remove admin privileges from the last active admin user. At least one admin must remain active.";
 
 /// The security event of a deactivation: type and severity.
-const DEACTIVATED: (&str, &str) = ("user_deactivated", "medium");
+const DEACTIVATED: (SecurityEventType, Severity) = (SecurityEventType::UserDeactivated, Severity::Medium);
 
 /// The contract shape of a stored user (never the password hash).
 pub fn user_response(u: UserRow) -> UserResponse {
@@ -90,7 +89,7 @@ pub(crate) fn failed(mut audit: NewAudit, err: &AppError) -> NewAudit {
 
 /// Audits a refusal by a business rule (in its own transaction) and returns the error.
 pub(crate) async fn refuse<T>(state: &AppState, caller: &Caller, event: &str, data: Value, err: AppError) -> AppResult<T> {
-    state.db.append_audit(failed(audit_for(&caller.principal, &caller.ctx, event, data), &err)).await?;
+    state.db.append_audit(failed(caller.audit(event, data), &err)).await?;
     Err(err)
 }
 
@@ -139,7 +138,7 @@ pub async fn create(state: &AppState, caller: &Caller, req: UserCreateRequest) -
     }
     let id = Uuid::new_v4();
     let team_list: Vec<String> = team_ids.iter().map(Uuid::to_string).collect();
-    let audit = audit_for(&caller.principal, &caller.ctx, "user_created", json!({ "user_id": id.to_string(), "team_ids": team_list }));
+    let audit = caller.audit("user_created", json!({ "user_id": id.to_string(), "team_ids": team_list }));
     let refused = json!({ "user_id": null, "team_ids": team_list });
 
     if let Some(err) = existing(state, &req).await? {
@@ -223,7 +222,7 @@ pub async fn update(state: &AppState, caller: &Caller, id: Uuid, req: UserUpdate
             };
             let diff = changes(&before, &after);
             let data = json!({ "user_id": id.to_string(), "changes": diff });
-            let audit = audit_for(&caller.principal, &caller.ctx, "user_updated", data);
+            let audit = caller.audit("user_updated", data);
             if nothing {
                 let err = AppError::api(ErrorCode::NothingToUpdate, "No fields to update");
                 return (UserWrite { audit: Some(failed(audit, &err)), ..Default::default() }, Err(err));
@@ -252,7 +251,6 @@ pub async fn deactivate(state: &AppState, caller: &Caller, id: Uuid, req: UserDe
     if let Some(e) = comment_error(&req.comment) {
         return Err(ApiError::validation(vec![e]).into());
     }
-    let p = &caller.principal;
     let outcome = state
         .db
         .change_user(id, |user, other_admins| {
@@ -262,21 +260,14 @@ pub async fn deactivate(state: &AppState, caller: &Caller, id: Uuid, req: UserDe
                 "deactivated_user_email": user.email,
                 "deactivated_user_oidc_sub": user.oidc_sub,
             });
-            let audit = audit_for(p, &caller.ctx, "user_deactivated", data.clone());
+            let audit = caller.audit("user_deactivated", data.clone());
             if user.is_admin && user.is_active && other_admins == 0 {
                 let err = AppError::api(ErrorCode::LastAdmin, LAST_ADMIN_DEACTIVATE);
                 return (UserWrite { audit: Some(failed(audit, &err)), ..Default::default() }, Err(err));
             }
             let event = NewSecurityEvent {
-                event_type: DEACTIVATED.0,
-                severity: DEACTIVATED.1,
-                user_identity: p.identity(),
-                oidc_sub: p.oidc_sub(),
-                team_id: None,
-                violation_data: data,
                 action_taken: Some(format!("deactivated user {}", user_label(user))),
-                request_id: caller.ctx.request_id.clone(),
-                ..Default::default()
+                ..caller.security_event(DEACTIVATED.0, DEACTIVATED.1, data)
             };
             // Runner reclamation: see services::runners (owner_deactivated) — the sync worker
             // reclaims a deactivated user's `pending` runners on its next cycle.
@@ -300,7 +291,7 @@ pub async fn activate(state: &AppState, caller: &Caller, id: Uuid) -> AppResult<
     let done = state
         .db
         .change_user(id, |user, _| {
-            let audit = audit_for(&caller.principal, &caller.ctx, "user_activated", json!({ "user_id": id.to_string() }));
+            let audit = caller.audit("user_activated", json!({ "user_id": id.to_string() }));
             let state = (!user.is_active).then(|| UserState { is_active: true, ..UserState::of(user) });
             (UserWrite { state, audit: Some(audit), ..Default::default() }, ())
         })

@@ -1,5 +1,6 @@
 //! Admin statistics, the sync status and manual sync requests (API.md §14).
 
+use app::contract::SecurityEventType;
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde_json::{Value, json};
 use server::db::Db;
@@ -21,11 +22,7 @@ both_databases!(
 
 macro_rules! exec {
     ($db:expr, $sql:expr $(, $arg:expr)*) => {
-        match $db {
-            Db::Sqlite(p) => sqlx::query($sql)$(.bind($arg))*.execute(p).await.map(|_| ()),
-            Db::Postgres(p) => sqlx::query($sql)$(.bind($arg))*.execute(p).await.map(|_| ()),
-        }
-        .expect("exec")
+        crate::on_pool!($db, p => sqlx::query($sql)$(.bind($arg))*.execute(p).await.map(|_| ())).expect("exec")
     };
 }
 
@@ -58,15 +55,9 @@ async fn admin_user(db: &Db, email: &str, active: bool) {
 
 async fn severity(db: &Db, severity: &'static str) {
     let e = NewSecurityEvent {
-        event_type: "label_policy_violation",
-        severity,
         user_identity: "system".into(),
-        oidc_sub: None,
-        team_id: None,
         violation_data: json!({}),
-        action_taken: None,
-        request_id: None,
-        ..Default::default()
+        ..NewSecurityEvent::new(SecurityEventType::LabelPolicyViolation, severity.parse().expect("severity"))
     };
     db.insert_security_event(&e).await.expect("event");
 }

@@ -24,10 +24,7 @@ fn summary(v: &Value) -> Value {
 }
 
 async fn exec(db: &Db, sql: &'static str) -> Result<(), sqlx::Error> {
-    match db {
-        Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-        Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-    }
+    crate::on_pool!(db, p => sqlx::query(sql).execute(p).await.map(|_| ()))
 }
 
 async fn a_tampered_row_is_reported_as_the_first_broken_link(backend: Backend) {

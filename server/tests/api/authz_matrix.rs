@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::both_databases;
+use crate::helpers::world::{World, world};
 use crate::helpers::{Backend, json};
-use crate::provisioning::{World, world};
 use crate::seed;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,9 +5,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::both_databases;
+use crate::helpers::accounts::{ADMINS, admin_app, audits, call, create_user, data, keys, local_account, my_id, security_events};
 use crate::helpers::{Backend, TestApp, assert_error, json};
 use crate::seed;
-use crate::users::{ADMINS, admin_app, audits, call, create_user, data, keys, local_account, my_id, security_events};
 
 const COMMENT: &str = "Incident INC-1234: credential leak";
 
@@ -169,7 +169,7 @@ async fn restore_users_restores_only_inactive_users(backend: Backend) {
     assert_eq!(statuses(&r), ["restored", "skipped", "not_found"]);
     assert_eq!(r["affected_count"], 1);
     assert!(is_active(&app, erin).await);
-    crate::users::sign_in(&app, "erin").await;
+    crate::helpers::accounts::sign_in(&app, "erin").await;
 
     let rows = audits(&app, "batch_restore_users").await;
     assert_eq!(rows.len(), 1);

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::both_databases;
 use server::db::Db;
 
+use crate::helpers::probe::Probe as _;
 use crate::helpers::{Backend, TestDb, app, assert_error};
 
 both_databases!(

@@ -11,8 +11,8 @@ use server::github::fake_server::Fault;
 
 use crate::both_databases;
 use crate::github_peer::{GitHubPeer, PeerOptions};
+use crate::helpers::world::{World, world_using};
 use crate::helpers::{Backend, app, assert_error, json};
-use crate::provisioning::{World, world_using};
 
 const JIT: &str = "POST /orgs/acme/actions/runners/generate-jitconfig";
 

@@ -134,7 +134,7 @@ impl GitHubPeer {
     /// Configures `builder` to use this GitHub through the real App client.
     pub fn configure(&self, builder: AppBuilder) -> AppBuilder {
         builder
-            .real_github()
+            .without_github()
             .env("GITHUB_APP_ID", &APP_ID.to_string())
             .env("GITHUB_APP_PRIVATE_KEY", &private_key_pem())
             .env("GITHUB_ORG", &self.org)

@@ -1,6 +1,7 @@
 //! `POST /auth/local-login` (API.md §6.4): credentials, the limiter, CSRF, the session cookie.
 
 use crate::both_databases;
+use crate::helpers::probe::Probe as _;
 use crate::helpers::{ADMIN_PASSWORD, Backend, app, assert_error, json, spawn_app};
 
 both_databases!(
@@ -93,9 +94,6 @@ async fn a_deactivated_account_cannot_log_in(backend: Backend) {
 
 /// Deactivates a user directly in the database (the user routes come with the API issue).
 pub async fn deactivate(db: &server::db::Db, username: &str) {
-    match db {
-        server::db::Db::Sqlite(p) => sqlx::query("update users set is_active = false where username = $1").bind(username).execute(p).await.map(|_| ()),
-        server::db::Db::Postgres(p) => sqlx::query("update users set is_active = false where username = $1").bind(username).execute(p).await.map(|_| ()),
-    }
-    .expect("deactivate");
+    crate::on_pool!(db, p => sqlx::query("update users set is_active = false where username = $1").bind(username).execute(p).await.map(|_| ()))
+        .expect("deactivate");
 }

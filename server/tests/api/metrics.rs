@@ -6,10 +6,10 @@ use serde_json::json;
 use server::db::Db;
 
 use crate::both_databases;
+use crate::helpers::accounts::{call, local_account};
+use crate::helpers::world::world;
 use crate::helpers::{ADMIN_PASSWORD, Backend, TestApp};
-use crate::provisioning::world;
 use crate::seed;
-use crate::users::{call, local_account};
 
 both_databases!(logins_m2m_authentications_and_security_events_are_counted);
 
@@ -25,11 +25,7 @@ async fn login(app: &TestApp, username: &str, password: &str) -> StatusCode {
 
 async fn security_event_counts(db: &Db) -> Vec<(String, String, i64)> {
     let sql = "select event_type, severity, count(*) from security_events group by event_type, severity";
-    match db {
-        Db::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await,
-        Db::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await,
-    }
-    .expect("security events")
+    crate::on_pool!(db, p => sqlx::query_as(sql).fetch_all(p).await).expect("security events")
 }
 
 async fn logins_m2m_authentications_and_security_events_are_counted(backend: Backend) {

@@ -6,10 +6,10 @@ use server::db::Db;
 use uuid::Uuid;
 
 use crate::both_databases;
+use crate::helpers::accounts::{ADMINS, admin_app, audits, call, data, keys, send};
 use crate::helpers::{Backend, TestApp, assert_error, json, oidc_app};
 use crate::oidc_peer::OidcPeer;
 use crate::seed;
-use crate::users::{ADMINS, admin_app, audits, call, data, keys, send};
 
 const CLIENTS: &str = "/api/v1/admin/oauth-clients";
 
@@ -226,21 +226,13 @@ async fn insert_runner(db: &Db, team: Uuid, client: Uuid) -> Uuid {
     let now = chrono::Utc::now();
     let sql = "insert into runners (id, runner_name, status, runner_group_id, team_id, provisioned_by, actor_type, owner_client_id, created_at, updated_at) \
                values ($1, 'r1', 'idle', 1, $2, 'm2m:ml-infra', 'm2m', $3, $4, $4)";
-    match db {
-        Db::Sqlite(p) => sqlx::query(sql).bind(id).bind(team).bind(client).bind(now).execute(p).await.map(|_| ()),
-        Db::Postgres(p) => sqlx::query(sql).bind(id).bind(team).bind(client).bind(now).execute(p).await.map(|_| ()),
-    }
-    .expect("runner");
+    crate::on_pool!(db, p => sqlx::query(sql).bind(id).bind(team).bind(client).bind(now).execute(p).await.map(|_| ())).expect("runner");
     id
 }
 
 async fn runner_owner(db: &Db, id: Uuid) -> Option<Uuid> {
     let sql = "select owner_client_id from runners where id = $1";
-    match db {
-        Db::Sqlite(p) => sqlx::query_scalar(sql).bind(id).fetch_one(p).await,
-        Db::Postgres(p) => sqlx::query_scalar(sql).bind(id).fetch_one(p).await,
-    }
-    .expect("runner")
+    crate::on_pool!(db, p => sqlx::query_scalar(sql).bind(id).fetch_one(p).await).expect("runner")
 }
 
 async fn delete_is_a_hard_delete_that_keeps_the_audit_trail(backend: Backend) {

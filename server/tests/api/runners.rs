@@ -4,8 +4,8 @@ use serde_json::json;
 use server::github::GitHubError;
 
 use crate::both_databases;
+use crate::helpers::world::world;
 use crate::helpers::{Backend, assert_error, json};
-use crate::provisioning::world;
 use crate::seed;
 
 both_databases!(
@@ -143,8 +143,9 @@ mod batch_delete {
     use server::github::GitHubError;
 
     use crate::both_databases;
+    use crate::helpers::probe::Probe as _;
+    use crate::helpers::world::world;
     use crate::helpers::{Backend, assert_error, json};
-    use crate::provisioning::world;
 
     both_databases!(batch_delete_removes_at_github_and_keeps_rows_github_refused);
 

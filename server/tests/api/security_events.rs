@@ -16,15 +16,12 @@ both_databases!(admins_filter_every_security_event, team_readers_see_their_team_
 
 async fn event(db: &Db, event_type: &'static str, severity: &'static str, team: Option<Uuid>, identity: &str) {
     let e = NewSecurityEvent {
-        event_type,
-        severity,
         user_identity: identity.into(),
-        oidc_sub: None,
         team_id: team,
         violation_data: json!({ "team_id": team.map(|t| t.to_string()), "n": 1 }),
         action_taken: Some("rejected".into()),
         request_id: Some(format!("req-{event_type}")),
-        ..Default::default()
+        ..NewSecurityEvent::new(event_type.parse().expect("event type"), severity.parse().expect("severity"))
     };
     db.insert_security_event(&e).await.expect("insert");
 }

@@ -4,13 +4,10 @@ use chrono::Utc;
 use server::db::Db;
 use uuid::Uuid;
 
+/// Runs one arranging statement on either pool.
 macro_rules! run {
     ($db:expr, $p:ident => $body:expr) => {
-        match $db {
-            Db::Sqlite($p) => $body.map(|_| ()),
-            Db::Postgres($p) => $body.map(|_| ()),
-        }
-        .expect("seed")
+        crate::on_pool!($db, $p => $body.map(|_| ())).expect("seed")
     };
 }
 

@@ -33,11 +33,7 @@ async fn an_idle_expired_session_is_401_and_the_cookie_is_cleared(backend: Backe
     let app = spawn_app(backend).await;
     app.login_admin().await;
     let past = chrono::Utc::now() - chrono::Duration::seconds(5);
-    match &app.db {
-        server::db::Db::Sqlite(p) => sqlx::query("update sessions set idle_expires_at = $1").bind(past).execute(p).await.map(|_| ()),
-        server::db::Db::Postgres(p) => sqlx::query("update sessions set idle_expires_at = $1").bind(past).execute(p).await.map(|_| ()),
-    }
-    .expect("expire");
+    crate::on_pool!(&app.db, p => sqlx::query("update sessions set idle_expires_at = $1").bind(past).execute(p).await.map(|_| ())).expect("expire");
     let resp = app.get("/api/v1/auth/me").await;
     assert!(resp.headers()["set-cookie"].to_str().expect("ascii").contains("Max-Age=0"));
     assert_error(resp, 401, "UNAUTHENTICATED").await;

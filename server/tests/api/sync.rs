@@ -8,8 +8,9 @@ use uuid::Uuid;
 
 use crate::both_databases;
 use crate::github_peer::GitHubPeer;
+use crate::helpers::probe::Probe as _;
+use crate::helpers::world::{World, world, world_using};
 use crate::helpers::{Backend, app, json};
-use crate::provisioning::{World, world, world_using};
 
 async fn provision(w: &World, name: &str) -> (Uuid, i64) {
     let resp = w.provision(&w.m2m_a, &json!({ "runner_name": name })).await;

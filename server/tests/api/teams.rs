@@ -3,8 +3,8 @@
 use serde_json::{Value, json};
 
 use crate::both_databases;
+use crate::helpers::world::world;
 use crate::helpers::{Backend, assert_error, json};
-use crate::provisioning::world;
 use crate::seed;
 
 both_databases!(
@@ -70,7 +70,7 @@ async fn team_reads_are_refused_to_outsiders_and_missing_teams_are_404(backend: 
     assert_eq!(admins["name"], "admins");
 }
 
-async fn patch(w: &crate::provisioning::World, body: Value) -> reqwest::Response {
+async fn patch(w: &crate::helpers::world::World, body: Value) -> reqwest::Response {
     w.app.client.patch(w.app.url(&format!("/api/v1/admin/teams/{}", w.team_a))).header("x-requested-with", "gharts").json(&body).send().await.expect("req")
 }
 

@@ -3,22 +3,19 @@
 use app::contract::ApiError;
 use app::contract::admin::{AdminStatsResponse, SyncStatusResponse, SyncTriggerResponse};
 use axum::Json;
-use axum::Router;
 use axum::extract::State;
-use axum::routing::{get, post};
 use http::StatusCode;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::AppResult;
 use crate::http::extract::AdminCaller;
 use crate::services::admin;
 use crate::state::AppState;
 
-/// The admin statistics and sync routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/admin/stats", get(get_stats))
-        .route("/api/v1/admin/sync/status", get(get_sync_status))
-        .route("/api/v1/admin/sync/trigger", post(trigger_sync))
+/// The statistics and sync routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(get_stats)).routes(routes!(get_sync_status)).routes(routes!(trigger_sync))
 }
 
 /// `GET /api/v1/admin/stats`.

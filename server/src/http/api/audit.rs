@@ -8,17 +8,17 @@ use std::task::{Context, Poll, ready};
 use app::contract::ApiError;
 use app::contract::audit::{AuditLogListResponse, AuditVerifyResponse, TeamAuditLogListResponse};
 use axum::Json;
-use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use chrono::{DateTime, Utc};
 use http::{HeaderValue, header};
 use serde::Deserialize;
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio::sync::mpsc;
 use tower_http::services::fs::AsyncReadBody;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::db::audit_query::AuditFilter;
@@ -28,12 +28,9 @@ use crate::http::params::{flex_bool, list, page, parse_datetime};
 use crate::services::audit::{self, ACTOR_TYPES, AuditListParams, ExportFormat};
 use crate::state::AppState;
 
-/// The audit routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/audit-logs", get(list_audit_logs))
-        .route("/api/v1/admin/teams/{team_id}/audit-logs", get(list_team_audit_logs))
-        .route("/api/v1/admin/audit-logs/verify", get(verify_audit_chain))
+/// The audit log routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_audit_logs)).routes(routes!(list_team_audit_logs)).routes(routes!(verify_audit_chain))
 }
 
 /// `GET /api/v1/audit-logs` query.

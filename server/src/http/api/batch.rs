@@ -1,10 +1,15 @@
-//! Batch incident routes on users and teams (API.md §10.7). `delete-runners` is with the runners.
+//! Batch incident routes (API.md §10.7): users, runners and teams, each one call to
+//! [`crate::services::batch`].
 
 use app::contract::ApiError;
-use app::contract::batch::{BatchActionResponse, BatchDeactivateTeamsRequest, BatchDisableUsersRequest, BatchReactivateTeamsRequest, BatchRestoreUsersRequest};
+use app::contract::batch::{
+    BatchActionResponse, BatchDeactivateTeamsRequest, BatchDeleteRunnersRequest, BatchDisableUsersRequest, BatchReactivateTeamsRequest,
+    BatchRestoreUsersRequest,
+};
+use axum::Json;
 use axum::extract::State;
-use axum::routing::post;
-use axum::{Json, Router};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::AppResult;
 use crate::http::extract::{AdminCaller, AppJson};
@@ -84,11 +89,30 @@ pub async fn reactivate_teams(
     Ok(Json(batch::reactivate_teams(&s, &c, req).await?))
 }
 
-/// The batch routes on users and teams.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/admin/batch/disable-users", post(disable_users))
-        .route("/api/v1/admin/batch/restore-users", post(restore_users))
-        .route("/api/v1/admin/batch/deactivate-teams", post(deactivate_teams))
-        .route("/api/v1/admin/batch/reactivate-teams", post(reactivate_teams))
+/// `POST /api/v1/admin/batch/delete-runners`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/batch/delete-runners",
+    tag = "batch",
+    request_body = BatchDeleteRunnersRequest,
+    responses(
+        (status = 200, description = "Per-runner outcome; GitHub failures leave rows unchanged", body = BatchActionResponse)
+    )
+)]
+pub async fn batch_delete_runners(
+    State(s): State<AppState>,
+    AdminCaller(c): AdminCaller,
+    AppJson(req): AppJson<BatchDeleteRunnersRequest>,
+) -> AppResult<Json<BatchActionResponse>> {
+    Ok(Json(batch::runners::delete_runners(&s, &c, req).await?))
+}
+
+/// The batch incident routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(disable_users))
+        .routes(routes!(restore_users))
+        .routes(routes!(batch_delete_runners))
+        .routes(routes!(deactivate_teams))
+        .routes(routes!(reactivate_teams))
 }

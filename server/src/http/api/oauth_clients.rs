@@ -2,11 +2,12 @@
 
 use app::contract::ApiError;
 use app::contract::oauth_clients::{OAuthClientCreateRequest, OAuthClientListResponse, OAuthClientPatchRequest, OAuthClientResponse};
+use axum::Json;
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use http::{StatusCode, header};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::error::AppResult;
@@ -124,9 +125,7 @@ pub async fn delete_client(State(s): State<AppState>, AdminCaller(c): AdminCalle
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The OAuth client routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/admin/oauth-clients", post(create_client).get(list_clients))
-        .route("/api/v1/admin/oauth-clients/{id}", get(get_client).patch(patch_client).delete(delete_client))
+/// The OAuth client registration routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(create_client, list_clients)).routes(routes!(get_client, patch_client, delete_client))
 }

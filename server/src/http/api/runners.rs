@@ -1,49 +1,32 @@
 //! Runner routes (API.md §7).
 
-use app::contract::ApiError;
-use app::contract::batch::{BatchActionResponse, BatchDeleteRunnersRequest};
-use app::contract::runners::{DeprovisionResponse, DryRunResponse, JitProvisionRequest, JitProvisionResponse, RunnerListQuery, RunnerListResponse, RunnerStatus};
+use app::contract::runners::{
+    DeprovisionResponse, DryRunResponse, JitProvisionRequest, JitProvisionResponse, RunnerListQuery, RunnerListResponse, RunnerStatus,
+};
+use app::contract::{ApiError, RunnerLifecycle};
+use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::db::runners::RunnerFilter;
 use crate::error::AppResult;
-use crate::http::extract::{AdminCaller, ApiPath, ApiQuery, AppJson, Caller, JitCaller};
+use crate::http::extract::{ApiPath, ApiQuery, AppJson, Caller, JitCaller};
 use crate::http::params::{list, page};
 use crate::services::{provisioning, runners};
 use crate::state::AppState;
 
 /// The runner routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/runners/jit", post(provision_runner))
-        .route("/api/v1/runners/jit/dry-run", post(dry_run))
-        .route("/api/v1/runners", get(list_runners))
-        .route("/api/v1/runners/{runner_id}", get(get_runner).delete(delete_runner))
-        .route("/api/v1/runners/{runner_id}/refresh", post(refresh_runner))
-        .route("/api/v1/admin/batch/delete-runners", post(batch_delete_runners))
-}
-
-#[utoipa::path(
-    post,
-    path = "/api/v1/admin/batch/delete-runners",
-    tag = "batch",
-    request_body = BatchDeleteRunnersRequest,
-    responses(
-        (status = 200, description = "Per-runner outcome; GitHub failures leave rows unchanged", body = BatchActionResponse)
-    )
-)]
-/// `POST /api/v1/admin/batch/delete-runners`.
-pub async fn batch_delete_runners(
-    State(s): State<AppState>,
-    AdminCaller(c): AdminCaller,
-    AppJson(req): AppJson<BatchDeleteRunnersRequest>,
-) -> AppResult<Json<BatchActionResponse>> {
-    Ok(Json(crate::services::batch_runners::delete_runners(&s, &c, req).await?))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(provision_runner))
+        .routes(routes!(dry_run))
+        .routes(routes!(list_runners))
+        .routes(routes!(get_runner, delete_runner))
+        .routes(routes!(refresh_runner))
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
@@ -108,21 +91,26 @@ pub async fn dry_run(State(s): State<AppState>, JitCaller(c): JitCaller, AppJson
     Ok(Json(provisioning::dry_run(&s, &c, req).await?))
 }
 
-fn statuses(raw: Option<&str>) -> Result<Vec<String>, ApiError> {
-    let mut out: Vec<String> = Vec::new();
+/// The `status` filter: lifecycle values, plus the Python service's `active` and `online`
+/// as aliases for `idle` + `busy` (API.md §3.1); case-insensitive, duplicates dropped.
+fn statuses(raw: Option<&str>) -> Result<Vec<RunnerLifecycle>, ApiError> {
+    let mut out: Vec<RunnerLifecycle> = Vec::new();
     for s in raw.map(list).unwrap_or_default() {
-        let expanded: &[&str] = match s.to_ascii_lowercase().as_str() {
-            "pending" => &["pending"],
-            "idle" => &["idle"],
-            "busy" => &["busy"],
-            "offline" => &["offline"],
-            "deleted" => &["deleted"],
-            "active" | "online" => &["idle", "busy"],
-            _ => return Err(ApiError::invalid_field("query.status", format!("unknown status {s:?} (pending, idle, busy, offline, deleted, active, online)"))),
+        let expanded = match s.to_ascii_lowercase().as_str() {
+            "active" | "online" => vec![RunnerLifecycle::Idle, RunnerLifecycle::Busy],
+            other => match other.parse::<RunnerLifecycle>() {
+                Ok(one) => vec![one],
+                Err(_) => {
+                    return Err(ApiError::invalid_field(
+                        "query.status",
+                        format!("unknown status {s:?} (pending, idle, busy, offline, deleted, active, online)"),
+                    ));
+                }
+            },
         };
         for e in expanded {
-            if !out.iter().any(|o| o == e) {
-                out.push((*e).to_owned());
+            if !out.contains(&e) {
+                out.push(e);
             }
         }
     }

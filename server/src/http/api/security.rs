@@ -1,12 +1,12 @@
 //! Security event routes (API.md §13). Thin: parse → authorise → service → map.
 
-use app::contract::ApiError;
 use app::contract::security::{SecurityEventListResponse, TeamSecurityEventListResponse};
+use app::contract::{ApiError, Severity};
 use axum::Json;
-use axum::Router;
 use axum::extract::State;
-use axum::routing::get;
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::audit::time_range;
@@ -14,14 +14,12 @@ use crate::db::security_events::SecurityEventFilter;
 use crate::error::AppResult;
 use crate::http::extract::{AdminCaller, ApiPath, ApiQuery, Caller};
 use crate::http::params::{list, page};
-use crate::services::security::{self, SEVERITIES};
+use crate::services::security;
 use crate::state::AppState;
 
 /// The security event routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/admin/security-events", get(list_security_events))
-        .route("/api/v1/admin/teams/{team_id}/security-events", get(list_team_security_events))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_security_events)).routes(routes!(list_team_security_events))
 }
 
 /// `GET /api/v1/admin/security-events` query.
@@ -49,12 +47,17 @@ pub struct TeamSecurityEventsQuery {
     offset: Option<i64>,
 }
 
-fn severities(raw: Option<&str>) -> Result<Vec<String>, ApiError> {
-    let values = raw.map(list).unwrap_or_default();
-    match values.iter().find(|v| !SEVERITIES.contains(&v.as_str())) {
-        Some(bad) => Err(ApiError::invalid_field("query.severity", format!("unknown severity {bad:?} (use {})", SEVERITIES.join(", ")))),
-        None => Ok(values),
-    }
+fn severities(raw: Option<&str>) -> Result<Vec<Severity>, ApiError> {
+    raw.map(list)
+        .unwrap_or_default()
+        .iter()
+        .map(|v| {
+            v.parse::<Severity>().map_err(|_| {
+                let known = Severity::ALL.iter().map(Severity::as_str).collect::<Vec<_>>().join(", ");
+                ApiError::invalid_field("query.severity", format!("unknown severity {v:?} (use {known})"))
+            })
+        })
+        .collect()
 }
 
 /// `GET /api/v1/admin/security-events`.

@@ -8,6 +8,8 @@ use axum::Json;
 use axum::extract::State;
 use http::StatusCode;
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::error::AppResult;
@@ -15,6 +17,18 @@ use crate::http::extract::{AdminCaller, ApiPath, ApiQuery, AppJson, Caller};
 use crate::http::params::{flex_bool, page};
 use crate::services::teams;
 use crate::state::AppState;
+
+/// The team and membership routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_team, list_teams))
+        .routes(routes!(get_team, patch_team))
+        .routes(routes!(deactivate_team))
+        .routes(routes!(reactivate_team))
+        .routes(routes!(list_members, add_member))
+        .routes(routes!(remove_member))
+        .routes(routes!(teams_of_user))
+}
 
 /// `GET /api/v1/admin/teams` query.
 #[derive(Debug, Deserialize)]

@@ -2,11 +2,12 @@
 
 use app::contract::ApiError;
 use app::contract::users::{UserCreateRequest, UserDeactivateRequest, UserListResponse, UserResponse, UserUpdateRequest};
+use axum::Json;
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use http::{StatusCode, header};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::error::AppResult;
@@ -138,10 +139,7 @@ pub async fn activate_user(State(s): State<AppState>, AdminCaller(c): AdminCalle
     Ok(Json(users::activate(&s, &c, id).await?))
 }
 
-/// The user routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/admin/users", post(create_user).get(list_users))
-        .route("/api/v1/admin/users/{user_id}", get(get_user).put(update_user).delete(delete_user))
-        .route("/api/v1/admin/users/{user_id}/activate", post(activate_user))
+/// The user account routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(create_user, list_users)).routes(routes!(get_user, update_user, delete_user)).routes(routes!(activate_user))
 }

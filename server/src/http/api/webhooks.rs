@@ -5,11 +5,12 @@ use app::contract::{ApiError, ErrorCode};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::routing::post;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use http::HeaderMap;
 use serde::Serialize;
 use serde_json::Value;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::auth::RequestId;
 use crate::error::{AppError, AppResult};
@@ -19,9 +20,10 @@ use crate::state::AppState;
 /// GitHub sends payloads of up to 25 MiB; every other route keeps the 1 MiB default.
 pub const WEBHOOK_BODY_LIMIT: usize = 25 * 1024 * 1024;
 
-/// The webhook route, with its own body limit.
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/v1/webhooks/github", post(receive_github_webhook).layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT)))
+/// The webhook receiver, with its own (larger) body limit.
+pub fn routes() -> OpenApiRouter<AppState> {
+    let (schemas, paths, method_router) = routes!(receive_github_webhook);
+    OpenApiRouter::new().routes((schemas, paths, method_router.layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT))))
 }
 
 /// A webhook acknowledgement. Which fields appear depends on `status`:

@@ -28,32 +28,12 @@ impl Modify for Security {
     }
 }
 
-/// The document.
+/// The document's frame: title, security, shared schemas and tags. The paths come from the
+/// router ([`super::documented_routes`]); the modifiers run once they are in.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "GitHub Runner Token Service", description = "Secure central service for managing GitHub self-hosted runner registrations"),
     security(("bearer" = []), ("session" = [])),
-    modifiers(&Security, &CommonErrors),
-    paths(
-        super::system::root, super::system::healthz, super::system::readyz, super::system::health,
-        super::auth_routes::local_login, super::auth_routes::logout, super::auth_routes::sso_login, super::auth_routes::sso_callback,
-        super::auth_routes::me,
-        super::api::runners::provision_runner, super::api::runners::dry_run, super::api::runners::list_runners,
-        super::api::runners::get_runner, super::api::runners::batch_delete_runners, super::api::runners::refresh_runner, super::api::runners::delete_runner,
-        super::api::teams::create_team, super::api::teams::list_teams, super::api::teams::get_team, super::api::teams::patch_team,
-        super::api::teams::deactivate_team, super::api::teams::reactivate_team, super::api::teams::list_members,
-        super::api::teams::add_member, super::api::teams::remove_member, super::api::teams::teams_of_user,
-        super::api::users::create_user, super::api::users::list_users, super::api::users::get_user, super::api::users::update_user,
-        super::api::users::delete_user, super::api::users::activate_user,
-        super::api::batch::disable_users, super::api::batch::restore_users, super::api::batch::deactivate_teams,
-        super::api::batch::reactivate_teams,
-        super::api::oauth_clients::create_client, super::api::oauth_clients::list_clients, super::api::oauth_clients::get_client,
-        super::api::oauth_clients::patch_client, super::api::oauth_clients::delete_client,
-        super::api::audit::list_audit_logs, super::api::audit::list_team_audit_logs, super::api::audit::verify_audit_chain,
-        super::api::security::list_security_events, super::api::security::list_team_security_events,
-        super::api::admin::get_stats, super::api::admin::get_sync_status, super::api::admin::trigger_sync,
-        super::api::webhooks::receive_github_webhook,
-    ),
     components(schemas(
         app::contract::ApiError, app::contract::ErrorCode, app::contract::FieldError,
         app::contract::runners::RunnerStatus, app::contract::runners::JitProvisionRequest,
@@ -78,6 +58,9 @@ pub struct ApiDoc;
 /// Built once: the document never changes at run time.
 static DOC: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| {
     let mut doc = ApiDoc::openapi();
+    doc.merge(super::documented_routes().into_openapi());
+    Security.modify(&mut doc);
+    CommonErrors.modify(&mut doc);
     // The schema name the contract uses for the runner detail view (API.md §5.6).
     if let Some(components) = doc.components.as_mut()
         && let Some(status) = components.schemas.get("RunnerStatus").cloned()

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use app::contract::{RunnerLifecycle, SecurityEventType, Severity};
 use serde_json::{Value, json};
 use tokio::time::{Instant, timeout_at};
 
@@ -52,8 +53,8 @@ fn ignored(reason: &str) -> Ack {
     Ack::Ignored(reason.to_owned())
 }
 
-fn count_transition(state: &AppState, from: &str, to: &str) {
-    state.metrics.runner_transitions.with_label_values(&[from, to, "webhook"]).inc();
+fn count_transition(state: &AppState, from: RunnerLifecycle, to: RunnerLifecycle) {
+    state.metrics.runner_transitions.with_label_values(&[from.as_str(), to.as_str(), "webhook"]).inc();
 }
 
 /// Applies one `workflow_job` delivery.
@@ -68,13 +69,13 @@ pub(super) async fn handle(state: &AppState, payload: &Value, request_id: Option
     let Some(runner) = state.db.find_runner_by_github_id(github_id).await? else {
         return Ok(ignored("runner not managed by this service"));
     };
-    if runner.status == "deleted" {
+    if runner.status.is_deleted() {
         return Ok(ignored("runner deleted"));
     }
     if job.action == "completed" {
         let forget_before = chrono::Utc::now() - COMPLETED_JOB_MEMORY;
         if let Some(from) = state.db.webhook_job_completed(runner.id, github_id, job.id, forget_before).await? {
-            count_transition(state, &from, "offline");
+            count_transition(state, from, RunnerLifecycle::Offline);
         }
         return Ok(Ack::Completed);
     }
@@ -82,7 +83,7 @@ pub(super) async fn handle(state: &AppState, payload: &Value, request_id: Option
         JobStarted::Stale => return Ok(ignored("stale event")),
         JobStarted::Deleted => return Ok(ignored("runner deleted")),
         JobStarted::Unchanged => {}
-        JobStarted::Changed(from) => count_transition(state, &from, "busy"),
+        JobStarted::Changed(from) => count_transition(state, from, RunnerLifecycle::Busy),
     }
     recheck_labels(state, &runner, &job, request_id).await
 }
@@ -176,12 +177,10 @@ async fn record_violation(
     action_taken: &str,
     request_id: Option<&str>,
 ) -> AppResult<()> {
-    const EVENT: &str = "label_policy_violation_workflow";
-    const SEVERITY: &str = "high";
     tracing::warn!(runner.id = %runner.id, runner.name = %runner.runner_name, action_taken, "label policy violation in a running workflow job");
     let event = NewSecurityEvent {
-        event_type: EVENT,
-        severity: SEVERITY,
+        event_type: SecurityEventType::LabelPolicyViolationWorkflow,
+        severity: Severity::High,
         user_identity: "system".to_owned(),
         oidc_sub: None,
         team_id: runner.team_id,
@@ -200,6 +199,6 @@ async fn record_violation(
         runner_name: Some(runner.runner_name.clone()),
         github_runner_id: runner.github_runner_id,
     };
-    crate::services::security::record(&state.db, &state.metrics, &event).await?;
+    state.db.record_security_event(&state.metrics, &event).await?;
     Ok(())
 }

@@ -22,11 +22,7 @@ both_databases!(
 
 async fn sql(f: &Fleet, statement: &str) {
     let q = sqlx::AssertSqlSafe(statement.to_owned());
-    match &f.app.db {
-        server::db::Db::Sqlite(p) => sqlx::query(q).execute(p).await.map(|_| ()),
-        server::db::Db::Postgres(p) => sqlx::query(q).execute(p).await.map(|_| ()),
-    }
-    .expect(statement);
+    crate::on_pool!(&f.app.db, p => sqlx::query(q).execute(p).await.map(|_| ())).expect(statement);
 }
 
 async fn workflow_violations(f: &Fleet) -> Vec<Value> {

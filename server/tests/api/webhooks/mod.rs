@@ -118,11 +118,7 @@ pub async fn metrics(app: &TestApp) -> String {
 
 /// Every security event, any type.
 pub async fn security_event_count(app: &TestApp) -> i64 {
-    match &app.db {
-        server::db::Db::Sqlite(p) => sqlx::query_scalar("select count(*) from security_events").fetch_one(p).await,
-        server::db::Db::Postgres(p) => sqlx::query_scalar("select count(*) from security_events").fetch_one(p).await,
-    }
-    .expect("count")
+    crate::on_pool!(&app.db, p => sqlx::query_scalar("select count(*) from security_events").fetch_one(p).await).expect("count")
 }
 
 /// A running app with the webhook secret, team `team-a` (required label `team-a`, pattern
@@ -169,7 +165,7 @@ impl Fleet {
     /// The runner's status and first-online time.
     pub async fn runner_state(&self, id: Uuid) -> (String, Option<chrono::DateTime<chrono::Utc>>) {
         let r = self.app.db.find_runner(id).await.expect("db").expect("runner");
-        (r.status, r.registered_at)
+        (r.status.as_str().to_owned(), r.registered_at)
     }
 
     /// A signed `workflow_job` delivery about the fleet's runner (organisation `acme`,
@@ -183,9 +179,5 @@ impl Fleet {
 pub async fn seen_delivery(app: &TestApp, id: &str, state: &str, age: chrono::Duration) {
     let at = chrono::Utc::now() - age;
     let sql = "insert into webhook_deliveries (delivery_id, event, action, result, received_at, state) values ($1, 'ping', null, $2, $3, $2)";
-    match &app.db {
-        server::db::Db::Sqlite(p) => sqlx::query(sql).bind(id).bind(state).bind(at).execute(p).await.map(|_| ()),
-        server::db::Db::Postgres(p) => sqlx::query(sql).bind(id).bind(state).bind(at).execute(p).await.map(|_| ()),
-    }
-    .expect("insert delivery");
+    crate::on_pool!(&app.db, p => sqlx::query(sql).bind(id).bind(state).bind(at).execute(p).await.map(|_| ())).expect("insert delivery");
 }

@@ -193,6 +193,9 @@ async fn ids_in_flight_are_duplicates_until_their_claim_lapses_and_are_forgotten
 /// `PostgreSQL` only: the outage is a cut TCP proxy in front of the server.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_outage_is_503_and_records_nothing() {
+    if !crate::helpers::postgres_available("webhooks::receiver::a_database_outage_is_503_and_records_nothing") {
+        return;
+    }
     let db = Arc::new(TestDb::new(Backend::Postgres).await);
     let proxy = TcpProxy::start(db.pg_addr()).await;
     let app = hook_app(Backend::Postgres).database(db.clone()).database_url(db.url_via(proxy.addr)).start().await;

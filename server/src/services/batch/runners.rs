@@ -2,17 +2,15 @@
 //! success marks the row deleted (`admin_batch`); a GitHub failure leaves the row unchanged.
 
 use app::contract::batch::{BatchActionResponse, BatchDeleteRunnersRequest, BatchDetail, RunnerBatchDetail};
-use app::contract::{ApiError, FieldError};
+use app::contract::{ApiError, FieldError, SecurityEventType, Severity};
 use serde_json::json;
 
-use super::provisioning::github;
-use super::runners::map_github;
-use super::users::comment_error;
-use crate::auth::service::audit_for;
+use crate::auth::Caller;
 use crate::db::runners::{RunnerFilter, RunnerRow, Visibility};
 use crate::db::security_events::NewSecurityEvent;
 use crate::error::AppResult;
-use crate::http::extract::Caller;
+use crate::github::{api_error, configured};
+use crate::services::users::comment_error;
 use crate::state::AppState;
 
 /// Runners are selected in pages of this size.
@@ -52,7 +50,7 @@ pub async fn delete_runners(state: &AppState, caller: &Caller, req: BatchDeleteR
         return Err(ApiError::validation(errors).into());
     }
     let (targets, scope) = select(state, &req).await?;
-    let gh = if req.dry_run { None } else { github(state).ok() };
+    let gh = if req.dry_run { None } else { configured(state.github.as_ref()).ok() };
     let (mut affected, mut failed) = (0_i64, 0_i64);
     let mut details = Vec::new();
     let mut deleted_ids = Vec::new();
@@ -70,7 +68,7 @@ pub async fn delete_runners(state: &AppState, caller: &Caller, req: BatchDeleteR
             details.push(entry(None, "not_found", None));
             continue;
         };
-        if r.status == "deleted" {
+        if r.status.is_deleted() {
             details.push(entry(Some(&r), "skipped", None));
             continue;
         }
@@ -81,8 +79,8 @@ pub async fn delete_runners(state: &AppState, caller: &Caller, req: BatchDeleteR
         }
         let result = match (r.github_runner_id, &gh) {
             (None, _) => Ok(()),
-            (Some(gid), Some(gh)) => gh.delete_runner(gid).await.map_err(map_github),
-            (Some(_), None) => github(state).map(|_| ()),
+            (Some(gid), Some(gh)) => gh.delete_runner(gid).await.map_err(api_error),
+            (Some(_), None) => configured(state.github.as_ref()).map(|_| ()),
         };
         match result {
             Ok(()) => {
@@ -100,21 +98,15 @@ pub async fn delete_runners(state: &AppState, caller: &Caller, req: BatchDeleteR
     if !req.dry_run {
         let data = json!({ "comment": req.comment, "affected_count": affected, "failed_count": failed, "runner_ids": deleted_ids,
             "target_user": req.user_identity, "target_team": req.team_id.map(|t| t.to_string()), "scope": scope });
-        let mut audit = audit_for(&caller.principal, &caller.ctx, "batch_delete_runners", data.clone());
+        let mut audit = caller.audit("batch_delete_runners", data.clone());
         audit.success = failed == 0;
         state.db.append_audit(audit).await?;
         let event = NewSecurityEvent {
-            event_type: "batch_delete_runners",
-            severity: "high",
-            user_identity: caller.principal.identity(),
-            oidc_sub: caller.principal.oidc_sub(),
             team_id: req.team_id,
-            violation_data: data,
             action_taken: Some(format!("deleted {affected} runners")),
-            request_id: caller.ctx.request_id.clone(),
-            ..Default::default()
+            ..caller.security_event(SecurityEventType::BatchDeleteRunners, Severity::High, data)
         };
-        super::security::record(&state.db, &state.metrics, &event).await?;
+        state.db.record_security_event(&state.metrics, &event).await?;
     }
     Ok(BatchActionResponse {
         success: failed == 0,

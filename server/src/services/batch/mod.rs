@@ -3,24 +3,25 @@
 //! Each batch runs in one serialised transaction: the targets are read, the plan is made
 //! (statuses, the admin-safety check), and the changes, the audit row and the security event
 //! are written together. A dry run makes the same plan and writes nothing. `delete-runners`
-//! (§10.7.3) lives with the runners.
+//! (§10.7.3) calls GitHub per runner and is in [`runners`].
+
+pub mod runners;
 
 use app::contract::batch::{
     BatchActionResponse, BatchDeactivateTeamsRequest, BatchDetail, BatchDisableUsersRequest, BatchReactivateTeamsRequest, BatchRestoreUsersRequest,
     TeamBatchDetail, UserBatchDetail,
 };
-use app::contract::{ApiError, ErrorCode, FieldError};
+use app::contract::{ApiError, ErrorCode, FieldError, SecurityEventType, Severity};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::teams::{ADMINS_TEAM_ID, ADMINS_TEAM_NAME};
-use super::users::{comment_error, failed, user_label};
-use crate::auth::service::audit_for;
+use crate::auth::Caller;
 use crate::db::models::UserRow;
 use crate::db::security_events::NewSecurityEvent;
 use crate::db::user_admin::{TeamBrief, TeamsBatchWrite, UsersBatchWrite};
 use crate::error::{AppError, AppResult};
-use crate::http::extract::Caller;
+use crate::services::teams::{ADMINS_TEAM_ID, ADMINS_TEAM_NAME};
+use crate::services::users::{comment_error, failed, user_label};
 use crate::state::AppState;
 
 /// Detail of `409 LAST_ADMIN` for `disable-users`.
@@ -48,18 +49,8 @@ fn validate(comment: &str, reason: Option<&str>) -> Result<(), ApiError> {
     if errors.is_empty() { Ok(()) } else { Err(ApiError::validation(errors)) }
 }
 
-fn event(caller: &Caller, event_type: &'static str, severity: &'static str, action: String, data: serde_json::Value) -> NewSecurityEvent {
-    NewSecurityEvent {
-        event_type,
-        severity,
-        user_identity: caller.principal.identity(),
-        oidc_sub: caller.principal.oidc_sub(),
-        team_id: None,
-        violation_data: data,
-        action_taken: Some(action),
-        request_id: caller.ctx.request_id.clone(),
-        ..Default::default()
-    }
+fn event(caller: &Caller, event_type: SecurityEventType, severity: Severity, action: String, data: serde_json::Value) -> NewSecurityEvent {
+    NewSecurityEvent { action_taken: Some(action), ..caller.security_event(event_type, severity, data) }
 }
 
 /// The plan of a user batch: one detail per candidate, the users to change, and how many of
@@ -116,8 +107,9 @@ async fn users(
     validate(&comment, None)?;
     let ids = targets(ids);
     let caller_id = caller.principal.user().map(|u| u.id);
-    let (action, event_type) = if disable { ("disable_users", "batch_disable_users") } else { ("restore_users", "batch_restore_users") };
-    let (severity, verb) = if disable { ("high", "disabled") } else { ("medium", "restored") };
+    let (action, event_type) =
+        if disable { ("disable_users", SecurityEventType::BatchDisableUsers) } else { ("restore_users", SecurityEventType::BatchRestoreUsers) };
+    let (severity, verb) = if disable { (Severity::High, "disabled") } else { (Severity::Medium, "restored") };
     let result = state
         .db
         .users_batch(ids.as_deref(), disable, |candidates, active_admins| {
@@ -141,11 +133,11 @@ async fn users(
                 // Refused as a whole: nothing changes; the audit row names the refused targets.
                 audit_data["affected_count"] = json!(0);
                 let err = AppError::api(ErrorCode::LastAdmin, LAST_ADMIN_BATCH);
-                let audit = failed(audit_for(&caller.principal, &caller.ctx, event_type, audit_data), &err);
+                let audit = failed(caller.audit(event_type.as_str(), audit_data), &err);
                 let refusal = UsersBatchWrite { ids: vec![], activate: false, comment: comment.clone(), audit, event: None };
                 return ((!dry_run).then_some(refusal), Err(err));
             }
-            let audit = audit_for(&caller.principal, &caller.ctx, event_type, audit_data);
+            let audit = caller.audit(event_type.as_str(), audit_data);
             let response = BatchActionResponse {
                 success: true,
                 action: action.into(),
@@ -229,8 +221,9 @@ async fn teams(
     validate(&comment, reason.as_deref())?;
     let deactivate = reason.is_some();
     let ids = targets(ids);
-    let (action, event_type) = if deactivate { ("deactivate_teams", "batch_deactivate_teams") } else { ("reactivate_teams", "batch_reactivate_teams") };
-    let (severity, verb) = if deactivate { ("high", "deactivated") } else { ("medium", "reactivated") };
+    let (action, event_type) =
+        if deactivate { ("deactivate_teams", SecurityEventType::BatchDeactivateTeams) } else { ("reactivate_teams", SecurityEventType::BatchReactivateTeams) };
+    let (severity, verb) = if deactivate { (Severity::High, "deactivated") } else { (Severity::Medium, "reactivated") };
     let identity = caller.principal.identity();
     let response = state
         .db
@@ -268,7 +261,7 @@ async fn teams(
             let write = TeamsBatchWrite {
                 ids: change.into_iter().map(|(id, _)| id).collect(),
                 deactivation: reason.clone().map(|r| (identity.clone(), r)),
-                audit: audit_for(&caller.principal, &caller.ctx, event_type, audit_data),
+                audit: caller.audit(event_type.as_str(), audit_data),
                 event: Some(event(caller, event_type, severity, format!("{verb} {affected} teams"), event_data)),
             };
             (Some(write), response)

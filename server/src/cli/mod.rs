@@ -1,6 +1,9 @@
 //! The `gharts` command line: one clap enum, each subcommand a small function.
 
+mod audit;
 mod github;
+
+pub use audit::AuditCommand;
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -54,6 +57,9 @@ pub enum Command {
     /// Check the GitHub App configuration.
     #[command(subcommand)]
     Github(GithubCommand),
+    /// Verify or export the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
 }
 
 /// `gharts github …`
@@ -111,6 +117,7 @@ pub async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Sync { once: true } => github::sync_once(config).await,
         Command::Sync { once: false } => github::sync_worker(config).await,
         Command::Github(GithubCommand::Check) => github::check(config).await,
+        Command::Audit(cmd) => audit::run(cmd, config).await,
     }
 }
 

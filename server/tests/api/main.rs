@@ -13,6 +13,7 @@ mod authz_matrix;
 mod batch;
 mod bootstrap;
 mod cli;
+mod cli_audit;
 mod errors;
 mod github_app;
 mod health;

@@ -1,9 +1,11 @@
 //! The `gharts` command line: one clap enum, each subcommand a small function.
 
 mod audit;
+mod db_copy;
 mod github;
 
 pub use audit::AuditCommand;
+pub use db_copy::DbCommand;
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -60,6 +62,9 @@ pub enum Command {
     /// Verify or export the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Move a GHARTS database between SQLite and PostgreSQL.
+    #[command(subcommand)]
+    Db(DbCommand),
 }
 
 /// `gharts github …`
@@ -118,6 +123,7 @@ pub async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Sync { once: false } => github::sync_worker(config).await,
         Command::Github(GithubCommand::Check) => github::check(config).await,
         Command::Audit(cmd) => audit::run(cmd, config).await,
+        Command::Db(cmd) => db_copy::run(cmd, config).await,
     }
 }
 

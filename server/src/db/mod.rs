@@ -29,6 +29,8 @@ pub mod runners;
 pub mod security_events;
 pub mod sessions;
 pub mod sync;
+pub mod table_copy;
+pub mod tables;
 pub mod teams;
 pub mod user_admin;
 pub mod users;

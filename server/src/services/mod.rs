@@ -7,6 +7,7 @@ pub mod audit;
 pub mod batch;
 pub mod batch_runners;
 pub mod labels;
+pub mod migrate;
 pub mod oauth_clients;
 pub mod provisioning;
 pub mod runners;

@@ -14,6 +14,7 @@ mod batch;
 mod bootstrap;
 mod cli;
 mod cli_audit;
+mod db_copy;
 mod errors;
 mod github_app;
 mod health;

@@ -3,9 +3,11 @@
 mod audit;
 mod db_copy;
 mod github;
+mod import_python;
 
 pub use audit::AuditCommand;
 pub use db_copy::DbCommand;
+pub use import_python::ImportCommand;
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -65,6 +67,9 @@ pub enum Command {
     /// Move a GHARTS database between SQLite and PostgreSQL.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Import another system's database.
+    #[command(subcommand)]
+    Import(ImportCommand),
 }
 
 /// `gharts github …`
@@ -124,6 +129,7 @@ pub async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Github(GithubCommand::Check) => github::check(config).await,
         Command::Audit(cmd) => audit::run(cmd, config).await,
         Command::Db(cmd) => db_copy::run(cmd, config).await,
+        Command::Import(cmd) => import_python::run(cmd, config).await,
     }
 }
 

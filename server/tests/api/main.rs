@@ -18,6 +18,7 @@ mod db_copy;
 mod errors;
 mod github_app;
 mod health;
+mod import_python;
 mod leader_election;
 mod local_login;
 mod metrics;

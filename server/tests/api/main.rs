@@ -22,6 +22,7 @@ mod import_python;
 mod leader_election;
 mod local_login;
 mod metrics;
+mod migration_guide;
 mod oauth_clients;
 mod oidc;
 mod openapi;

@@ -16,7 +16,7 @@ export CARGO_TERM_COLOR ?= never
 # npm's wasm-opt (binaryen 132) and Playwright ahead of anything in /usr/bin.
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help run test setup-run setup-test site site-release build test-unit test-e2e lint watch bench \
+.PHONY: help run test setup-run setup-test site site-release build test-unit test-e2e lint watch bench bench-migrate \
         images helm-lint test-deploy
 
 # `make images`: podman (default) or docker. LOCAL_BASE_IMAGES=1 builds local stand-ins for the
@@ -29,6 +29,7 @@ help:
 	@echo "make site-release optimised site bundle (wasm-opt) in $(LEPTOS_SITE_ROOT)"
 	@echo "make watch        live reload with cargo-leptos 0.3.10 (install it once: see README)"
 	@echo "make bench        benchmark: provisioning p50/p99 at 16/64 callers, list over 10,000 runners, peak RSS"
+	@echo "make bench-migrate benchmark: import an organisation-sized Python database, copy 100,000 audit rows"
 	@echo "make images       both container images (CONTAINER_TOOL=podman|docker; LOCAL_BASE_IMAGES=1 offline)"
 	@echo "make helm-lint    chart: helm lint --strict, renders validated, chart tests"
 	@echo "make test-deploy  every deploy check: linters, chart, images built and run hardened, kube play"
@@ -66,6 +67,10 @@ watch:
 # Provisioning and list latency, throughput and peak RSS (prints figures; see README "Performance").
 bench:
 	cargo run --release -p server --features fake-github --bin gharts-bench
+
+# Moving in at scale: a Python import and a 100,000-row audit copy (prints times).
+bench-migrate:
+	cargo run --release -p server --features fake-github --bin gharts-migrate-bench
 
 # ---- Deploy (README "Deploying", docs/kubernetes_deployment.md) ----
 images:

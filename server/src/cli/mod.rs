@@ -1,7 +1,14 @@
 //! The `gharts` command line: one clap enum, each subcommand a small function. Building and
 //! running the process is [`crate::startup`]'s.
 
+mod audit;
+mod db_copy;
 mod github;
+mod import_python;
+
+pub use audit::AuditCommand;
+pub use db_copy::DbCommand;
+pub use import_python::ImportCommand;
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -53,6 +60,15 @@ pub enum Command {
     /// Check the GitHub App configuration.
     #[command(subcommand)]
     Github(GithubCommand),
+    /// Verify or export the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Move a GHARTS database between SQLite and PostgreSQL.
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Import another system's database.
+    #[command(subcommand)]
+    Import(ImportCommand),
 }
 
 /// `gharts github …`
@@ -110,6 +126,9 @@ pub async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Sync { once: true } => github::sync_once(config).await,
         Command::Sync { once: false } => github::sync_worker(config).await,
         Command::Github(GithubCommand::Check) => github::check(config).await,
+        Command::Audit(cmd) => audit::run(cmd, config).await,
+        Command::Db(cmd) => db_copy::run(cmd, config).await,
+        Command::Import(cmd) => import_python::run(cmd, config).await,
     }
 }
 

@@ -106,17 +106,21 @@ impl From<&AuditRow> for NewAudit {
     }
 }
 
-/// Appends one audit row inside an open transaction `$tx` (either backend). Evaluates to
+/// Appends one audit row inside an open transaction `$tx` (either backend), stamped now, or
+/// at `$ts` (rows imported from another system keep their time). Evaluates to
 /// `Result<i64, sqlx::Error>` with the new row's id.
 macro_rules! append_in_tx {
-    ($tx:expr, $entry:expr) => {{
+    ($tx:expr, $entry:expr) => {
+        $crate::db::audit::append_in_tx!($tx, $entry, $crate::db::now())
+    };
+    ($tx:expr, $entry:expr, $ts:expr) => {{
         async {
             let entry: $crate::db::audit::NewAudit = $entry.normalised();
             let (id, prev_hash): (i64, String) =
                 sqlx::query_as("update audit_chain_head set last_id = last_id + 1 where singleton = 1 returning last_id, last_hash")
                     .fetch_one(&mut *$tx)
                     .await?;
-            let ts = $crate::db::now();
+            let ts: chrono::DateTime<chrono::Utc> = $ts;
             let hash = $crate::db::audit::chain_hash(&prev_hash, id, &ts, &entry);
             sqlx::query(
                 "insert into audit_log (id, timestamp, event_type, actor_type, user_identity, oidc_sub, request_ip, \

@@ -15,8 +15,9 @@ use crate::auth::Caller;
 use crate::auth::Principal;
 use crate::auth::principal::Identity;
 use crate::db::Page;
+use crate::db::audit::NewAudit;
 use crate::db::audit_query::{AuditFilter, AuditListRow, AuditScope};
-use crate::db::{Db, now};
+use crate::db::{Db, DbError, now};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -176,16 +177,40 @@ fn export_data(format: ExportFormat, params: &AuditListParams, filter: &AuditFil
 pub async fn export(state: &AppState, caller: &Caller, params: &AuditListParams, page: Page, format: ExportFormat) -> AppResult<Export> {
     let p = &caller.principal;
     let filter = applied_filter(state, p, params).await?;
-    let scope = scope_of(p);
+    let audit = |f: &AuditFilter, row_count| caller.audit("audit_exported", export_data(format, params, f, page, row_count));
+    Ok(export_snapshot(&state.db, scope_of(p), filter, page, format, audit).await?)
+}
+
+/// The command line's export (`gharts audit export`): every row matching `filter`, newest
+/// first, audited as `audit_exported` by `actor` (whose `event_data` is filled in here).
+pub async fn export_all(db: &Db, filter: AuditFilter, format: ExportFormat, actor: NewAudit) -> Result<Export, DbError> {
+    let page = Page { limit: i64::MAX, offset: 0 };
+    let audit = |f: &AuditFilter, row_count| {
+        let mut data = export_data(format, &AuditListParams::default(), f, page, row_count);
+        data["limit"] = Value::Null;
+        NewAudit { event_type: "audit_exported".to_owned(), event_data: Some(data), ..actor }
+    };
+    export_snapshot(db, AuditScope::All, filter, page, format, audit).await
+}
+
+/// Starts an export of what `scope` may see through `filter` at this moment: writes the audit
+/// row `audit(filter, row_count)`, then streams the rows page by page from a spawned task.
+async fn export_snapshot(
+    db: &Db,
+    scope: AuditScope,
+    filter: AuditFilter,
+    page: Page,
+    format: ExportFormat,
+    audit: impl FnOnce(&AuditFilter, i64) -> NewAudit,
+) -> Result<Export, DbError> {
     // The snapshot bound keeps the count, the body and the audit row consistent with each other.
-    let upto = state.db.max_audit_id().await?;
-    let total = state.db.count_audit_upto(&scope, &filter, upto).await?;
+    let upto = db.max_audit_id().await?;
+    let total = db.count_audit_upto(&scope, &filter, upto).await?;
     let row_count = (total - page.offset).clamp(0, page.limit);
-    let audit = caller.audit("audit_exported", export_data(format, params, &filter, page, row_count));
-    state.db.append_audit(audit).await?;
+    db.append_audit(audit(&filter, row_count)).await?;
 
     let (tx, chunks) = mpsc::channel(EXPORT_BUFFER);
-    tokio::spawn(produce(state.db.clone(), scope, filter, upto, page, row_count, format, tx));
+    tokio::spawn(produce(db.clone(), scope, filter, upto, page, row_count, format, tx));
     Ok(Export { total, row_count, chunks })
 }
 
@@ -320,8 +345,14 @@ pub async fn team_logs(state: &AppState, caller: &Caller, team_id: Uuid, filter:
 
 /// `GET /api/v1/admin/audit-logs/verify`.
 pub async fn verify(state: &AppState, from_id: Option<i64>, to_id: Option<i64>) -> AppResult<AuditVerifyResponse> {
+    Ok(verify_chain(&state.db, from_id, to_id).await?)
+}
+
+/// Verifies the chain (or the id range `from_id..=to_id`) of `db`: the one walker behind the
+/// API route, `gharts audit verify` and the check after `gharts db copy`.
+pub async fn verify_chain(db: &Db, from_id: Option<i64>, to_id: Option<i64>) -> Result<AuditVerifyResponse, DbError> {
     let started = Instant::now();
-    let report = state.db.verify_audit_range(from_id, to_id).await?;
+    let report = db.verify_audit_range(from_id, to_id).await?;
     let status = match (report.first_broken_id, report.checked) {
         (Some(_), _) => "broken",
         (None, 0) => "empty",

@@ -22,7 +22,8 @@ pub const ADMINS_TEAM_ID: Uuid = Uuid::from_u128(1);
 pub const ADMINS_TEAM_NAME: &str = "admins";
 const MAX_RUNNERS_LIMIT: i64 = 100_000;
 
-fn name_ok(name: &str) -> bool {
+/// Whether a team name is kebab-case: 2–50 characters of a-z, 0-9 and `-`, not starting or ending with `-`.
+pub(crate) fn name_ok(name: &str) -> bool {
     let b = name.as_bytes();
     (2..=50).contains(&b.len())
         && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')

@@ -5,7 +5,8 @@ use std::process::{Command, Stdio};
 
 use crate::helpers::{Backend, TestDb, app, assert_error};
 
-fn gharts(db_url: &str) -> Command {
+/// The binary with a clean environment and `DATABASE_URL` set.
+pub(crate) fn gharts(db_url: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_gharts"));
     cmd.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).env("DATABASE_URL", db_url);
     cmd

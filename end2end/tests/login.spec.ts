@@ -25,18 +25,18 @@ test("the bootstrap admin logs in, sees who they are, and logs out", async ({ pa
   await expect(page.locator("#error")).toHaveText("Invalid username or password.");
   await page.screenshot({ path: `${artifacts}/login-error.png`, fullPage: true });
 
-  // The right one lands on the user page, filled from the `me` server function.
+  // The right one lands on the dashboard, the shell filled from the `me` server function.
   await page.fill("#password", password);
   await page.click("#login");
   await expect(page).toHaveURL(/\/app\/$/);
-  await expect(page.locator("#me-username")).toHaveText("admin");
-  await expect(page.locator("#me-roles")).toHaveText("admin");
-  await expect(page.locator("#me-actor-type")).toHaveText("local_admin");
+  await expect(page.locator("#user-name")).toHaveText("admin");
+  await expect(page.locator("#role-badge")).toHaveText("Admin");
+  await expect(page.locator("h1")).toHaveText("Dashboard");
   await page.screenshot({ path: `${artifacts}/user-page.png`, fullPage: true });
 
   // The session survives a reload (it is a cookie, not page state).
   await page.reload();
-  await expect(page.locator("#me-username")).toHaveText("admin");
+  await expect(page.locator("#user-name")).toHaveText("admin");
 
   // Logout ends it: the console is closed again.
   await page.click("#logout");

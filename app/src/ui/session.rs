@@ -48,7 +48,12 @@ pub fn safe_next(next: &str) -> bool {
 /// The login page's URL that returns to the current page afterwards.
 pub fn login_url_returning_here() -> String {
     let loc = use_location();
-    let here = format!("{}{}", loc.pathname.get_untracked(), loc.search.get_untracked());
+    let search = loc.search.get_untracked();
+    let here = match search.as_str() {
+        "" => loc.pathname.get_untracked(),
+        s if s.starts_with('?') => format!("{}{s}", loc.pathname.get_untracked()),
+        s => format!("{}?{s}", loc.pathname.get_untracked()),
+    };
     if safe_next(&here) && !here.starts_with("/app/login") {
         format!("/app/login?next={}", String::from(js_sys::encode_uri_component(&here)))
     } else {

@@ -60,7 +60,14 @@ impl UiBackend for Backend {
         if json_body.is_some() {
             inner.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
-        *inner.extensions_mut() = req.extensions.clone();
+        // Only the peer address and the request id: the outer route's own extensions (its
+        // matched path and path parameters) must not leak into the inner route's extraction.
+        if let Some(peer) = req.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>() {
+            inner.extensions_mut().insert(*peer);
+        }
+        if let Some(id) = req.extensions.get::<crate::auth::RequestId>() {
+            inner.extensions_mut().insert(id.clone());
+        }
         let resp = match self.api.clone().oneshot(inner).await {
             Ok(r) => r,
             Err(never) => match never {},

@@ -62,7 +62,7 @@ lint:
 	cargo clippy -p server -p app --all-targets -- -D warnings
 
 watch:
-	cargo leptos watch
+	cargo leptos watch --split
 
 # Provisioning and list latency, throughput and peak RSS (prints figures; see README "Performance").
 bench:

@@ -30,6 +30,12 @@ wasm="$(hashed_name "pkg/$name.wasm")"
 js="$(hashed_name "pkg/$name.js")"
 css="$(hashed_name "pkg/$name.css")"
 rewrite "$site/boot.js" "pkg/$name.js" "$js"
+# A split bundle's loader imports the glue by its relative name (and the glue imports the
+# loader, whose name stays: it changes with every build and is served for revalidation).
+if [ -f "$site/pkg/__wasm_split.js" ]; then
+  grep -qF "\"./$name.js\"" "$site/pkg/__wasm_split.js" || { echo "hash-assets: the split loader does not import ./$name.js" >&2; exit 1; }
+  sed -i "s#\"./$name.js\"#\"./$(basename "$js")\"#g" "$site/pkg/__wasm_split.js"
+fi
 rewrite "$site/boot.js" "pkg/$name.wasm" "$wasm"
 boot="$(hashed_name boot.js)"
 rewrite "$site/index.html" "boot.js" "$boot"

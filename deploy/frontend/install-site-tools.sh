@@ -17,6 +17,12 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wb_version"
   cargo install wasm-bindgen-cli --version "$wb_version"
 fi
 
+# The WASM splitter for lazy routes, at the version of the wasm_split_helpers in Cargo.lock.
+ws_version="$(awk '/^name = "wasm_split_helpers"$/ {getline; gsub(/"/, "", $3); print $3; exit}' Cargo.lock)"
+if ! cargo install --list | grep -qx "wasm_split_cli_support v$ws_version:"; then
+  cargo install wasm_split_cli_support --version "$ws_version" --features build-binary
+fi
+
 if ! wasm-opt --version 2>/dev/null | grep -q 'version 132'; then
   if ! command -v npm > /dev/null; then
     apt-get update -qq

@@ -13,7 +13,7 @@ test("the bootstrap admin logs in, sees who they are, and logs out", async ({ pa
 
   // Signed out, the console sends us to the login page.
   await page.goto("/app/");
-  await expect(page).toHaveURL(/\/app\/login$/);
+  await expect(page).toHaveURL(/\/app\/login(\?next=%2Fapp%2F)?$/);
   await expect(page.locator("h1")).toHaveText("GHARTS");
   // "Sign in with SSO" appears exactly when OIDC is configured.
   await expect(page.locator("#sso-login")).toHaveCount(process.env.E2E_OIDC ? 1 : 0);
@@ -40,9 +40,9 @@ test("the bootstrap admin logs in, sees who they are, and logs out", async ({ pa
 
   // Logout ends it: the console is closed again.
   await page.click("#logout");
-  await expect(page).toHaveURL(/\/app\/login$/);
+  await expect(page).toHaveURL(/\/app\/login(\?next=%2Fapp%2F)?$/);
   await page.goto("/app/");
-  await expect(page).toHaveURL(/\/app\/login$/);
+  await expect(page).toHaveURL(/\/app\/login(\?next=%2Fapp%2F)?$/);
 
   expect(pageErrors).toEqual([]);
 });

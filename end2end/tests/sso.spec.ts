@@ -33,9 +33,9 @@ test("a user signs in with SSO, lands on the user page, and signs out at the pro
   await page.click("#logout");
   await expect(page).toHaveURL(/\/session\/end/);
   await page.click("#logout"); // the provider's "Yes, sign me out"
-  await expect(page).toHaveURL(/\/app\/login$/);
+  await expect(page).toHaveURL(/\/app\/login(\?next=%2Fapp%2F)?$/);
   await page.goto("/app/");
-  await expect(page).toHaveURL(/\/app\/login$/);
+  await expect(page).toHaveURL(/\/app\/login(\?next=%2Fapp%2F)?$/);
 
   expect(pageErrors).toEqual([]);
 });

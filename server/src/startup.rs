@@ -92,6 +92,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let state = with_github(AppState::new(config, db.clone())?)?;
 
     let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
+    let stopping = worker_stop.clone();
     let mut worker = sync_worker::spawn(state.clone(), worker_stop);
     let (stop_server, server_stop) = tokio::sync::oneshot::channel::<()>();
     let shutdown = async move {
@@ -111,10 +112,16 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             }
             result
         }
+        // Asked to stop, the worker may release its lease before the server has drained: that is
+        // the normal way out, not a crash.
         ended = &mut worker => {
-            tracing::error!(error = ?ended.err(), "the sync worker ended on its own; stopping the server");
-            let _ = stop_server.send(());
-            server.await.and(Err(anyhow::anyhow!("the sync worker ended unexpectedly")))
+            if *stopping.borrow() {
+                server.await
+            } else {
+                tracing::error!(error = ?ended.err(), "the sync worker ended on its own; stopping the server");
+                let _ = stop_server.send(());
+                server.await.and(Err(anyhow::anyhow!("the sync worker ended unexpectedly")))
+            }
         }
     };
     db.close().await;

@@ -16,7 +16,7 @@ export CARGO_TERM_COLOR ?= never
 # npm's wasm-opt (binaryen 132) and Playwright ahead of anything in /usr/bin.
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help run test setup-run setup-test site site-release build test-unit test-e2e lint watch bench bench-migrate \
+.PHONY: help run demo test setup-run setup-test site site-release build test-unit test-e2e lint watch bench bench-migrate \
         images helm-lint test-deploy
 
 # `make images`: podman (default) or docker. LOCAL_BASE_IMAGES=1 builds local stand-ins for the
@@ -25,6 +25,7 @@ export CONTAINER_TOOL ?= podman
 
 help:
 	@echo "make run          build the console and start UI + API on http://127.0.0.1:3000 (SQLite)"
+	@echo "make demo         the whole journey without a GitHub App: gharts + the fake GitHub playing the runners"
 	@echo "make test         run every test (unit, integration on SQLite + PostgreSQL, browser e2e)"
 	@echo "make site-release optimised site bundle (wasm-opt) in $(LEPTOS_SITE_ROOT)"
 	@echo "make watch        live reload with cargo-leptos 0.3.10 (install it once: see README)"
@@ -51,8 +52,13 @@ run: site
 	  echo "note: set BOOTSTRAP_ADMIN_PASSWORD to create the 'admin' account on first start"; fi
 	GHARTS_SITE_ROOT=$(LEPTOS_SITE_ROOT) cargo run -p server --bin gharts -- serve
 
+# gharts and the fake GitHub as processes, a demo team, the console on http://127.0.0.1:3000.
+demo: site
+	cargo build -p server --features fake-github --bin gharts --bin fake-github
+	@scripts/demo.sh
+
 build:
-	cargo build -p server --bin gharts --tests
+	cargo build -p server --features fake-github --bin gharts --bin fake-github --tests
 
 test: setup-test site build
 	@scripts/test.sh

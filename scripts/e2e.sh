@@ -25,8 +25,10 @@ case "$backend" in
 esac
 
 server_pid=""
+github_pid=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  [ -n "$github_pid" ] && kill "$github_pid" 2>/dev/null || true
   [ -n "$pg_db" ] && psql "${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}" -qc "drop database if exists $pg_db with (force)" || true
   rm -rf "$work"
 }
@@ -40,7 +42,26 @@ if [ -n "${TEST_OIDC_ISSUER:-}" ]; then
             OIDC_CLIENT_SECRET=gharts-ui-secret BOOTSTRAP_ADMIN_EMAIL=alice@example.com)
 fi
 
-env "${oidc_env[@]}" GHARTS_ADDR="127.0.0.1:$port" GHARTS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}" DATABASE_URL="$db_url" \
+# The fake GitHub as a process (built by `make build`), playing the runners: online 1 s after
+# their JIT config is issued, and staying idle. The long browser journey (journey.spec.ts) needs
+# it and the provider, and runs on PostgreSQL only (one database is enough for it).
+github_env=()
+journey=""
+fake_github="$(dirname "$bin")/fake-github"
+if [ -x "$fake_github" ]; then
+  github_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  "$fake_github" --port "$github_port" --org e2e --online-after 1 --busy-after 86400 --done-after 86400 > "$work/github.log" 2>&1 &
+  github_pid=$!
+  for _ in $(seq 1 100); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$github_port/" || true)" != 000 ] && break
+    sleep 0.1
+  done
+  github_env=(GITHUB_API_URL="http://127.0.0.1:$github_port" GITHUB_ORG=e2e GITHUB_APP_ID=1 GITHUB_INSTALLATION_ID=1
+              GITHUB_APP_PRIVATE_KEY_FILE=server/tests/fixtures/github-app-test-key.pem SYNC_INTERVAL_SECONDS=10)
+  if [ -n "${TEST_OIDC_ISSUER:-}" ] && [ "$backend" = postgres ]; then journey=1; fi
+fi
+
+env "${oidc_env[@]}" "${github_env[@]}" GHARTS_ADDR="127.0.0.1:$port" GHARTS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}" DATABASE_URL="$db_url" \
   BOOTSTRAP_ADMIN_PASSWORD="$password" LOG_FORMAT=json "$bin" serve > "$work/server.log" 2>&1 &
 server_pid=$!
 
@@ -54,7 +75,7 @@ curl -fsS "http://127.0.0.1:$port/readyz" > /dev/null
 
 artifacts="$PWD/end2end/artifacts/$backend"
 (cd end2end && BASE_URL="http://127.0.0.1:$port" E2E_ADMIN_PASSWORD="$password" E2E_ARTIFACTS="$artifacts" \
-  E2E_OIDC="${TEST_OIDC_ISSUER:+1}" \
+  E2E_OIDC="${TEST_OIDC_ISSUER:+1}" E2E_JOURNEY="$journey" \
   npx playwright test) || { tail -n 50 "$work/server.log"; exit 1; }
 echo "screenshots: $artifacts"
 

@@ -9,11 +9,11 @@ use uuid::Uuid;
 use crate::contract::audit::AuditLogResponse;
 use crate::contract::runners::RunnerStatus;
 use crate::contract::{ApiError, ErrorCode};
-use crate::server_fns::runners::{delete_runner, get_runner, refresh_runner, runner_audit};
+use crate::server_fns::runners::{get_runner, runner_audit};
 use crate::ui::clock::use_clock;
-use crate::ui::dialog::Modal;
 use crate::ui::errors::{ErrorNotice, SuccessNotice};
 use crate::ui::format::{Labels, MaybeWhen, StatusBadge, When, absolute};
+use crate::ui::runner_actions::{DeleteRunnerDialog, RunnerActions};
 
 /// The runner detail route.
 pub struct RunnerDetailPage;
@@ -87,28 +87,24 @@ fn RunnerDetail() -> impl IntoView {
 fn RunnerView(r: RunnerStatus, changed: RwSignal<u32>) -> impl IntoView {
     let id = r.runner_id;
     let deleted = r.status.as_str() == "deleted";
-    let confirm = RwSignal::new(false);
     let notice = RwSignal::new(None::<Result<String, ApiError>>);
-    let refresh = Action::new_local(move |_: &()| refresh_runner(id));
-    let delete = Action::new_local(move |_: &()| delete_runner(id));
     let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(res) = refresh.value().get() {
+    let actions = RunnerActions::new(
+        id,
+        move |res| {
             notice.set(Some(res.map(|r| format!("GitHub reports this runner as {}.", r.github_status.unwrap_or_else(|| "unknown".into())))));
             changed.update(|n| *n += 1);
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(res) = delete.value().get() {
-            confirm.set(false);
+        },
+        move |res| {
             let ok = res.is_ok();
             notice.set(Some(res.map(|d| d.message)));
             changed.update(|n| *n += 1);
             if ok {
                 navigate("/app/runners?status=deleted", Default::default());
             }
-        }
-    });
+        },
+    );
+    let RunnerActions { refresh, confirm, .. } = actions;
     let text = |v: Option<String>| v.unwrap_or_else(|| "—".into());
     view! {
         <div class="page-head">
@@ -126,13 +122,7 @@ fn RunnerView(r: RunnerStatus, changed: RwSignal<u32>) -> impl IntoView {
             Ok(m) => view! { <SuccessNotice message=m/> }.into_any(),
             Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
         })}
-        <Modal open=confirm title=format!("Delete runner {}?", r.runner_name) title_id="delete-title">
-            <p>"GHARTS deletes the runner at GitHub and marks it deleted here. This cannot be undone."</p>
-            <div class="dialog-actions">
-                <button class="secondary" on:click=move |_| confirm.set(false)>"Cancel"</button>
-                <button id="confirm-delete" class="danger" disabled=move || delete.pending().get() on:click=move |_| { delete.dispatch(()); }>"Delete runner"</button>
-            </div>
-        </Modal>
+        <DeleteRunnerDialog actions name=r.runner_name.clone() title_id="delete-title"/>
         <div class="columns">
             <section class="card" aria-labelledby="info-title">
                 <h2 id="info-title">"Runner"</h2>

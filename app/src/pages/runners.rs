@@ -12,12 +12,13 @@ use uuid::Uuid;
 use crate::contract::ApiError;
 use crate::contract::batch::{BatchActionResponse, BatchDeleteRunnersRequest, BatchDetail};
 use crate::contract::runners::{RunnerListQuery, RunnerListResponse, RunnerStatus};
-use crate::server_fns::runners::{batch_delete_runners, delete_runner, list_runners, refresh_runner};
+use crate::server_fns::runners::{batch_delete_runners, list_runners};
 use crate::ui::clock::use_clock;
 use crate::ui::dialog::Modal;
 use crate::ui::errors::{ErrorNotice, SuccessNotice};
 use crate::ui::format::{StatusBadge, When};
 use crate::ui::pager::{DEFAULT_PAGE_SIZE, PAGE_SIZES, Pager, query_setter};
+use crate::ui::runner_actions::{DeleteRunnerDialog, RunnerActions};
 use crate::ui::session::use_session;
 
 /// Bulk-delete reasons: the API's bounds, shown as a counter.
@@ -196,20 +197,12 @@ fn RunnerRow(r: RunnerStatus, selected: RwSignal<BTreeSet<Uuid>>, admin: bool, o
     let id = r.runner_id;
     let name = r.runner_name.clone();
     let deleted = r.status.as_str() == "deleted";
-    let confirm = RwSignal::new(false);
-    let refresh = Action::new_local(move |_: &()| refresh_runner(id));
-    let delete = Action::new_local(move |_: &()| delete_runner(id));
-    Effect::new(move |_| {
-        if let Some(res) = refresh.value().get() {
-            on_done.run(res.map(|r| format!("Refreshed {}: {}.", r.runner_name, r.status)));
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(res) = delete.value().get() {
-            confirm.set(false);
-            on_done.run(res.map(|d| d.message));
-        }
-    });
+    let actions = RunnerActions::new(
+        id,
+        move |res| on_done.run(res.map(|r| format!("Refreshed {}: {}.", r.runner_name, r.status))),
+        move |res| on_done.run(res.map(|d| d.message)),
+    );
+    let RunnerActions { refresh, confirm, .. } = actions;
     let extra = r.labels.len().saturating_sub(3);
     let shown: Vec<String> = r.labels.iter().take(3).cloned().collect();
     let dialog_id = format!("delete-title-{id}");
@@ -240,13 +233,7 @@ fn RunnerRow(r: RunnerStatus, selected: RwSignal<BTreeSet<Uuid>>, admin: bool, o
                     <button class="link" aria-label=format!("Refresh {}", row_name.clone()) disabled=move || refresh.pending().get() on:click=move |_| { refresh.dispatch(()); }>"Refresh"</button>
                     <button class="link danger" aria-label=format!("Delete {}", row_name.clone()) on:click=move |_| confirm.set(true)>"Delete"</button>
                 </Show>
-                <Modal open=confirm title=format!("Delete runner {name}?") title_id=dialog_id>
-                    <p>"GHARTS deletes the runner at GitHub and marks it deleted here. A job it is running is cancelled by GitHub. This cannot be undone."</p>
-                    <div class="dialog-actions">
-                        <button class="secondary" on:click=move |_| confirm.set(false)>"Cancel"</button>
-                        <button class="danger" disabled=move || delete.pending().get() on:click=move |_| { delete.dispatch(()); }>"Delete runner"</button>
-                    </div>
-                </Modal>
+                <DeleteRunnerDialog actions name=name.clone() title_id=dialog_id/>
             </td>
         </tr>
     }

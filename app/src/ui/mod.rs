@@ -6,5 +6,6 @@ pub mod dialog;
 pub mod errors;
 pub mod format;
 pub mod pager;
+pub mod runner_actions;
 pub mod session;
 pub mod shell;

@@ -33,6 +33,15 @@ struct Args {
     /// Do not move runners through their lifecycle.
     #[arg(long)]
     no_simulate: bool,
+    /// Seconds after its JIT config is issued until a runner comes online.
+    #[arg(long, default_value_t = 5)]
+    online_after: u64,
+    /// Seconds until it takes a job (busy).
+    #[arg(long, default_value_t = 10)]
+    busy_after: u64,
+    /// Seconds until its job is done and it goes offline.
+    #[arg(long, default_value_t = 20)]
+    done_after: u64,
 }
 
 #[tokio::main]
@@ -56,28 +65,32 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("  GITHUB_APP_PRIVATE_KEY_FILE=server/tests/fixtures/github-app-test-key.pem");
     if !args.no_simulate {
-        tokio::spawn(simulate(state));
+        tokio::spawn(simulate(state, [args.online_after, args.busy_after, args.done_after].map(Duration::from_secs)));
     }
     axum::serve(listener, server.router()).with_graceful_shutdown(server::shutdown_signal()).await?;
     Ok(())
 }
 
-/// Each new runner: online after 5 s, busy after 10 s, done (offline) after 20 s.
-async fn simulate(state: Arc<FakeGitHub>) {
+/// Each new runner: online after `online`, busy after `busy`, done (offline) after `done`
+/// (5, 10 and 20 s unless told otherwise).
+async fn simulate(state: Arc<FakeGitHub>, [online, busy, done]: [Duration; 3]) {
     let mut first_seen: HashMap<i64, Instant> = HashMap::new();
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
         for r in state.runners() {
             let age = first_seen.entry(r.id).or_insert_with(Instant::now).elapsed();
-            let (status, busy) = match age.as_secs() {
-                0..5 => continue,
-                5..10 => ("online", false),
-                10..20 => ("online", true),
-                _ => ("offline", false),
+            let (status, is_busy) = if age < online {
+                continue;
+            } else if age < busy {
+                ("online", false)
+            } else if age < done {
+                ("online", true)
+            } else {
+                ("offline", false)
             };
-            if r.status != status || r.busy != busy {
-                state.set_state(r.id, status, busy);
-                println!("runner {} ({}) is now {status}{}", r.name, r.id, if busy { ", busy" } else { "" });
+            if r.status != status || r.busy != is_busy {
+                state.set_state(r.id, status, is_busy);
+                println!("runner {} ({}) is now {status}{}", r.name, r.id, if is_busy { ", busy" } else { "" });
             }
         }
     }

@@ -96,8 +96,21 @@ async fn server_fn(Extension(backend): Extension<SharedUiBackend>, req: Request<
 /// into the bundle for static servers.
 const INDEX_HTML: &str = include_str!("../../../frontend/index.html");
 
+/// The console's Content-Security-Policy, the same as the frontend Nginx sends
+/// (`deploy/nginx/security-headers.conf`; a test keeps the two equal), so `make run` and the
+/// browser tests run the console under the production policy.
+pub const CONSOLE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+     connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+
 async fn index() -> impl IntoResponse {
-    ([(http::header::CONTENT_TYPE, "text/html; charset=utf-8"), (http::header::CACHE_CONTROL, "no-store")], INDEX_HTML)
+    (
+        [
+            (http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (http::header::CACHE_CONTROL, "no-store"),
+            (http::header::CONTENT_SECURITY_POLICY, CONSOLE_CSP),
+        ],
+        INDEX_HTML,
+    )
 }
 
 /// Routes for the server functions (always) and the site bundle (when `site_root` is set).
@@ -115,4 +128,16 @@ pub fn routes(state: &AppState, api: Router<AppState>, site_root: Option<&Path>)
         .route_service("/boot.js", ServeFile::new(root.join("boot.js")))
         .route_service("/robots.txt", ServeFile::new(root.join("robots.txt")))
         .route("/index.html", get(|| async { (http::StatusCode::FOUND, [(http::header::LOCATION, "/app/")]) }))
+}
+
+#[cfg(test)]
+mod tests {
+    /// `gharts` and the frontend Nginx send one policy: the one the browser tests run under.
+    #[test]
+    fn the_console_policy_is_the_frontend_nginx_policy() {
+        let nginx = include_str!("../../../deploy/nginx/security-headers.conf");
+        let line = nginx.lines().find(|l| l.starts_with("add_header Content-Security-Policy")).expect("nginx sets a CSP");
+        let policy = line.split('"').nth(1).expect("quoted policy");
+        assert_eq!(policy, super::CONSOLE_CSP);
+    }
 }

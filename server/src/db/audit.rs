@@ -204,16 +204,6 @@ impl Db {
         }))
     }
 
-    /// Audit rows of one event type, oldest first (for tests and the CLI).
-    pub async fn audit_rows_by_type(&self, event_type: &str) -> Result<Vec<AuditRow>, DbError> {
-        Ok(on_pool!(self, p => {
-            sqlx::query_as::<_, AuditRow>("select * from audit_log where event_type = $1 order by id")
-                .bind(event_type)
-                .fetch_all(p)
-                .await?
-        }))
-    }
-
     /// Recomputes every row's hash and link, oldest first; reports the first broken row.
     pub async fn verify_audit_chain(&self) -> Result<ChainReport, DbError> {
         self.verify_audit_range(None, None).await

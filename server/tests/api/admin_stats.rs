@@ -9,6 +9,7 @@ use server::db::security_events::NewSecurityEvent;
 use uuid::Uuid;
 
 use crate::both_databases;
+use crate::helpers::probe::Probe;
 use crate::helpers::{Backend, TestApp, app, assert_error, json, oidc_app, spawn_app};
 use crate::oidc_peer::OidcPeer;
 use crate::seed;

@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::both_databases;
+use crate::helpers::probe::Probe;
 use crate::helpers::{Backend, TestApp, assert_error, json, spawn_app};
 use server::db::Db;
 

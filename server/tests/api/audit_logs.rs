@@ -9,6 +9,7 @@ use server::db::audit::{GENESIS_HASH, NewAudit, chain_hash};
 use uuid::Uuid;
 
 use crate::both_databases;
+use crate::helpers::probe::Probe;
 use crate::helpers::{Backend, TestApp, assert_error, json, oidc_app, spawn_app};
 use crate::oidc_peer::OidcPeer;
 use crate::seed;

@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+use crate::helpers::probe::Probe;
 use crate::helpers::{Backend, TestDb, app, assert_error};
 
 /// The binary with a clean environment and `DATABASE_URL` set.

@@ -5,6 +5,7 @@ use server::db::Db;
 
 use crate::both_databases;
 use crate::cli::gharts;
+use crate::helpers::probe::Probe;
 use crate::helpers::{Backend, spawn_app};
 
 both_databases!(audit_verify_reports_the_first_broken_link, audit_export_streams_every_row_in_both_formats);

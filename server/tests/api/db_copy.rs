@@ -12,6 +12,7 @@ use server::db::tables::TABLES;
 
 use crate::both_databases;
 use crate::cli::gharts;
+use crate::helpers::probe::Probe;
 use crate::helpers::{Backend, TestApp, TestDb, json, spawn_app};
 
 both_databases!(a_round_trip_through_the_other_database_keeps_every_row, a_killed_copy_leaves_the_target_empty_and_can_be_rerun);

@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::both_databases;
+use crate::helpers::probe::Probe;
 use crate::helpers::{Backend, TestApp, app, assert_error, json, oidc_app};
 use crate::oidc_peer::{AUDIENCE, OidcPeer};
 use crate::seed;

@@ -4,6 +4,7 @@ use serde_json::json;
 use server::github::GitHubError;
 
 use crate::both_databases;
+use crate::helpers::probe::Probe;
 use crate::helpers::world::world;
 use crate::helpers::{Backend, assert_error, json};
 use crate::seed;
@@ -49,7 +50,21 @@ async fn list_filters_and_paging_happen_in_the_database(backend: Backend) {
     for i in 0..5 {
         w.provision(&w.m2m_a, &json!({ "runner_name": format!("p{i}") })).await;
     }
-    let page = json(w.app.get("/api/v1/runners?limit=2&offset=1").await).await;
+    w.provision(&w.m2m_a, &json!({ "runner_name": "web_Build-1" })).await;
+    w.provision(&w.m2m_a, &json!({ "runner_name": "webXbuild-2" })).await;
+    // The console's search box: a case-insensitive part of the name, `_` and `%` as themselves.
+    let named = |q: &'static str| {
+        let app = &w.app;
+        async move {
+            let list = json(app.get(&format!("/api/v1/runners?name_contains={q}")).await).await;
+            list["runners"].as_array().expect("array").iter().map(|r| r["runner_name"].as_str().expect("n").to_owned()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(named("B_BUILD").await, vec!["web_Build-1"], "`_` is not a wildcard");
+    assert_eq!(named("build").await, vec!["webXbuild-2", "web_Build-1"]);
+    assert_eq!(named("%25").await, Vec::<String>::new(), "`%` is not a wildcard");
+    assert_eq!(named("P3").await, vec!["p3"]);
+    let page = json(w.app.get("/api/v1/runners?limit=2&offset=1&name_contains=p").await).await;
     assert_eq!(page["total"], 5);
     assert_eq!(page["limit"], 2);
     assert_eq!(page["offset"], 1);
@@ -57,11 +72,12 @@ async fn list_filters_and_paging_happen_in_the_database(backend: Backend) {
     assert_eq!(names, vec!["p3", "p2"], "newest first");
     assert_eq!(json(w.app.get("/api/v1/runners?offset=50").await).await["runners"], json!([]));
     assert_eq!(json(w.app.get("/api/v1/runners?runner_name=P4").await).await["total"], 1);
-    assert_eq!(json(w.app.get("/api/v1/runners?team=team-a&status=pending").await).await["total"], 5);
+    assert_eq!(json(w.app.get("/api/v1/runners?team=team-a&status=pending").await).await["total"], 7);
     assert_eq!(json(w.app.get("/api/v1/runners?status=active").await).await["total"], 0);
     assert_eq!(json(w.app.get("/api/v1/runners?team=unknown").await).await["total"], 0);
-    assert_eq!(json(w.app.get("/api/v1/runners?ephemeral=yes").await).await["total"], 5);
-    for bad in ["status=running", "limit=0", "limit=1001", "offset=-1", "ephemeral=maybe", "github_runner_id=x"] {
+    assert_eq!(json(w.app.get("/api/v1/runners?ephemeral=yes").await).await["total"], 7);
+    let too_long = format!("name_contains={}", "x".repeat(65));
+    for bad in [too_long.as_str(), "status=running", "limit=0", "limit=1001", "offset=-1", "ephemeral=maybe", "github_runner_id=x"] {
         assert_error(w.app.get(&format!("/api/v1/runners?{bad}")).await, 422, "VALIDATION_ERROR").await;
     }
 }

@@ -1,6 +1,7 @@
 //! Browser sessions (API.md §2.5): logout, expiry, deactivation, CSRF on cookie writes.
 
 use crate::both_databases;
+use crate::helpers::probe::Probe;
 use crate::helpers::{Backend, assert_error, json, spawn_app};
 use crate::local_login::deactivate;
 

@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::both_databases;
+use crate::helpers::probe::Probe;
 use crate::helpers::world::world;
 use crate::helpers::{Backend, assert_error, json};
 use crate::seed;

@@ -122,13 +122,16 @@ fn statuses(raw: Option<&str>) -> Result<Vec<RunnerLifecycle>, ApiError> {
     get,
     path = "/api/v1/runners",
     tag = "runners",
-    params(("status" = Option<String>, Query, description = "Comma-separated: pending, idle, busy, offline, deleted, active, online"), ("ephemeral" = Option<bool>, Query), ("team" = Option<String>, Query), ("team_id" = Option<Uuid>, Query), ("runner_name" = Option<String>, Query, description = "Exact name, case-insensitive"), ("name_contains" = Option<String>, Query, description = "Part of the name, case-insensitive"), ("github_runner_id" = Option<i64>, Query), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000), ("offset" = Option<i64>, Query, minimum = 0)),
+    params(("status" = Option<String>, Query, description = "Comma-separated: pending, idle, busy, offline, deleted, active, online"), ("ephemeral" = Option<bool>, Query), ("team" = Option<String>, Query), ("team_id" = Option<Uuid>, Query), ("runner_name" = Option<String>, Query, description = "Exact name, case-insensitive"), ("name_contains" = Option<String>, Query, max_length = 64, description = "Part of the name, case-insensitive"), ("github_runner_id" = Option<i64>, Query), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000), ("offset" = Option<i64>, Query, minimum = 0)),
     responses(
         (status = 200, description = "Visible runners", body = RunnerListResponse)
     )
 )]
 pub async fn list_runners(State(s): State<AppState>, c: Caller, ApiQuery(q): ApiQuery<RunnerListQuery>) -> AppResult<Json<RunnerListResponse>> {
     let p = page(q.limit, q.offset, 50, 1000)?;
+    if q.name_contains.as_ref().is_some_and(|n| n.chars().count() > 64) {
+        return Err(ApiError::invalid_field("query.name_contains", "must be at most 64 characters").into());
+    }
     let filter = RunnerFilter {
         statuses: statuses(q.status.as_deref())?,
         ephemeral: q.ephemeral,

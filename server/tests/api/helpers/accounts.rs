@@ -11,6 +11,7 @@ use server::db::users::NewLocalUser;
 use uuid::Uuid;
 
 use super::{ADMIN_PASSWORD, Backend, TestApp, json, spawn_app};
+use crate::helpers::probe::Probe;
 
 /// The virtual admins team.
 pub const ADMINS: &str = "00000000-0000-0000-0000-000000000001";

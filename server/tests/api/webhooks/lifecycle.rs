@@ -6,6 +6,7 @@ use server::github::GitHubError;
 
 use super::{Fleet, deliver, delivery_id, hook_app, metrics, workflow_job};
 use crate::both_databases;
+use crate::helpers::probe::Probe;
 use crate::helpers::{Backend, assert_error, json};
 
 both_databases!(

@@ -16,7 +16,7 @@ export CARGO_TERM_COLOR ?= never
 # npm's wasm-opt (binaryen 132) and Playwright ahead of anything in /usr/bin.
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help run demo test setup-run setup-test site site-release build test-unit test-e2e lint watch bench bench-migrate \
+.PHONY: help run demo test setup-run setup-test site site-release bundle-size build test-unit test-e2e lint watch bench bench-migrate \
         images helm-lint test-deploy
 
 # `make images`: podman (default) or docker. LOCAL_BASE_IMAGES=1 builds local stand-ins for the
@@ -28,6 +28,7 @@ help:
 	@echo "make demo         the whole journey without a GitHub App: gharts + the fake GitHub playing the runners"
 	@echo "make test         run every test (unit, integration on SQLite + PostgreSQL, browser e2e)"
 	@echo "make site-release optimised site bundle (wasm-opt) in $(LEPTOS_SITE_ROOT)"
+	@echo "make bundle-size  the console bundle per file, first load and whole, raw and gzip (release build)"
 	@echo "make watch        live reload with cargo-leptos 0.3.10 (install it once: see README)"
 	@echo "make bench        benchmark: provisioning p50/p99 at 16/64 callers, list over 10,000 runners, peak RSS"
 	@echo "make bench-migrate benchmark: import an organisation-sized Python database, copy 100,000 audit rows"
@@ -46,6 +47,11 @@ site: setup-run
 
 site-release: setup-run
 	@scripts/build-site.sh release
+
+# The console bundle's size, as browsers fetch it (README "Console bundle"); make test checks a budget.
+bundle-size: setup-run
+	@LEPTOS_SITE_ROOT=target/site-release scripts/build-site.sh release
+	@scripts/bundle-size.py target/site-release
 
 run: site
 	@if [ -z "$$BOOTSTRAP_ADMIN_PASSWORD$$BOOTSTRAP_ADMIN_PASSWORD_FILE" ]; then \

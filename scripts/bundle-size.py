@@ -72,9 +72,17 @@ def main() -> int:
     total_gz = sum(r[2] for r in rows)
 
     if args.markdown:
+        # Pages by name; the chunks several pages share as one row.
         print("| File | Loaded | Raw | gzip -9 |\n|---|---|---:|---:|")
+        shared = [r for r in rows if re.search(r"/chunk_\d+\.wasm$", r[0])]
         for name, raw, g, is_first in rows:
-            print(f"| `{name}` | {'first load' if is_first else 'lazily'} | {raw:,} | {g:,} |")
+            if (name, raw, g, is_first) in shared:
+                continue
+            page = re.match(r"pkg/split___(\w+)_page_view_\d+\.wasm$", name)
+            label = f"`{name}`" if not page else f"page `{page.group(1)}` (`split___{page.group(1)}_page_view_*.wasm`)"
+            print(f"| {label} | {'first load' if is_first else 'when opened'} | {raw:,} | {g:,} |")
+        if shared:
+            print(f"| {len(shared)} shared chunks (`chunk_*.wasm`) | with the pages that need them | {sum(r[1] for r in shared):,} | {sum(r[2] for r in shared):,} |")
         print(f"| **first load** | | **{first_raw:,}** | **{first_gz:,}** |")
         print(f"| **whole console** | | **{total_raw:,}** | **{total_gz:,}** |")
     else:

@@ -25,6 +25,10 @@ cat <&"$oidc_out" > /dev/null &
 export TEST_OIDC_ISSUER="http://127.0.0.1:$oidc_port" TEST_OIDC_KEYS="$oidc_dir/keys.json"
 echo "OpenID Provider at $TEST_OIDC_ISSUER"
 
+echo "== console bundle size (release build, gzip -9; README \"Console bundle\")"
+LEPTOS_SITE_ROOT=target/site-release scripts/build-site.sh release
+scripts/bundle-size.py target/site-release --max-first-load "${BUNDLE_MAX_FIRST_LOAD:-300000}" --max-total "${BUNDLE_MAX_TOTAL:-900000}"
+
 echo "== unit and integration tests (SQLite + PostgreSQL)"
 if cargo nextest --version > /dev/null 2>&1; then
   cargo nextest run -p app -p server --no-fail-fast

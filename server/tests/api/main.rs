@@ -17,6 +17,7 @@ mod batch;
 mod bootstrap;
 mod cli;
 mod cli_audit;
+mod console_bridge;
 mod contract_doc;
 mod db_copy;
 mod errors;

@@ -135,7 +135,7 @@ mod tests {
     /// `gharts` and the frontend Nginx send one policy: the one the browser tests run under.
     #[test]
     fn the_console_policy_is_the_frontend_nginx_policy() {
-        let nginx = include_str!("../../../deploy/nginx/security-headers.conf");
+        let nginx = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/nginx/security-headers.conf")).expect("nginx headers");
         let line = nginx.lines().find(|l| l.starts_with("add_header Content-Security-Policy")).expect("nginx sets a CSP");
         let policy = line.split('"').nth(1).expect("quoted policy");
         assert_eq!(policy, super::CONSOLE_CSP);

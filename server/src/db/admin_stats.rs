@@ -22,7 +22,6 @@ pub struct StatsRow {
     pub runners_offline: i64,
     /// `pending`.
     pub runners_pending: i64,
-    /// Users.
     pub users_total: i64,
     /// Active users.
     pub users_active: i64,

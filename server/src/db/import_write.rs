@@ -19,7 +19,6 @@ pub const IMPORT_COMPLETED: &str = "python_import_completed";
 pub struct ImportUser {
     /// Id (kept).
     pub id: Uuid,
-    /// Email.
     pub email: Option<String>,
     /// OIDC subject.
     pub oidc_sub: Option<String>,
@@ -27,13 +26,10 @@ pub struct ImportUser {
     pub display_name: Option<String>,
     /// Admin role.
     pub is_admin: bool,
-    /// Active.
     pub is_active: bool,
     /// May provision.
     pub can_use_jit: bool,
-    /// Created.
     pub created_at: DateTime<Utc>,
-    /// Updated.
     pub updated_at: DateTime<Utc>,
     /// Last login.
     pub last_login_at: Option<DateTime<Utc>>,
@@ -48,9 +44,7 @@ pub struct ImportUser {
 pub struct ImportTeam {
     /// Id (kept).
     pub id: Uuid,
-    /// Name.
     pub name: String,
-    /// Description.
     pub description: Option<String>,
     /// Required labels.
     pub required_labels: Vec<String>,
@@ -62,11 +56,8 @@ pub struct ImportTeam {
     pub allowed_runner_group_ids: Vec<i64>,
     /// Default runner group.
     pub default_runner_group_id: i64,
-    /// Active.
     pub is_active: bool,
-    /// Created.
     pub created_at: DateTime<Utc>,
-    /// Updated.
     pub updated_at: DateTime<Utc>,
     /// Creator.
     pub created_by: Option<String>,
@@ -81,11 +72,8 @@ pub struct ImportTeam {
 /// A membership to insert.
 #[derive(Debug, Clone)]
 pub struct ImportMember {
-    /// Team.
     pub team_id: Uuid,
-    /// User.
     pub user_id: Uuid,
-    /// Joined.
     pub joined_at: DateTime<Utc>,
     /// Added by.
     pub added_by: Option<String>,
@@ -98,11 +86,8 @@ pub struct ImportClient {
     pub id: Uuid,
     /// The IdP client id.
     pub client_id: String,
-    /// Team.
     pub team_id: Uuid,
-    /// Description.
     pub description: Option<String>,
-    /// Active.
     pub is_active: bool,
     /// Created (also the update time).
     pub created_at: DateTime<Utc>,
@@ -117,7 +102,6 @@ pub struct ImportClient {
 pub struct ImportRunner {
     /// Id (kept).
     pub id: Uuid,
-    /// Name.
     pub runner_name: String,
     /// Our lifecycle status.
     pub status: String,
@@ -125,11 +109,8 @@ pub struct ImportRunner {
     pub github_runner_id: Option<i64>,
     /// Runner group.
     pub runner_group_id: i64,
-    /// Labels.
     pub labels: Vec<String>,
-    /// Ephemeral.
     pub ephemeral: bool,
-    /// Team.
     pub team_id: Option<Uuid>,
     /// The provisioning identity.
     pub provisioned_by: String,
@@ -143,13 +124,10 @@ pub struct ImportRunner {
     pub github_status: Option<String>,
     /// GitHub's busy flag.
     pub busy: Option<bool>,
-    /// Created.
     pub created_at: DateTime<Utc>,
-    /// Updated.
     pub updated_at: DateTime<Utc>,
     /// First seen at GitHub.
     pub registered_at: Option<DateTime<Utc>>,
-    /// Deleted.
     pub deleted_at: Option<DateTime<Utc>>,
     /// Why deleted.
     pub deletion_reason: Option<String>,
@@ -162,7 +140,6 @@ pub struct ImportSecurityEvent {
     pub timestamp: DateTime<Utc>,
     /// What.
     pub event_type: String,
-    /// Severity.
     pub severity: String,
     /// Runner id.
     pub runner_id: Option<String>,
@@ -170,7 +147,6 @@ pub struct ImportSecurityEvent {
     pub runner_name: Option<String>,
     /// GitHub runner id.
     pub github_runner_id: Option<i64>,
-    /// Team.
     pub team_id: Option<Uuid>,
     /// Actor.
     pub user_identity: String,
@@ -178,22 +154,18 @@ pub struct ImportSecurityEvent {
     pub oidc_sub: Option<String>,
     /// Details.
     pub violation_data: Value,
-    /// Action.
     pub action_taken: Option<String>,
 }
 
 /// Everything one import writes.
 #[derive(Debug, Clone, Default)]
 pub struct Import {
-    /// Users.
     pub users: Vec<ImportUser>,
-    /// Teams.
     pub teams: Vec<ImportTeam>,
     /// Memberships.
     pub members: Vec<ImportMember>,
     /// M2M clients.
     pub clients: Vec<ImportClient>,
-    /// Runners.
     pub runners: Vec<ImportRunner>,
     /// Audit rows with their original times, oldest first.
     pub audit: Vec<(DateTime<Utc>, NewAudit)>,

@@ -6,7 +6,6 @@ use uuid::Uuid;
 /// A user: an OIDC identity, a local account, or both. `Debug` redacts the password hash.
 #[derive(Clone, sqlx::FromRow)]
 pub struct UserRow {
-    /// Id.
     pub id: Uuid,
     /// Email (unique, case-insensitive).
     pub email: Option<String>,

@@ -71,7 +71,6 @@ pub struct OAuthClientRow {
     pub team_name: String,
     /// Free text.
     pub description: Option<String>,
-    /// Active.
     pub is_active: bool,
     /// When the row was created.
     pub created_at: DateTime<Utc>,
@@ -86,7 +85,6 @@ pub struct OAuthClientRow {
 /// A registration to create.
 #[derive(Debug, Clone)]
 pub struct NewOAuthClient {
-    /// Id.
     pub id: Uuid,
     /// The `IdP` client id.
     pub client_id: String,

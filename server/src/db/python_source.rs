@@ -194,15 +194,11 @@ pub struct PySecurityEvent {
 /// Everything the importer reads.
 #[derive(Debug, Default)]
 pub struct PythonData {
-    /// Users.
     pub users: Vec<PyUser>,
-    /// Teams.
     pub teams: Vec<PyTeam>,
-    /// Memberships.
     pub memberships: Vec<PyMembership>,
     /// M2M clients.
     pub clients: Vec<PyClient>,
-    /// Runners.
     pub runners: Vec<PyRunner>,
     /// The audit log, by id.
     pub audit: Vec<PyAudit>,

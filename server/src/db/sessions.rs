@@ -15,7 +15,6 @@ pub struct NewSession {
     pub user_id: Uuid,
     /// `local` or `oidc`.
     pub auth_method: &'static str,
-    /// Created.
     pub created_at: DateTime<Utc>,
     /// Idle expiry.
     pub idle_expires_at: DateTime<Utc>,

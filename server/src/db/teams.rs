@@ -11,7 +11,6 @@ use super::{Db, DbError, conflict_or, now};
 /// A stored team with statistics.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TeamRow {
-    /// Id.
     pub id: Uuid,
     /// Unique kebab-case name.
     pub name: String,
@@ -29,7 +28,6 @@ pub struct TeamRow {
     pub allowed_runner_group_ids: Json<Vec<i64>>,
     /// Default group.
     pub default_runner_group_id: Option<i64>,
-    /// Active.
     pub is_active: bool,
     /// When the row was created.
     pub created_at: DateTime<Utc>,
@@ -73,11 +71,9 @@ pub struct TeamPolicy {
 pub struct MemberRow {
     /// User id.
     pub user_id: Uuid,
-    /// Email.
     pub email: Option<String>,
     /// Display name.
     pub display_name: Option<String>,
-    /// Joined.
     pub joined_at: DateTime<Utc>,
     /// Added by.
     pub added_by: Option<String>,

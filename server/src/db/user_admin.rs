@@ -48,7 +48,6 @@ macro_rules! security_event_in_tx {
 pub struct NewUser {
     /// Id (chosen by the caller so its audit row can name it).
     pub id: Uuid,
-    /// Email.
     pub email: Option<String>,
     /// OIDC subject.
     pub oidc_sub: Option<String>,
@@ -78,7 +77,6 @@ pub struct UserState {
     pub display_name: Option<String>,
     /// Admin role.
     pub is_admin: bool,
-    /// Active.
     pub is_active: bool,
     /// May provision runners.
     pub can_use_jit: bool,
@@ -124,11 +122,8 @@ pub struct UsersBatchWrite {
 /// A team as a batch sees it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TeamBrief {
-    /// Id.
     pub id: Uuid,
-    /// Name.
     pub name: String,
-    /// Active.
     pub is_active: bool,
 }
 

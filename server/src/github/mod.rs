@@ -38,7 +38,6 @@ pub struct JitRequest {
 pub struct GitHubRunner {
     /// GitHub's runner id.
     pub id: i64,
-    /// Name.
     pub name: String,
     /// `online` or `offline`.
     pub status: String,
@@ -66,9 +65,7 @@ pub struct RunnerInventory {
 /// A runner group of the organisation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunnerGroup {
-    /// Id.
     pub id: i64,
-    /// Name.
     pub name: String,
     /// `all`, `selected` or `private`.
     pub visibility: String,

@@ -14,7 +14,6 @@ pub struct WireLabel {
     /// Label id (GitHub sends one; the fake numbers them).
     #[serde(default)]
     pub id: i64,
-    /// Name.
     pub name: String,
     /// `read-only` or `custom`.
     #[serde(rename = "type", default)]
@@ -24,9 +23,7 @@ pub struct WireLabel {
 /// `runner` in GitHub's description.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WireRunner {
-    /// Id.
     pub id: i64,
-    /// Name.
     pub name: String,
     /// Operating system.
     #[serde(default)]

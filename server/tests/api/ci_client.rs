@@ -343,3 +343,68 @@ async fn the_guides_error_table_lists_every_runner_route_code_with_the_scripts_e
         assert!(run.stderr.contains(&format!("HTTP {status} {code}: stub {code}")), "{}", run.stderr);
     }
 }
+
+/// `examples/kubernetes/runner-job.yaml`'s text.
+fn job_manifest() -> String {
+    std::fs::read_to_string(root().join("examples/kubernetes/runner-job.yaml")).expect("the Job manifest")
+}
+
+/// A container's `command:` (written as a JSON array in the manifest), after `- name: <container>`.
+fn manifest_command(container: &str) -> Vec<String> {
+    let text = job_manifest();
+    let (_, after) = text.split_once(&format!("- name: {container}\n")).unwrap_or_else(|| panic!("no container {container}"));
+    let line = after.lines().find_map(|l| l.trim().strip_prefix("command: ")).expect("command");
+    serde_json::from_str(line).expect("a JSON array")
+}
+
+/// The `value:` of an environment variable of the manifest.
+fn manifest_env(name: &str) -> String {
+    let text = job_manifest();
+    let (_, after) = text.split_once(&format!("- name: {name}\n")).unwrap_or_else(|| panic!("no env {name}"));
+    after.lines().next().and_then(|l| l.trim().strip_prefix("value: ")).expect("value").to_owned()
+}
+
+/// Quotes a word for `sh -c`.
+fn sh_quote(word: &str) -> String {
+    format!("'{}'", word.replace('\'', "'\\''"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_jobs_init_container_hands_the_config_to_the_runner_container_through_a_file() {
+    let w = world(Backend::Sqlite, json!({})).await;
+    let mut p = Pipeline::new(&w, "m2m-a", SECRET);
+    let jit = p.home.path().join("jit-config");
+    let jit_path = jit.display().to_string();
+    let client_id = p.home.path().join("client-id");
+    std::fs::write(&client_id, "m2m-a\n").expect("client id file");
+    p.env.remove("GHARTS_CLIENT_ID");
+    p.set("GHARTS_CLIENT_ID_FILE", &client_id.display().to_string())
+        .set("GHARTS_LABELS", &manifest_env("GHARTS_LABELS"))
+        .set("GHARTS_RUNNER_NAME_PREFIX", &manifest_env("GHARTS_RUNNER_NAME_PREFIX"))
+        .set("GHARTS_RUN_ID", "3c0d7a52-job-uid");
+    // The init container's command, with this checkout's script and a temporary file for /jit/config.
+    let init: Vec<String> = manifest_command("request-runner")
+        .iter()
+        .map(|a| match a.as_str() {
+            "/opt/gharts/gharts-runner.sh" => "examples/gharts-runner.sh".to_owned(),
+            "/jit/config" => jit_path.clone(),
+            other => other.to_owned(),
+        })
+        .collect();
+    let run = p.run(&init.iter().map(|a| sh_quote(a)).collect::<Vec<_>>().join(" ")).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    let config = std::fs::read_to_string(&jit).expect("the config file");
+    assert_eq!(std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&jit).expect("meta").permissions()) & 0o777, 0o600);
+    assert!(!run.all().contains(&config), "the config is not printed");
+    let issued: Value = serde_json::from_slice(&base64::engine::general_purpose::STANDARD.decode(&config).expect("base64")).expect("json");
+    let at_github = w.app.gh().runner(issued["runner_id"].as_i64().expect("id")).expect("registered at GitHub");
+    assert_eq!(at_github.labels, ["self-hosted", "linux", "x64"]);
+    assert!(at_github.name.starts_with("k8s-"), "{}", at_github.name);
+    // The runner container's command, in the stand-in runner's directory.
+    let runner = manifest_command("runner");
+    assert_eq!(runner[..2], ["/bin/sh", "-c"]);
+    let script = runner[2].replace("/jit/config", &jit_path);
+    let started = p.run(&format!("cd \"$HOME/actions-runner\" && sh -c {}", sh_quote(&script))).await;
+    assert_eq!(started.code, 0, "{}", started.all());
+    assert_eq!(p.runner_args().expect("run.sh was started"), format!("--jitconfig\n{config}\n"));
+}

@@ -115,6 +115,11 @@ impl Pipeline {
 
     /// Runs `command` with `sh -c` in the repository's root, in a clean environment.
     async fn run(&self, command: &str) -> Run {
+        self.run_with(command, Vec::new()).await
+    }
+
+    /// [`Self::run`] with some settings changed for this run only.
+    async fn run_with(&self, command: &str, extra: Vec<(&str, &str)>) -> Run {
         let started = Instant::now();
         let out = tokio::process::Command::new("sh")
             .arg("-c")
@@ -123,6 +128,7 @@ impl Pipeline {
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .envs(&self.env)
+            .envs(extra)
             .stdin(Stdio::null())
             .output()
             .await
@@ -192,9 +198,19 @@ async fn the_same_run_id_gets_the_same_runner_and_another_gets_a_new_one() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_guides_run_command_starts_the_runner_without_printing_a_secret() {
     let w = world(Backend::Sqlite, team_a()).await;
-    let p = Pipeline::new(&w, "m2m-a", SECRET);
+    let mut p = Pipeline::new(&w, "m2m-a", SECRET);
+    // A curl that records its command line (what `ps` would show) before running the real one.
+    let real_curl = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).map(|d| d.join("curl")).find(|c| c.is_file()).expect("curl on PATH");
+    let bin = p.home.path().join("bin");
+    std::fs::create_dir(&bin).expect("bin");
+    std::fs::write(bin.join("curl"), format!("#!/bin/sh\nprintf '%s\\n' \"$@\" >> \"$HOME/curl.argv\"\nexec {} \"$@\"\n", real_curl.display())).expect("curl");
+    std::fs::set_permissions(bin.join("curl"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    p.set("PATH", &path);
     let run = p.run(&guide_command("run")).await;
     assert_eq!(run.code, 0, "{}", run.all());
+    let argv = std::fs::read_to_string(p.home.path().join("curl.argv")).expect("curl ran");
+    assert!(argv.contains("/api/v1/runners/jit") && !argv.contains(SECRET) && !argv.contains("eyJ"), "no secret on curl's command line: {argv}");
     let args = p.runner_args().expect("run.sh was started");
     let config = args.strip_prefix("--jitconfig\n").expect("--jitconfig <config>").trim_end().to_owned();
     assert!(w.app.gh().runner_count() == 1 && config.len() > 20, "{args}");
@@ -285,6 +301,19 @@ async fn without_github_the_503_is_not_retried() {
     assert!(!run.stderr.contains("retrying"), "no Retry-After, no retry: {}", run.stderr);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idp_that_does_not_answer_is_retried_in_bounds_then_unavailable() {
+    let w = world(Backend::Sqlite, team_a()).await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr");
+    let mut p = Pipeline::new(&w, "m2m-a", SECRET);
+    p.set("GHARTS_TOKEN_URL", &format!("http://{closed}/token")).set("GHARTS_MAX_ATTEMPTS", "3");
+    let run = p.run(&guide_command("print")).await;
+    assert_eq!(run.code, exit_code("unavailable"), "{}", run.all());
+    assert_eq!(run.stderr.matches("the IdP did not answer").count(), 2, "two retries after the first attempt: {}", run.stderr);
+    assert!(run.stderr.contains(&format!("the IdP at http://{closed}/token did not answer")), "{}", run.stderr);
+    assert_eq!(w.app.gh().jit_calls.load(Ordering::SeqCst), 0);
+}
+
 /// The codes the OpenAPI document lists for the runner routes a pipeline calls.
 async fn runner_route_codes(w: &World) -> BTreeSet<String> {
     let doc = json(w.app.get("/openapi.json").await).await;
@@ -334,11 +363,12 @@ async fn the_guides_error_table_lists_every_runner_route_code_with_the_scripts_e
     let stub = refusing_stub().await;
     let mut p = Pipeline::new(&w, "m2m-a", SECRET);
     p.set("GHARTS_TOKEN_URL", &format!("{stub}/token")).set("GHARTS_MAX_ATTEMPTS", "1");
-    for row in &table {
+    let urls: Vec<String> = table.iter().map(|row| format!("{stub}/{}", row[0])).collect();
+    let runs = futures::future::join_all(urls.iter().map(|url| p.run_with("sh examples/gharts-runner.sh --print", vec![("GHARTS_URL", url.as_str())]))).await;
+    for (row, run) in table.iter().zip(runs) {
         let (code, status, exit) = (&row[0], &row[1], &row[2]);
         let parsed: ErrorCode = serde_json::from_value(json!(code)).expect("a code");
         assert_eq!(status, &parsed.status().to_string(), "{code}'s status in the guide");
-        let run = p.set("GHARTS_URL", &format!("{stub}/{code}")).run("sh examples/gharts-runner.sh --print").await;
         assert_eq!(run.code.to_string(), *exit, "{code}: {}", run.all());
         assert!(run.stderr.contains(&format!("HTTP {status} {code}: stub {code}")), "{}", run.stderr);
     }

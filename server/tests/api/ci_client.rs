@@ -438,3 +438,30 @@ async fn the_jobs_init_container_hands_the_config_to_the_runner_container_throug
     assert_eq!(started.code, 0, "{}", started.all());
     assert_eq!(p.runner_args().expect("run.sh was started"), format!("--jitconfig\n{config}\n"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn from_a_new_idp_client_to_a_runner_with_the_guides_commands() {
+    let w = world(Backend::Sqlite, json!({})).await;
+    // A team of its own (team A and B have their clients), and an admin who calls the API with a token.
+    let team = w.app.post_json("/api/v1/admin/teams", &json!({ "name": "team-c", "optional_label_patterns": ["gpu-[0-9]+"] })).await;
+    assert_eq!(team.status(), 201);
+    let team_id = json(team).await["id"].as_str().expect("id").to_owned();
+    let admin = w.app.post_json("/api/v1/admin/users", &json!({ "email": "alice@example.com", "oidc_sub": "alice-sub", "is_admin": true })).await;
+    assert_eq!(admin.status(), 201);
+    let admin_token = w.peer.user_token("alice").await;
+
+    // The IdP's client m2m-c stands for the guide's team-a-pipeline.
+    let mut p = Pipeline::new(&w, "m2m-c", "m2m-c-secret");
+    let before = p.run(&guide_command("print")).await;
+    assert_eq!(before.code, exit_code("auth"), "not registered yet: {}", before.all());
+    let register = guide_block("register").join("\n").replace("team-a-pipeline", "m2m-c");
+    let registered = p.run_with(&register, vec![("ADMIN_TOKEN", admin_token.as_str()), ("TEAM_ID", team_id.as_str())]).await;
+    assert_eq!(registered.code, 0, "{}", registered.all());
+    let client: Value = serde_json::from_str(&registered.stdout).expect("the client's JSON");
+    assert_eq!((client["client_id"].as_str(), client["team_id"].as_str()), (Some("m2m-c"), Some(team_id.as_str())), "{client}");
+
+    let run = p.set("CI_JOB_ID", "4713").run(&guide_command("print")).await;
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.stderr.contains("team team-c"), "{}", run.stderr);
+    printed_config(&run);
+}

@@ -335,19 +335,42 @@ async fn runner_route_codes(w: &World) -> BTreeSet<String> {
     codes
 }
 
+const AUDIENCE: &str = "https://gharts.example.com/api";
+const SCOPE: &str = "api://gharts/.default gharts:write";
+
+/// A token endpoint that wants the client's id and secret (as HTTP Basic, or in the form; never
+/// both), the audience and the scope, and answers `invalid_client` otherwise.
+async fn strict_token(headers: axum::http::HeaderMap, axum::Form(form): axum::Form<BTreeMap<String, String>>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("m2m-a:{SECRET}")));
+    let by_header = headers.get("authorization").is_some_and(|v| v.as_bytes() == basic.as_bytes());
+    let in_form = form.get("client_id").map(String::as_str) == Some("m2m-a") && form.get("client_secret").map(String::as_str) == Some(SECRET);
+    let rest = form.get("grant_type").map(String::as_str) == Some("client_credentials")
+        && form.get("audience").map(String::as_str) == Some(AUDIENCE)
+        && form.get("scope").map(String::as_str) == Some(SCOPE);
+    if (by_header != in_form) && rest {
+        axum::Json(json!({ "access_token": "stub", "token_type": "Bearer" })).into_response()
+    } else {
+        (axum::http::StatusCode::UNAUTHORIZED, axum::Json(json!({ "error": "invalid_client", "error_description": format!("stub: {form:?}") }))).into_response()
+    }
+}
+
 /// A stand-in IdP and GHARTS that refuse every runner request with the code named in the path.
 async fn refusing_stub() -> String {
     use axum::extract::Path as UrlPath;
     use axum::http::StatusCode;
     use axum::routing::post;
-    let router = axum::Router::new().route("/token", post(|| async { axum::Json(json!({ "access_token": "stub", "token_type": "Bearer" })) })).route(
-        "/{code}/api/v1/runners/jit",
-        post(|UrlPath(code): UrlPath<String>| async move {
-            let parsed: ErrorCode = serde_json::from_value(json!(code)).expect("a code");
-            let status = StatusCode::from_u16(parsed.status()).expect("status");
-            (status, [("retry-after", "1")], axum::Json(json!({ "detail": format!("stub {code}"), "error_code": code })))
-        }),
-    );
+    let router = axum::Router::new()
+        .route("/token", post(|| async { axum::Json(json!({ "access_token": "stub", "token_type": "Bearer" })) }))
+        .route("/strict-token", post(strict_token))
+        .route(
+            "/{code}/api/v1/runners/jit",
+            post(|UrlPath(code): UrlPath<String>| async move {
+                let parsed: ErrorCode = serde_json::from_value(json!(code)).expect("a code");
+                let status = StatusCode::from_u16(parsed.status()).expect("status");
+                (status, [("retry-after", "1")], axum::Json(json!({ "detail": format!("stub {code}"), "error_code": code })))
+            }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move { axum::serve(listener, router).await });
@@ -464,4 +487,23 @@ async fn from_a_new_idp_client_to_a_runner_with_the_guides_commands() {
     assert_eq!(run.code, 0, "{}", run.all());
     assert!(run.stderr.contains("team team-c"), "{}", run.stderr);
     printed_config(&run);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_request_carries_the_audience_and_the_scope_with_either_client_authentication() {
+    let w = world(Backend::Sqlite, json!({})).await;
+    let stub = refusing_stub().await;
+    let mut p = Pipeline::new(&w, "m2m-a", SECRET);
+    p.set("GHARTS_TOKEN_URL", &format!("{stub}/strict-token")).set("GHARTS_URL", &format!("{stub}/QUOTA_EXCEEDED")).set("GHARTS_MAX_ATTEMPTS", "1");
+    // Without the audience and the scope, the IdP refuses; with them, GHARTS answers (here: quota).
+    let run = p.run("sh examples/gharts-runner.sh --print").await;
+    assert_eq!(run.code, exit_code("auth"), "{}", run.all());
+    assert!(run.stderr.contains("HTTP 401 invalid_client"), "{}", run.stderr);
+    p.set("GHARTS_AUDIENCE", AUDIENCE).set("GHARTS_SCOPE", SCOPE);
+    for auth in ["basic", "post"] {
+        let run = p.run_with("sh examples/gharts-runner.sh --print", vec![("GHARTS_TOKEN_AUTH", auth)]).await;
+        assert_eq!(run.code, exit_code("quota"), "{auth}: {}", run.all());
+    }
+    let run = p.run_with("sh examples/gharts-runner.sh --print", vec![("GHARTS_TOKEN_AUTH", "form")]).await;
+    assert_eq!(run.code, exit_code("usage"), "{}", run.all());
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks, skipping what is present.
 #   scripts/setup.sh run    wasm target, wasm-bindgen-cli (= Cargo.lock), npm tools (wasm-opt, Playwright)
-#   scripts/setup.sh test   the above + Debian Chromium + PostgreSQL (started if down)
+#   scripts/setup.sh test   the above + Debian Chromium, curl, jq + PostgreSQL (started if down)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-run}"
@@ -64,6 +64,8 @@ fi
 # Browser tests use Debian's Chromium (a Playwright-downloaded browser cannot be fetched here).
 command -v chromium > /dev/null || apt_install chromium
 command -v curl > /dev/null || apt_install curl
+# examples/gharts-runner.sh, which the integration tests run (server/tests/api/ci_client.rs).
+command -v jq > /dev/null || apt_install jq
 
 # PostgreSQL for the dual-database suite: install if absent, start if down.
 if ! command -v pg_ctlcluster > /dev/null; then apt_install postgresql; fi

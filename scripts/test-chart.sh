@@ -2,8 +2,9 @@
 # Chart checks (`make helm-lint` runs this): helm lint --strict and helm template for the default
 # values and every example (with the Gateway API and ServiceMonitor APIs available), each render
 # validated by kubernetes-validate --strict (core kinds, Kubernetes 1.30 and 1.33) and the Gateway /
-# ServiceMonitor schemas (deploy/tests/validate-crds.mjs), `helm package`, then the chart tests
-# over rendered YAML (deploy/tests/test_chart.py, with the values docs/schema checks).
+# ServiceMonitor schemas (deploy/tests/validate-crds.mjs), the plain manifests of examples/kubernetes
+# the same way, `helm package`, then the chart tests over rendered YAML (deploy/tests/test_chart.py,
+# with the values docs/schema checks).
 # Needs the tools of scripts/setup-deploy-tools.sh.
 set -euo pipefail
 # shellcheck source=scripts/lib/deploy-env.sh
@@ -33,6 +34,19 @@ for values in default chart/examples/values-*.yaml; do
   crds="$(node deploy/tests/validate-crds.mjs "$out/$name.yaml" | tail -n 1)"
   # Each tool's own summary: helm lint's last line, kubernetes-validate's passes, the CRD schemas'.
   echo "chart: $name: helm lint: $(tail -n 1 "$out/lint-$name.log"); kubernetes-validate --strict: ${validated[*]} passed; $crds"
+done
+
+# The examples for CI authors (docs/ci_integration.md): plain manifests, validated like a render.
+for manifest in examples/kubernetes/*.yaml; do
+  name="$(basename "$manifest" .yaml)"
+  objects="$(grep -c '^kind:' "$manifest")"
+  validated=()
+  for k8s in 1.30.0 1.33.0; do
+    kubernetes-validate --strict --no-warn -k "$k8s" "$manifest" > "$out/validate-example-$name.log" \
+      || { grep -v ' passed for ' "$out/validate-example-$name.log"; exit 1; }
+    validated+=("$(grep -c ' passed for resource ' "$out/validate-example-$name.log")/$objects on ${k8s%.0}")
+  done
+  echo "chart: examples/kubernetes/$name: kubernetes-validate --strict: ${validated[*]} passed"
 done
 
 helm package chart --destination "$out" > /dev/null

@@ -15,6 +15,7 @@ mod audit_logs;
 mod authz_matrix;
 mod batch;
 mod bootstrap;
+mod ci_client;
 mod cli;
 mod cli_audit;
 mod console_bridge;

@@ -90,9 +90,7 @@ fn ProvisionForm(on_done: Callback<JitProvisionResponse>) -> impl IntoView {
     let check = LocalResource::new(move || {
         let d = draft.get();
         async move {
-            if d.team_id.is_none() {
-                return None;
-            }
+            d.team_id?;
             Some(dry_run(d.request()).await)
         }
     });

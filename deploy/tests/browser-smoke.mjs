@@ -35,7 +35,8 @@ try {
     if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(`CSP: ${m.text()}`);
   });
   await page.goto(`${base}/app/`);
-  await page.waitForURL(/\/app\/login$/, { timeout: 15000 });
+  // Signed out, the console sends the browser to the login page with the way back.
+  await page.waitForURL(/\/app\/login(\?next=%2Fapp%2F)?$/, { timeout: 15000 });
   await page.locator("#username").waitFor({ timeout: 15000 });
   const title = await page.locator("h1").textContent();
   if (title !== "GHARTS") problems.push(`login page heading is ${JSON.stringify(title)}`);
@@ -46,7 +47,7 @@ try {
     await page.fill("#password", password);
     await page.click("#login");
     await page.waitForURL(/\/app\/$/, { timeout: 15000 });
-    const user = await page.locator("#me-username").textContent({ timeout: 15000 });
+    const user = await page.locator("#user-name").textContent({ timeout: 15000 });
     if (user !== "admin") problems.push(`signed in as ${JSON.stringify(user)}`);
     await page.screenshot({ path: `${artifacts}/signed-in.png`, fullPage: true });
     console.log(`browser: the bootstrap admin signed in (API via ${backend ? "the backend pod, routed like an Ingress" : "the frontend's proxy"})`);

@@ -1,0 +1,5 @@
+-- Lists are newest first and paged. A team's view (its M2M client, `?team_id=`) and an owner's
+-- view read one index in order and stop after the page, instead of sorting every visible row.
+create index runners_team_created_idx on runners (team_id, created_at, id);
+create index runners_owner_created_idx on runners (owner_user_id, created_at, id);
+drop index runners_owner_idx;

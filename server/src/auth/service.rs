@@ -14,6 +14,7 @@ use super::context::RequestContext;
 use super::principal::{ActorType, AuthMethod, Identity, Principal};
 use super::resolve::{bearer_principal, is_m2m};
 use super::session::{self, token_from_headers, token_hash};
+use super::throttle::LoginThrottle;
 use crate::config::Config;
 use crate::db::models::UserRow;
 use crate::db::sessions::NewSession;
@@ -40,6 +41,8 @@ pub struct AuthService {
     pub(super) flow_key: cookie::Key,
     /// Login and M2M authentication outcomes, and the security events written here.
     pub(super) metrics: Metrics,
+    /// The per-address limiter and the bound on concurrent password checks.
+    pub(super) login_throttle: Arc<LoginThrottle>,
 }
 
 impl AuthService {
@@ -49,7 +52,13 @@ impl AuthService {
             Some(s) => cookie::Key::derive_from(secrecy::ExposeSecret::expose_secret(s).as_bytes()),
             None => cookie::Key::generate(),
         };
-        Self { db, config, oidc, flow_key, metrics }
+        let login_throttle = Arc::new(LoginThrottle::new(config.local_auth.max_concurrent_hashes, config.local_auth.ip_attempts_per_minute));
+        Self { db, config, oidc, flow_key, metrics, login_throttle }
+    }
+
+    /// The local-login throttle (the maintenance loop prunes it).
+    pub fn login_throttle(&self) -> &LoginThrottle {
+        &self.login_throttle
     }
 
     /// The IdP client, when OIDC is configured.

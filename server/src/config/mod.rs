@@ -110,6 +110,12 @@ pub struct LocalAuthConfig {
     pub bootstrap_password: Option<SecretString>,
     /// `BOOTSTRAP_ADMIN_EMAIL` (optional).
     pub bootstrap_email: Option<String>,
+    /// `LOGIN_MAX_CONCURRENT_HASHES` (default 4): password checks running at once (19 MiB each).
+    pub max_concurrent_hashes: usize,
+    /// `LOGIN_IP_ATTEMPTS_PER_MINUTE` (default 20): login attempts per address (IPv6: per /64).
+    pub ip_attempts_per_minute: u32,
+    /// `LOGIN_ACCOUNT_MAX_FAILURES` (default 20): failures per username, from any address, in 15 minutes.
+    pub account_max_failures: i64,
 }
 
 /// Browser session lifetimes (API.md §2.5).
@@ -221,6 +227,9 @@ impl Config {
             format!("BOOTSTRAP_ADMIN_USERNAME={}", self.local_auth.bootstrap_username),
             format!("BOOTSTRAP_ADMIN_PASSWORD={}", secret(&self.local_auth.bootstrap_password)),
             format!("BOOTSTRAP_ADMIN_EMAIL={}", opt(self.local_auth.bootstrap_email.clone())),
+            format!("LOGIN_MAX_CONCURRENT_HASHES={}", self.local_auth.max_concurrent_hashes),
+            format!("LOGIN_IP_ATTEMPTS_PER_MINUTE={}", self.local_auth.ip_attempts_per_minute),
+            format!("LOGIN_ACCOUNT_MAX_FAILURES={}", self.local_auth.account_max_failures),
             format!("SESSION_IDLE_TIMEOUT={}", self.session.idle_timeout.as_secs()),
             format!("SESSION_ABSOLUTE_TIMEOUT={}", self.session.absolute_timeout.as_secs()),
             format!("LOG_FORMAT={}", if self.log.json { "json" } else { "pretty" }),
@@ -287,11 +296,26 @@ impl LocalAuthConfig {
         if bootstrap_email.as_deref().is_some_and(|e| !e.contains('@')) {
             return Err(ConfigError::new("BOOTSTRAP_ADMIN_EMAIL", "must be an email address"));
         }
+        let max_concurrent_hashes: usize = env.parse(&["LOGIN_MAX_CONCURRENT_HASHES"], 4)?;
+        if !(1..=256).contains(&max_concurrent_hashes) {
+            return Err(ConfigError::new("LOGIN_MAX_CONCURRENT_HASHES", "must be 1–256"));
+        }
+        let ip_attempts_per_minute: u32 = env.parse(&["LOGIN_IP_ATTEMPTS_PER_MINUTE"], 20)?;
+        if ip_attempts_per_minute == 0 {
+            return Err(ConfigError::new("LOGIN_IP_ATTEMPTS_PER_MINUTE", "must be at least 1"));
+        }
+        let account_max_failures: i64 = env.parse(&["LOGIN_ACCOUNT_MAX_FAILURES"], 20)?;
+        if account_max_failures < 5 {
+            return Err(ConfigError::new("LOGIN_ACCOUNT_MAX_FAILURES", "must be at least 5 (the per-address limit)"));
+        }
         Ok(Self {
             enabled: env.bool(&["LOCAL_LOGIN_ENABLED"], true)?,
             bootstrap_username,
             bootstrap_password: env.secret("BOOTSTRAP_ADMIN_PASSWORD")?,
             bootstrap_email,
+            max_concurrent_hashes,
+            ip_attempts_per_minute,
+            account_max_failures,
         })
     }
 }

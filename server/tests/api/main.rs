@@ -25,6 +25,7 @@ mod health;
 mod import_python;
 mod leader_election;
 mod local_login;
+mod login_limits;
 mod metrics;
 mod migration_guide;
 mod oauth_clients;

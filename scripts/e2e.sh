@@ -39,7 +39,7 @@ trap cleanup EXIT
 oidc_env=()
 if [ -n "${TEST_OIDC_ISSUER:-}" ]; then
   oidc_env=(OIDC_ISSUER="$TEST_OIDC_ISSUER" OIDC_AUDIENCE=gharts-api OIDC_CLIENT_ID=gharts-ui
-            OIDC_CLIENT_SECRET=gharts-ui-secret BOOTSTRAP_ADMIN_EMAIL=alice@example.com)
+            OIDC_CLIENT_SECRET=gharts-ui-secret BOOTSTRAP_ADMIN_EMAIL=alice@example.com PUBLIC_URL="http://127.0.0.1:$port")
 fi
 
 # The fake GitHub as a process (built by `make build`), playing the runners: online 1 s after

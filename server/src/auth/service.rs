@@ -160,17 +160,22 @@ impl AuthService {
         })
     }
 
-    /// The CSRF rule: `X-Requested-With: gharts`, or an `Origin` equal to our own.
+    /// The CSRF rule: `X-Requested-With: gharts`, or an `Origin` equal to our own: `PUBLIC_URL`'s
+    /// origin when it is set (only that), else the one the request's `Host` names.
     pub fn check_csrf(&self, parts: &Parts) -> AppResult<()> {
         let header = |n: &str| parts.headers.get(n).and_then(|v| v.to_str().ok());
         if header("x-requested-with").is_some_and(|v| v.eq_ignore_ascii_case(CSRF_HEADER_VALUE)) {
             return Ok(());
         }
         if let Some(origin) = header("origin") {
-            let ctx = self.context(parts);
-            let derived = ctx.host.as_ref().map(|h| format!("{}://{}", if ctx.https { "https" } else { "http" }, h));
-            let public = self.config.public_url.as_ref().map(|u| u.origin().ascii_serialization());
-            if derived.as_deref() == Some(origin) || public.as_deref() == Some(origin) {
+            let ours = match &self.config.public_url {
+                Some(u) => Some(u.origin().ascii_serialization()),
+                None => {
+                    let ctx = self.context(parts);
+                    ctx.host.as_ref().map(|h| format!("{}://{}", if ctx.https { "https" } else { "http" }, h))
+                }
+            };
+            if ours.as_deref() == Some(origin) {
                 return Ok(());
             }
         }

@@ -155,6 +155,14 @@ impl Config {
             })
             .transpose()?;
         let trusted_proxies = env.raw(&["TRUSTED_PROXIES"]).map(|(name, v)| parse_cidrs(&name, &v)).transpose()?.unwrap_or_default();
+        let oidc = OidcConfig::from_env(env)?;
+        // The SSO redirect URI and the same-origin rule must not come from the Host header.
+        if oidc.as_ref().is_some_and(|o| o.client_id.is_some()) && public_url.is_none() {
+            return Err(ConfigError::new(
+                "PUBLIC_URL",
+                "is required when single sign-on is enabled (OIDC_CLIENT_ID): the SSO redirect URI is built from it, e.g. https://gharts.example.com",
+            ));
+        }
         Ok(Self {
             addr,
             site_root,
@@ -164,7 +172,7 @@ impl Config {
             local_auth: LocalAuthConfig::from_env(env)?,
             session: SessionConfig::from_env(env)?,
             log: LogConfig::from_env(env)?,
-            oidc: OidcConfig::from_env(env)?,
+            oidc,
             metrics_token: env.secret("METRICS_TOKEN")?,
             jit_unused_expiry: {
                 let secs: u64 = env.parse(&["JIT_UNUSED_EXPIRY"], 1800)?;
@@ -405,6 +413,17 @@ mod tests {
         assert!(!printed.contains("s3cret-value"), "{printed}");
         assert!(!printed.contains("dbpass"), "{printed}");
         assert!(printed.contains("sslmode=require"));
+    }
+
+    #[test]
+    fn single_sign_on_needs_public_url() {
+        let sso = [("OIDC_ISSUER", "https://idp.example"), ("OIDC_CLIENT_ID", "ui")];
+        let err = Config::from_env(&Env::from_pairs(sso)).expect_err("no PUBLIC_URL");
+        assert_eq!(err.var, "PUBLIC_URL");
+        let with = Config::from_env(&Env::from_pairs(sso.into_iter().chain([("PUBLIC_URL", "https://gharts.example")]))).expect("valid");
+        assert!(with.public_url.is_some());
+        // Bearer tokens alone build no redirect URI.
+        Config::from_env(&Env::from_pairs([("OIDC_ISSUER", "https://idp.example"), ("OIDC_AUDIENCE", "api")])).expect("valid without PUBLIC_URL");
     }
 
     #[test]

@@ -18,6 +18,7 @@ both_databases!(
     unverified_unknown_and_inactive_users_are_refused,
     forged_and_invalid_tokens_are_all_401,
     the_browser_sso_flow_opens_a_session_and_logout_offers_the_idp_logout,
+    after_sso_the_browser_returns_only_to_our_own_paths,
 );
 
 async fn an_m2m_token_acts_for_its_registered_team(backend: Backend) {
@@ -184,6 +185,31 @@ async fn the_browser_sso_flow_opens_a_session_and_logout_offers_the_idp_logout(b
     let forged = no_redirect.get(app.url("/auth/callback?code=x&state=y")).send().await.expect("callback");
     assert_eq!(forged.status(), 302);
     assert_eq!(forged.headers()["location"], "/app/login?error=OIDC_LOGIN_FAILED");
+}
+
+/// `next` is kept when it is one of our paths; every known bypass lands on the console instead.
+async fn after_sso_the_browser_returns_only_to_our_own_paths(backend: Backend) {
+    let peer = OidcPeer::shared().await;
+    let app = oidc_app(backend, &peer).await;
+    seed::user(&app.db, "alice@example.com", None, true).await;
+    let cases = [
+        ("%2Fapp%2Frunners%3Fstatus%3Didle", "/app/runners?status=idle"),
+        ("%2F%09%2Fevil.example", "/app/"),
+        ("%2F%2Fevil.example", "/app/"),
+        ("%2F%5Cevil.example", "/app/"),
+        ("%2F%252F%252Fevil.example", "/app/"),
+        ("https%3A%2F%2Fevil.example", "/app/"),
+        ("javascript%3Aalert(1)", "/app/"),
+    ];
+    for (next, landing) in cases {
+        // A fresh browser each time; redirects are followed (a bypass would leave for evil.example).
+        let browser = reqwest::Client::builder().cookie_store(true).build().expect("client");
+        let page = browser.get(app.url(&format!("/auth/login?next={next}"))).send().await.expect("login");
+        let action = format!("{}/login", page.url());
+        let done = browser.post(action).form(&[("username", "alice"), ("password", "password")]).send().await;
+        let done = done.unwrap_or_else(|e| panic!("next={next}: the browser left our origin: {e}"));
+        assert_eq!(done.url().as_str(), app.url(landing), "next={next}");
+    }
 }
 
 /// The keys are fetched once, not per request, even under concurrent load.

@@ -188,7 +188,7 @@ impl AuthService {
         ctx: &RequestContext,
         user: UserRow,
         method: &'static str,
-        id_token_hint: Option<String>,
+        id_token: Option<String>,
     ) -> AppResult<(Principal, HeaderValue)> {
         let token = session::new_token();
         let created = now();
@@ -205,7 +205,7 @@ impl AuthService {
                 absolute_expires_at: absolute,
                 client_ip: ctx.client_ip.map(|i| i.to_string()),
                 user_agent: ctx.user_agent.clone(),
-                id_token_hint,
+                id_token_hint: id_token.and_then(|t| session::seal_hint(&token, &t)),
             })
             .await?;
         self.db.touch_user_login(user.id, created).await?;
@@ -228,8 +228,11 @@ impl AuthService {
                 let method = if principal.actor_type() == ActorType::LocalAdmin { "local" } else { "oidc" };
                 self.db.append_audit(ctx.audit(&principal, "logout", json!({ "method": method }))).await?;
             }
-            if let (Some(oidc), Some(hint)) = (&self.oidc, stored.and_then(|s| s.id_token_hint)) {
-                logout_url = oidc.logout_url(&hint, &format!("{}/app/login", self.public_base(&ctx))).await;
+            if let (Some(oidc), Some(stored)) = (&self.oidc, stored.filter(|s| s.auth_method == "oidc")) {
+                // Sessions from before the hint was sealed (or whose hint cannot be opened) log
+                // out at the IdP by client id alone.
+                let hint = stored.id_token_hint.and_then(|h| session::open_hint(&token, &h));
+                logout_url = oidc.logout_url(hint.as_deref(), &format!("{}/app/login", self.public_base(&ctx))).await;
             }
             self.db.delete_session(&id_hash).await?;
         }

@@ -365,16 +365,19 @@ fn parse_cidrs(name: &str, v: &str) -> Result<Vec<IpNet>, ConfigError> {
         .collect()
 }
 
-/// A database URL with its password replaced, safe to print.
+/// A database URL with its passwords replaced, safe to print: the user-info password and any
+/// query parameter whose name holds `password` (`?password=`, `sslpassword=`).
 pub fn redact_url(raw: &str) -> String {
-    match url::Url::parse(raw) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        Ok(u) => u.to_string(),
-        Err(_) => "<unparseable>".to_owned(),
+    let Ok(mut u) = url::Url::parse(raw) else { return "<unparseable>".to_owned() };
+    if u.password().is_some() {
+        let _ = u.set_password(Some("***"));
     }
+    let secret = |k: &str| k.to_ascii_lowercase().contains("password");
+    if u.query_pairs().any(|(k, _)| secret(&k)) {
+        let pairs: Vec<(String, String)> = u.query_pairs().map(|(k, v)| (k.to_string(), if secret(&k) { "***".to_owned() } else { v.to_string() })).collect();
+        u.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    u.to_string()
 }
 
 #[cfg(test)]
@@ -413,6 +416,17 @@ mod tests {
         assert!(!printed.contains("s3cret-value"), "{printed}");
         assert!(!printed.contains("dbpass"), "{printed}");
         assert!(printed.contains("sslmode=require"));
+    }
+
+    #[test]
+    fn database_passwords_in_the_query_never_print() {
+        let url = "postgres://gharts@db:5432/gharts?sslmode=require&password=q-secret&sslpassword=k-secret";
+        let printed = redact_url(url);
+        assert!(!printed.contains("q-secret") && !printed.contains("k-secret"), "{printed}");
+        assert!(printed.contains("sslmode=require") && printed.contains("password=***"), "{printed}");
+        let cfg = Config::from_env(&Env::from_pairs([("DATABASE_URL", url)])).expect("valid");
+        assert!(!cfg.redacted_lines().join("\n").contains("q-secret"));
+        assert_eq!(redact_url("sqlite://gharts.db"), "sqlite://gharts.db");
     }
 
     #[test]

@@ -180,10 +180,13 @@ impl Oidc {
     }
 
     /// The IdP's end-session URL for RP-initiated logout, if it has one.
-    pub async fn logout_url(&self, id_token_hint: &str, post_logout_redirect: &str) -> Option<String> {
+    pub async fn logout_url(&self, id_token_hint: Option<&str>, post_logout_redirect: &str) -> Option<String> {
         let endpoint = self.keys.discovery().await.ok()?.end_session_endpoint?;
         let mut url = url::Url::parse(&endpoint).ok()?;
-        url.query_pairs_mut().append_pair("id_token_hint", id_token_hint).append_pair("post_logout_redirect_uri", post_logout_redirect);
+        if let Some(hint) = id_token_hint {
+            url.query_pairs_mut().append_pair("id_token_hint", hint);
+        }
+        url.query_pairs_mut().append_pair("post_logout_redirect_uri", post_logout_redirect);
         if let Some(cid) = &self.cfg.client_id {
             url.query_pairs_mut().append_pair("client_id", cid);
         }

@@ -22,6 +22,7 @@ mod db_copy;
 mod errors;
 mod github_app;
 mod health;
+mod housekeeping;
 mod import_python;
 mod leader_election;
 mod local_login;

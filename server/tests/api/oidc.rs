@@ -173,11 +173,15 @@ async fn the_browser_sso_flow_opens_a_session_and_logout_offers_the_idp_logout(b
     let logins = app.db.audit_rows_by_type("login").await.expect("audit");
     assert_eq!(logins.len(), 1);
     assert_eq!(logins[0].event_data.as_deref(), Some(r#"{"method":"oidc"}"#));
+    // The ID token (the logout hint) is stored sealed, never readable from the database.
+    let hint: Option<String> = crate::on_pool!(&app.db, p => sqlx::query_scalar("select id_token_hint from sessions").fetch_one(p).await).expect("session row");
+    let hint = hint.expect("an SSO session keeps a logout hint");
+    assert!(hint.starts_with("v1:") && !hint.contains("eyJ"), "stored hint: {hint}");
 
     let out = json(app.post_json("/auth/logout", &json!({})).await).await;
     let url = out["logout_url"].as_str().expect("logout_url");
     assert!(url.starts_with(&format!("{}/session/end?", peer.issuer)), "{url}");
-    assert!(url.contains("id_token_hint=") && url.contains("post_logout_redirect_uri="), "{url}");
+    assert!(url.contains("id_token_hint=eyJ") && url.contains("post_logout_redirect_uri="), "{url}");
     assert_error(app.get("/api/v1/auth/me").await, 401, "UNAUTHENTICATED").await;
 
     // A callback without the flow cookie, or with a forged state, never opens a session.

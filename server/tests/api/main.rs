@@ -33,6 +33,7 @@ mod oauth_clients;
 mod oidc;
 mod openapi;
 mod provisioning;
+mod provisioning_faults;
 mod runners;
 mod security_events;
 mod security_headers;

@@ -178,6 +178,10 @@ mod batch_delete {
         assert_eq!((gone["status"].as_str(), gone["deletion_reason"].as_str()), (Some("deleted"), Some("admin_batch")));
         assert_eq!(w.app.db.audit_rows_by_type("batch_delete_runners").await.expect("audit").len(), 1);
         assert_eq!(w.app.db.count_security_events("batch_delete_runners").await.expect("count"), 1);
+        // Each runner deleted is on record by itself (written with its deletion, not at the end).
+        let each = w.app.db.audit_rows_by_type("runner_deleted").await.expect("audit");
+        assert_eq!(each.iter().map(|a| a.runner_id.clone().unwrap_or_default()).collect::<Vec<_>>(), vec![ids[1].clone()]);
+        assert!(each[0].event_data.as_deref().is_some_and(|d| d.contains("admin_batch") && d.contains("incident 42 cleanup")), "{:?}", each[0].event_data);
         // By provisioner: the remaining two (one skipped as already deleted is not selected).
         let by_user = json(w.app.post_json(path, &json!({ "comment": "incident 42 cleanup", "user_identity": "m2m:team-a" })).await).await;
         assert_eq!(by_user["affected_count"], 2);

@@ -15,7 +15,22 @@ both_databases!(
     refresh_reads_github_by_id_and_follows_the_lifecycle,
     delete_removes_at_github_then_marks_deleted,
     a_busy_runner_cannot_be_deleted_and_stays_unchanged,
+    a_name_equal_to_provisioned_by_grants_no_access,
 );
+
+/// Access follows stored owner ids and team membership, never the `provisioned_by` text: a user
+/// whose name equals it (an imported runner's provisioner, a reused email) sees nothing.
+async fn a_name_equal_to_provisioned_by_grants_no_access(backend: Backend) {
+    let w = world(backend, json!({})).await;
+    let body = json(w.provision(&w.m2m_a, &json!({ "runner_name": "theirs" })).await).await;
+    let id = body["runner_id"].as_str().expect("id").to_owned();
+    crate::on_pool!(&w.app.db, p => sqlx::query("update runners set provisioned_by = 'mallory' where runner_name = 'theirs'").execute(p).await.map(|_| ()))
+        .expect("update");
+    let (_, mallory) = crate::helpers::accounts::local_account(&w.app, "mallory", None, false).await;
+    let listed = json(mallory.get(w.app.url("/api/v1/runners")).send().await.expect("list")).await;
+    assert_eq!(listed["total"], 0, "{listed}");
+    assert_error(mallory.get(w.app.url(&format!("/api/v1/runners/{id}"))).send().await.expect("get"), 404, "NOT_FOUND").await;
+}
 
 async fn lists_show_each_caller_only_what_they_may_see(backend: Backend) {
     let w = world(backend, json!({})).await;

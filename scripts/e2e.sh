@@ -39,7 +39,7 @@ trap cleanup EXIT
 oidc_env=()
 if [ -n "${TEST_OIDC_ISSUER:-}" ]; then
   oidc_env=(OIDC_ISSUER="$TEST_OIDC_ISSUER" OIDC_AUDIENCE=gharts-api OIDC_CLIENT_ID=gharts-ui
-            OIDC_CLIENT_SECRET=gharts-ui-secret BOOTSTRAP_ADMIN_EMAIL=alice@example.com)
+            OIDC_CLIENT_SECRET=gharts-ui-secret BOOTSTRAP_ADMIN_EMAIL=alice@example.com PUBLIC_URL="http://127.0.0.1:$port")
 fi
 
 # The fake GitHub as a process (built by `make build`), playing the runners: online 1 s after
@@ -62,7 +62,7 @@ if [ -x "$fake_github" ]; then
 fi
 
 env "${oidc_env[@]}" "${github_env[@]}" GHARTS_ADDR="127.0.0.1:$port" GHARTS_SITE_ROOT="${LEPTOS_SITE_ROOT:-target/site}" DATABASE_URL="$db_url" \
-  BOOTSTRAP_ADMIN_PASSWORD="$password" LOG_FORMAT=json "$bin" serve > "$work/server.log" 2>&1 &
+  BOOTSTRAP_ADMIN_PASSWORD="$password" LOG_FORMAT=json LOGIN_IP_ATTEMPTS_PER_MINUTE=600 "$bin" serve > "$work/server.log" 2>&1 &
 server_pid=$!
 
 # Readiness wait: poll /readyz (the server must also finish migrations and the bootstrap).

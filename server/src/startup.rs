@@ -134,6 +134,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 pub async fn run(state: AppState, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
     let draining = state.draining.clone();
     let (signalled_tx, mut signalled_rx) = tokio::sync::watch::channel(false);
+    // Housekeeping lives as long as the server does.
+    let _maintenance = AbortOnDrop(tokio::spawn(crate::services::maintenance::run(state.clone())));
     let app = crate::http::router(state);
     let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(async move {
         shutdown.await;
@@ -149,6 +151,15 @@ pub async fn run(state: AppState, listener: TcpListener, shutdown: impl Future<O
         } => tracing::warn!("drain deadline passed; exiting with requests still in flight"),
     }
     Ok(())
+}
+
+/// Aborts a background task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Completes on SIGTERM or Ctrl-C.

@@ -12,6 +12,7 @@ pub mod resolve;
 pub mod service;
 pub mod session;
 pub mod sso;
+pub mod throttle;
 
 pub use caller::Caller;
 pub use context::{RequestContext, RequestId};

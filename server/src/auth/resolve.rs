@@ -51,8 +51,12 @@ async fn m2m_client(db: &Db, claims: &Map<String, Value>) -> AppResult<M2mClient
     if !c.team_active {
         return Err(AppError::api(ErrorCode::TeamInactive, "Team associated with this M2M client is inactive. Contact an administrator."));
     }
-    // Usage bookkeeping never fails the request.
-    if let Err(e) = db.touch_oauth_client(c.id, now()).await {
+    // Usage bookkeeping never fails the request, and is written at most once a minute: the
+    // check is on the row just read, so the hot path takes no write lock.
+    let at = now();
+    if due(c.last_used_at, at)
+        && let Err(e) = db.touch_oauth_client(c.id, at).await
+    {
         tracing::warn!(error = %e, "could not record M2M client use");
     }
     Ok(M2mClient { id: c.id, client_id: c.client_id, team_id: c.team_id, team_name: c.team_name, display_name: claim(claims, "name").map(str::to_owned) })
@@ -102,10 +106,18 @@ pub async fn user_from_claims(db: &Db, claims: &Map<String, Value>) -> AppResult
     if !user.is_active {
         return Err(inactive());
     }
-    if let Err(e) = db.touch_user_login(user.id, now()).await {
+    let at = now();
+    if due(user.last_login_at, at)
+        && let Err(e) = db.touch_user_login(user.id, at).await
+    {
         tracing::warn!(error = %e, "could not record last login");
     }
     Ok(user)
+}
+
+/// Whether a "last used" time read with the row is old enough to be written again.
+fn due(last: Option<chrono::DateTime<chrono::Utc>>, at: chrono::DateTime<chrono::Utc>) -> bool {
+    last.is_none_or(|t| at - t >= chrono::Duration::seconds(60))
 }
 
 fn inactive() -> AppError {

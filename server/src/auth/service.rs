@@ -14,6 +14,7 @@ use super::context::RequestContext;
 use super::principal::{ActorType, AuthMethod, Identity, Principal};
 use super::resolve::{bearer_principal, is_m2m};
 use super::session::{self, token_from_headers, token_hash};
+use super::throttle::LoginThrottle;
 use crate::config::Config;
 use crate::db::models::UserRow;
 use crate::db::sessions::NewSession;
@@ -40,6 +41,8 @@ pub struct AuthService {
     pub(super) flow_key: cookie::Key,
     /// Login and M2M authentication outcomes, and the security events written here.
     pub(super) metrics: Metrics,
+    /// The per-address limiter and the bound on concurrent password checks.
+    pub(super) login_throttle: Arc<LoginThrottle>,
 }
 
 impl AuthService {
@@ -49,7 +52,13 @@ impl AuthService {
             Some(s) => cookie::Key::derive_from(secrecy::ExposeSecret::expose_secret(s).as_bytes()),
             None => cookie::Key::generate(),
         };
-        Self { db, config, oidc, flow_key, metrics }
+        let login_throttle = Arc::new(LoginThrottle::new(config.local_auth.max_concurrent_hashes, config.local_auth.ip_attempts_per_minute));
+        Self { db, config, oidc, flow_key, metrics, login_throttle }
+    }
+
+    /// The local-login throttle (the maintenance loop prunes it).
+    pub fn login_throttle(&self) -> &LoginThrottle {
+        &self.login_throttle
     }
 
     /// The IdP client, when OIDC is configured.
@@ -151,17 +160,22 @@ impl AuthService {
         })
     }
 
-    /// The CSRF rule: `X-Requested-With: gharts`, or an `Origin` equal to our own.
+    /// The CSRF rule: `X-Requested-With: gharts`, or an `Origin` equal to our own: `PUBLIC_URL`'s
+    /// origin when it is set (only that), else the one the request's `Host` names.
     pub fn check_csrf(&self, parts: &Parts) -> AppResult<()> {
         let header = |n: &str| parts.headers.get(n).and_then(|v| v.to_str().ok());
         if header("x-requested-with").is_some_and(|v| v.eq_ignore_ascii_case(CSRF_HEADER_VALUE)) {
             return Ok(());
         }
         if let Some(origin) = header("origin") {
-            let ctx = self.context(parts);
-            let derived = ctx.host.as_ref().map(|h| format!("{}://{}", if ctx.https { "https" } else { "http" }, h));
-            let public = self.config.public_url.as_ref().map(|u| u.origin().ascii_serialization());
-            if derived.as_deref() == Some(origin) || public.as_deref() == Some(origin) {
+            let ours = match &self.config.public_url {
+                Some(u) => Some(u.origin().ascii_serialization()),
+                None => {
+                    let ctx = self.context(parts);
+                    ctx.host.as_ref().map(|h| format!("{}://{}", if ctx.https { "https" } else { "http" }, h))
+                }
+            };
+            if ours.as_deref() == Some(origin) {
                 return Ok(());
             }
         }
@@ -174,7 +188,7 @@ impl AuthService {
         ctx: &RequestContext,
         user: UserRow,
         method: &'static str,
-        id_token_hint: Option<String>,
+        id_token: Option<String>,
     ) -> AppResult<(Principal, HeaderValue)> {
         let token = session::new_token();
         let created = now();
@@ -191,7 +205,7 @@ impl AuthService {
                 absolute_expires_at: absolute,
                 client_ip: ctx.client_ip.map(|i| i.to_string()),
                 user_agent: ctx.user_agent.clone(),
-                id_token_hint,
+                id_token_hint: id_token.and_then(|t| session::seal_hint(&token, &t)),
             })
             .await?;
         self.db.touch_user_login(user.id, created).await?;
@@ -214,8 +228,11 @@ impl AuthService {
                 let method = if principal.actor_type() == ActorType::LocalAdmin { "local" } else { "oidc" };
                 self.db.append_audit(ctx.audit(&principal, "logout", json!({ "method": method }))).await?;
             }
-            if let (Some(oidc), Some(hint)) = (&self.oidc, stored.and_then(|s| s.id_token_hint)) {
-                logout_url = oidc.logout_url(&hint, &format!("{}/app/login", self.public_base(&ctx))).await;
+            if let (Some(oidc), Some(stored)) = (&self.oidc, stored.filter(|s| s.auth_method == "oidc")) {
+                // Sessions from before the hint was sealed (or whose hint cannot be opened) log
+                // out at the IdP by client id alone.
+                let hint = stored.id_token_hint.and_then(|h| session::open_hint(&token, &h));
+                logout_url = oidc.logout_url(hint.as_deref(), &format!("{}/app/login", self.public_base(&ctx))).await;
             }
             self.db.delete_session(&id_hash).await?;
         }

@@ -2,8 +2,13 @@
 
 use std::time::Duration;
 
+use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::{Aes256Gcm, Nonce};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cookie::{Cookie, SameSite};
 use http::HeaderValue;
+use rand::RngCore as _;
 use sha2::{Digest, Sha256};
 
 /// The browser session cookie.
@@ -15,6 +20,36 @@ pub use crate::random_token::new_token;
 /// What the database stores for a token.
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Prefix of a sealed ID-token hint (see [`seal_hint`]).
+const SEALED: &str = "v1:";
+
+/// The hint's key: SHA-256 over a label and the cookie value, so only a request carrying the
+/// session cookie can read the hint back; the database holds neither the cookie nor the key
+/// (it stores `SHA-256(cookie)`, a different value).
+fn hint_key(token: &str) -> Aes256Gcm {
+    let mut h = Sha256::new();
+    h.update(b"gharts id_token_hint v1\0");
+    h.update(token.as_bytes());
+    Aes256Gcm::new(&h.finalize())
+}
+
+/// Seals an OIDC login's ID token (the logout hint) under the session's cookie value:
+/// AES-256-GCM, random nonce, stored as `v1:` + base64url(nonce ‖ ciphertext).
+pub fn seal_hint(token: &str, id_token: &str) -> Option<String> {
+    let mut nonce = [0_u8; 12];
+    rand::rngs::OsRng.fill_bytes(&mut nonce);
+    let sealed = hint_key(token).encrypt(Nonce::from_slice(&nonce), id_token.as_bytes()).ok()?;
+    Some(format!("{SEALED}{}", URL_SAFE_NO_PAD.encode([nonce.as_slice(), &sealed].concat())))
+}
+
+/// Opens a hint sealed by [`seal_hint`] with the same cookie value; `None` otherwise.
+pub fn open_hint(token: &str, stored: &str) -> Option<String> {
+    let raw = URL_SAFE_NO_PAD.decode(stored.strip_prefix(SEALED)?).ok()?;
+    let (nonce, sealed) = raw.split_at_checked(12)?;
+    let plain = hint_key(token).decrypt(Nonce::from_slice(nonce), sealed).ok()?;
+    String::from_utf8(plain).ok()
 }
 
 /// `Set-Cookie` for a new session.
@@ -55,9 +90,6 @@ pub fn token_from_headers(headers: &http::HeaderMap) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use base64::Engine;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
     use super::*;
 
     #[test]
@@ -76,6 +108,17 @@ mod tests {
             assert!(s.contains(part), "{s} lacks {part}");
         }
         assert!(!s.contains("Domain"));
+    }
+
+    #[test]
+    fn a_sealed_hint_opens_only_with_its_own_cookie() {
+        let (token, other) = (new_token(), new_token());
+        let id_token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2ln";
+        let sealed = seal_hint(&token, id_token).expect("sealed");
+        assert!(sealed.starts_with("v1:") && !sealed.contains("eyJ"), "{sealed}");
+        assert_eq!(open_hint(&token, &sealed).as_deref(), Some(id_token));
+        assert_eq!(open_hint(&other, &sealed), None);
+        assert_eq!(open_hint(&token, id_token), None, "a plain token is not a sealed hint");
     }
 
     #[test]

@@ -53,7 +53,8 @@ impl AuthService {
     /// `GET /auth/login?next=…`: redirects to the IdP and sets the flow cookie.
     pub async fn sso_login(&self, parts: &Parts, next: Option<&str>) -> AppResult<Response> {
         let oidc = self.sso()?;
-        let (url, flow) = oidc.begin_login(&self.redirect_uri(parts), safe_next(next)).await.map_err(|e| {
+        let base = url::Url::parse(&self.public_base(&self.context(parts))).map_err(|e| AppError::Internal(anyhow::anyhow!("public base URL: {e}")))?;
+        let (url, flow) = oidc.begin_login(&self.redirect_uri(parts), safe_next(next, &base)).await.map_err(|e| {
             tracing::error!(error = %e, "cannot start the SSO login");
             AppError::Api(app::contract::ApiError::new(ErrorCode::IdpUnavailable, "Identity provider unavailable; try again later").with_retry_after(30))
         })?;

@@ -118,7 +118,14 @@ impl GitHubAppConfig {
             installation_id,
             api_url,
             request_timeout: Duration::from_secs(env.parse(&["GITHUB_TIMEOUT_SECONDS"], 10)?.max(1)),
-            retry_deadline: Duration::from_secs(env.parse(&["GITHUB_RETRY_DEADLINE_SECONDS"], 20)?),
+            retry_deadline: {
+                // Inside the 30 s request timeout, with room for the database around the call.
+                let secs: u64 = env.parse(&["GITHUB_RETRY_DEADLINE_SECONDS"], 20)?;
+                if secs > 25 {
+                    return Err(ConfigError::new("GITHUB_RETRY_DEADLINE_SECONDS", "must be at most 25 (requests time out after 30 s)"));
+                }
+                Duration::from_secs(secs)
+            },
         }))
     }
 }

@@ -110,6 +110,12 @@ pub struct LocalAuthConfig {
     pub bootstrap_password: Option<SecretString>,
     /// `BOOTSTRAP_ADMIN_EMAIL` (optional).
     pub bootstrap_email: Option<String>,
+    /// `LOGIN_MAX_CONCURRENT_HASHES` (default 4): password checks running at once (19 MiB each).
+    pub max_concurrent_hashes: usize,
+    /// `LOGIN_IP_ATTEMPTS_PER_MINUTE` (default 20): login attempts per address (IPv6: per /64).
+    pub ip_attempts_per_minute: u32,
+    /// `LOGIN_ACCOUNT_MAX_FAILURES` (default 20): failures per username, from any address, in 15 minutes.
+    pub account_max_failures: i64,
 }
 
 /// Browser session lifetimes (API.md §2.5).
@@ -149,6 +155,14 @@ impl Config {
             })
             .transpose()?;
         let trusted_proxies = env.raw(&["TRUSTED_PROXIES"]).map(|(name, v)| parse_cidrs(&name, &v)).transpose()?.unwrap_or_default();
+        let oidc = OidcConfig::from_env(env)?;
+        // The SSO redirect URI and the same-origin rule must not come from the Host header.
+        if oidc.as_ref().is_some_and(|o| o.client_id.is_some()) && public_url.is_none() {
+            return Err(ConfigError::new(
+                "PUBLIC_URL",
+                "is required when single sign-on is enabled (OIDC_CLIENT_ID): the SSO redirect URI is built from it, e.g. https://gharts.example.com",
+            ));
+        }
         Ok(Self {
             addr,
             site_root,
@@ -158,7 +172,7 @@ impl Config {
             local_auth: LocalAuthConfig::from_env(env)?,
             session: SessionConfig::from_env(env)?,
             log: LogConfig::from_env(env)?,
-            oidc: OidcConfig::from_env(env)?,
+            oidc,
             metrics_token: env.secret("METRICS_TOKEN")?,
             jit_unused_expiry: {
                 let secs: u64 = env.parse(&["JIT_UNUSED_EXPIRY"], 1800)?;
@@ -221,6 +235,9 @@ impl Config {
             format!("BOOTSTRAP_ADMIN_USERNAME={}", self.local_auth.bootstrap_username),
             format!("BOOTSTRAP_ADMIN_PASSWORD={}", secret(&self.local_auth.bootstrap_password)),
             format!("BOOTSTRAP_ADMIN_EMAIL={}", opt(self.local_auth.bootstrap_email.clone())),
+            format!("LOGIN_MAX_CONCURRENT_HASHES={}", self.local_auth.max_concurrent_hashes),
+            format!("LOGIN_IP_ATTEMPTS_PER_MINUTE={}", self.local_auth.ip_attempts_per_minute),
+            format!("LOGIN_ACCOUNT_MAX_FAILURES={}", self.local_auth.account_max_failures),
             format!("SESSION_IDLE_TIMEOUT={}", self.session.idle_timeout.as_secs()),
             format!("SESSION_ABSOLUTE_TIMEOUT={}", self.session.absolute_timeout.as_secs()),
             format!("LOG_FORMAT={}", if self.log.json { "json" } else { "pretty" }),
@@ -287,11 +304,26 @@ impl LocalAuthConfig {
         if bootstrap_email.as_deref().is_some_and(|e| !e.contains('@')) {
             return Err(ConfigError::new("BOOTSTRAP_ADMIN_EMAIL", "must be an email address"));
         }
+        let max_concurrent_hashes: usize = env.parse(&["LOGIN_MAX_CONCURRENT_HASHES"], 4)?;
+        if !(1..=256).contains(&max_concurrent_hashes) {
+            return Err(ConfigError::new("LOGIN_MAX_CONCURRENT_HASHES", "must be 1–256"));
+        }
+        let ip_attempts_per_minute: u32 = env.parse(&["LOGIN_IP_ATTEMPTS_PER_MINUTE"], 20)?;
+        if ip_attempts_per_minute == 0 {
+            return Err(ConfigError::new("LOGIN_IP_ATTEMPTS_PER_MINUTE", "must be at least 1"));
+        }
+        let account_max_failures: i64 = env.parse(&["LOGIN_ACCOUNT_MAX_FAILURES"], 20)?;
+        if account_max_failures < 5 {
+            return Err(ConfigError::new("LOGIN_ACCOUNT_MAX_FAILURES", "must be at least 5 (the per-address limit)"));
+        }
         Ok(Self {
             enabled: env.bool(&["LOCAL_LOGIN_ENABLED"], true)?,
             bootstrap_username,
             bootstrap_password: env.secret("BOOTSTRAP_ADMIN_PASSWORD")?,
             bootstrap_email,
+            max_concurrent_hashes,
+            ip_attempts_per_minute,
+            account_max_failures,
         })
     }
 }
@@ -333,16 +365,19 @@ fn parse_cidrs(name: &str, v: &str) -> Result<Vec<IpNet>, ConfigError> {
         .collect()
 }
 
-/// A database URL with its password replaced, safe to print.
+/// A database URL with its passwords replaced, safe to print: the user-info password and any
+/// query parameter whose name holds `password` (`?password=`, `sslpassword=`).
 pub fn redact_url(raw: &str) -> String {
-    match url::Url::parse(raw) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        Ok(u) => u.to_string(),
-        Err(_) => "<unparseable>".to_owned(),
+    let Ok(mut u) = url::Url::parse(raw) else { return "<unparseable>".to_owned() };
+    if u.password().is_some() {
+        let _ = u.set_password(Some("***"));
     }
+    let secret = |k: &str| k.to_ascii_lowercase().contains("password");
+    if u.query_pairs().any(|(k, _)| secret(&k)) {
+        let pairs: Vec<(String, String)> = u.query_pairs().map(|(k, v)| (k.to_string(), if secret(&k) { "***".to_owned() } else { v.to_string() })).collect();
+        u.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    u.to_string()
 }
 
 #[cfg(test)]
@@ -381,6 +416,28 @@ mod tests {
         assert!(!printed.contains("s3cret-value"), "{printed}");
         assert!(!printed.contains("dbpass"), "{printed}");
         assert!(printed.contains("sslmode=require"));
+    }
+
+    #[test]
+    fn database_passwords_in_the_query_never_print() {
+        let url = "postgres://gharts@db:5432/gharts?sslmode=require&password=q-secret&sslpassword=k-secret";
+        let printed = redact_url(url);
+        assert!(!printed.contains("q-secret") && !printed.contains("k-secret"), "{printed}");
+        assert!(printed.contains("sslmode=require") && printed.contains("password=***"), "{printed}");
+        let cfg = Config::from_env(&Env::from_pairs([("DATABASE_URL", url)])).expect("valid");
+        assert!(!cfg.redacted_lines().join("\n").contains("q-secret"));
+        assert_eq!(redact_url("sqlite://gharts.db"), "sqlite://gharts.db");
+    }
+
+    #[test]
+    fn single_sign_on_needs_public_url() {
+        let sso = [("OIDC_ISSUER", "https://idp.example"), ("OIDC_CLIENT_ID", "ui")];
+        let err = Config::from_env(&Env::from_pairs(sso)).expect_err("no PUBLIC_URL");
+        assert_eq!(err.var, "PUBLIC_URL");
+        let with = Config::from_env(&Env::from_pairs(sso.into_iter().chain([("PUBLIC_URL", "https://gharts.example")]))).expect("valid");
+        assert!(with.public_url.is_some());
+        // Bearer tokens alone build no redirect URI.
+        Config::from_env(&Env::from_pairs([("OIDC_ISSUER", "https://idp.example"), ("OIDC_AUDIENCE", "api")])).expect("valid without PUBLIC_URL");
     }
 
     #[test]

@@ -69,4 +69,9 @@ impl Db {
         });
         Ok(())
     }
+
+    /// Removes expired records (the housekeeping loop); returns how many.
+    pub async fn purge_idempotency_keys(&self, at: chrono::DateTime<chrono::Utc>) -> Result<u64, DbError> {
+        Ok(on_pool!(self, p => sqlx::query("delete from idempotency_keys where expires_at <= $1").bind(at).execute(p).await?.rows_affected()))
+    }
 }

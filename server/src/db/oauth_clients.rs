@@ -20,6 +20,8 @@ pub struct ClientWithTeam {
     pub team_name: String,
     /// Team active.
     pub team_active: bool,
+    /// Last bearer use, written at most once a minute.
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 impl Db {
@@ -27,7 +29,7 @@ impl Db {
     pub async fn find_oauth_client(&self, client_id: &str) -> Result<Option<ClientWithTeam>, DbError> {
         Ok(on_pool!(self, p => {
             sqlx::query_as::<_, ClientWithTeam>(
-                "select c.id, c.client_id, c.is_active, c.team_id, t.name as team_name, t.is_active as team_active \
+                "select c.id, c.client_id, c.is_active, c.team_id, t.name as team_name, t.is_active as team_active, c.last_used_at \
                  from oauth_clients c join teams t on t.id = c.team_id where c.client_id = $1",
             )
             .bind(client_id)

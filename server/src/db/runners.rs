@@ -151,12 +151,11 @@ pub enum Visibility {
     All,
     /// An M2M client: its team.
     Team(Uuid),
-    /// A user: own runners and their teams' runners.
+    /// A user: runners whose stored owner is this user id, and their teams' runners (never a
+    /// text match on `provisioned_by`: another principal's email or name could equal it).
     User {
         /// User id.
         id: Uuid,
-        /// Identity (matches `provisioned_by`).
-        identity: String,
     },
 }
 
@@ -329,12 +328,9 @@ impl Db {
         match vis {
             Visibility::All => {}
             Visibility::Team(t) => w.equals("r.team_id", Some(Arg::Uuid(*t))),
-            Visibility::User { id, identity } => {
+            Visibility::User { id } => {
                 let uid = w.arg(Arg::Uuid(*id));
-                let ident = w.arg(Arg::Text(identity.clone()));
-                w.push(format!(
-                    "(r.owner_user_id = {uid} or r.provisioned_by = {ident} or r.team_id in (select team_id from team_members where user_id = {uid}))"
-                ));
+                w.push(format!("(r.owner_user_id = {uid} or r.team_id in (select team_id from team_members where user_id = {uid}))"));
             }
         }
         if f.statuses.is_empty() {

@@ -85,6 +85,13 @@ impl Db {
         Ok(())
     }
 
+    /// Removes sessions past their idle or absolute expiry; returns how many.
+    pub async fn purge_expired_sessions(&self, at: DateTime<Utc>) -> Result<u64, DbError> {
+        Ok(on_pool!(self, p => {
+            sqlx::query("delete from sessions where idle_expires_at <= $1 or absolute_expires_at <= $1").bind(at).execute(p).await?.rows_affected()
+        }))
+    }
+
     /// Ends every session of a user (deactivation).
     pub async fn delete_user_sessions(&self, user_id: Uuid) -> Result<(), DbError> {
         on_pool!(self, p => sqlx::query("delete from sessions where user_id = $1").bind(user_id).execute(p).await?.rows_affected());

@@ -103,8 +103,11 @@ impl Db {
             .await?;
             match id {
                 Some(id) => {
+                    // A new password ends every session opened with the old one.
+                    let ended = sqlx::query("delete from sessions where user_id = $1").bind(id).execute(&mut *tx).await?.rows_affected();
                     let mut audit = audit;
-                    audit.event_data = Some(serde_json::json!({ "user_id": id.to_string(), "changes": { "password": ["***", "***"] } }));
+                    audit.event_data =
+                        Some(serde_json::json!({ "user_id": id.to_string(), "changes": { "password": ["***", "***"] }, "sessions_ended": ended }));
                     append_in_tx!(tx, audit).await?;
                     tx.commit().await?;
                     true

@@ -183,12 +183,30 @@ impl AppClient {
 
     /// One logical call: attempts until success, a final answer, or the deadline.
     async fn call(&self, who: As, method: Method, endpoint: &'static str, path: &str, body: Option<&Value>) -> Result<Reply, GitHubError> {
+        self.call_with(who, method, endpoint, path, body, true).await
+    }
+
+    /// [`Self::call`]; with `retry_ambiguous` false, a timeout, transport error or 5xx is
+    /// returned at once instead of retried: the request may have taken effect (a POST that
+    /// creates a runner must not be repeated blindly). Rate limits and a stale token are still
+    /// retried: GitHub refused those requests.
+    async fn call_with(
+        &self,
+        who: As,
+        method: Method,
+        endpoint: &'static str,
+        path: &str,
+        body: Option<&Value>,
+        retry_ambiguous: bool,
+    ) -> Result<Reply, GitHubError> {
         let started = Instant::now();
         let mut attempt: u32 = 0;
         let mut reauthenticated = false;
         loop {
             attempt += 1;
-            let failure = match self.attempt(who, method.clone(), endpoint, path, body).await {
+            // No attempt outlives the deadline: one logical call stays within GITHUB_RETRY_DEADLINE_SECONDS.
+            let budget = self.timeout.min(self.deadline.saturating_sub(started.elapsed()).max(Duration::from_secs(1)));
+            let failure = match self.attempt(who, method.clone(), endpoint, path, body, budget).await {
                 Err(GitHubError::Unavailable { message, .. }) => message,
                 Err(e) => return Err(e),
                 Ok(reply) if reply.status == StatusCode::UNAUTHORIZED && matches!(who, As::Installation) && !reauthenticated => {
@@ -216,7 +234,7 @@ impl AppClient {
                 }
             };
             let delay = backoff(attempt);
-            if started.elapsed() + delay > self.deadline {
+            if !retry_ambiguous || started.elapsed() + delay > self.deadline {
                 return Err(GitHubError::Unavailable { message: failure, retry_after: None });
             }
             tracing::warn!(endpoint, attempt, error = %failure, "GitHub call failed; retrying");
@@ -225,7 +243,15 @@ impl AppClient {
     }
 
     /// One HTTP exchange with a timeout; records metrics and rate-limit headers.
-    async fn attempt(&self, who: As, method: Method, endpoint: &'static str, path: &str, body: Option<&Value>) -> Result<Reply, GitHubError> {
+    async fn attempt(
+        &self,
+        who: As,
+        method: Method,
+        endpoint: &'static str,
+        path: &str,
+        body: Option<&Value>,
+        timeout: Duration,
+    ) -> Result<Reply, GitHubError> {
         let crab = match who {
             As::App => self.app.clone(),
             As::Installation => {
@@ -246,12 +272,12 @@ impl AppClient {
             let bytes = body.collect().await?.to_bytes();
             Ok::<_, octocrab::Error>((parts, bytes))
         };
-        let outcome = tokio::time::timeout(self.timeout, exchange).await;
+        let outcome = tokio::time::timeout(timeout, exchange).await;
         self.metrics.github_duration.with_label_values(&[endpoint]).observe(t0.elapsed().as_secs_f64());
         let (parts, bytes) = match outcome {
             Err(_) => {
                 self.metrics.github_requests.with_label_values(&[endpoint, "transport_error"]).inc();
-                return Err(GitHubError::Unavailable { message: format!("{endpoint}: timed out after {:?}", self.timeout), retry_after: None });
+                return Err(GitHubError::Unavailable { message: format!("{endpoint}: timed out after {timeout:?}"), retry_after: None });
             }
             Ok(Err(e)) => {
                 self.metrics.github_requests.with_label_values(&[endpoint, "transport_error"]).inc();
@@ -347,7 +373,8 @@ impl GitHubApi for AppClient {
     async fn generate_jit_config(&self, req: &JitRequest) -> Result<JitConfig, GitHubError> {
         let path = format!("/orgs/{}/actions/runners/generate-jitconfig", self.org);
         let body = serde_json::to_value(req).map_err(|e| unavailable("generate-jitconfig", &e))?;
-        let reply = self.call(As::Installation, Method::POST, "POST /orgs/{org}/actions/runners/generate-jitconfig", &path, Some(&body)).await?;
+        // Never repeated blindly: provisioning looks the runner up by name after an ambiguous failure.
+        let reply = self.call_with(As::Installation, Method::POST, "POST /orgs/{org}/actions/runners/generate-jitconfig", &path, Some(&body), false).await?;
         match reply.status {
             StatusCode::CREATED => {
                 let jit: WireJit = reply.json("generate-jitconfig")?;

@@ -20,6 +20,11 @@ pub struct FakeGitHub {
     delete_faults: Mutex<VecDeque<GitHubError>>,
     /// generate-jitconfig calls made.
     pub jit_calls: AtomicUsize,
+    /// The next generate-jitconfig calls create their runner, then answer with these errors
+    /// (the response was lost on the way back).
+    jit_lost_responses: Mutex<VecDeque<GitHubError>>,
+    /// The next generate-jitconfig call waits for this before answering.
+    jit_gate: Mutex<Option<std::sync::Arc<tokio::sync::Notify>>>,
     /// Failures to return from the next list-runners calls, in order.
     list_faults: Mutex<VecDeque<GitHubError>>,
     /// Failures to return from the next get-runner calls, in order.
@@ -72,6 +77,18 @@ impl FakeGitHub {
         lock(&self.jit_faults).push_back(e);
     }
 
+    /// The next generate-jitconfig call creates its runner, then fails with `e`.
+    pub fn lose_next_jit_response(&self, e: GitHubError) {
+        lock(&self.jit_lost_responses).push_back(e);
+    }
+
+    /// The next generate-jitconfig call waits until the returned gate is notified.
+    pub fn hold_next_jit(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        let gate = std::sync::Arc::new(tokio::sync::Notify::new());
+        *lock(&self.jit_gate) = Some(gate.clone());
+        gate
+    }
+
     /// The next delete call fails with `e`.
     pub fn fail_next_delete(&self, e: GitHubError) {
         lock(&self.delete_faults).push_back(e);
@@ -111,13 +128,8 @@ impl FakeGitHub {
     }
 }
 
-#[async_trait::async_trait]
-impl GitHubApi for FakeGitHub {
-    async fn generate_jit_config(&self, req: &JitRequest) -> Result<JitConfig, GitHubError> {
-        self.jit_calls.fetch_add(1, Ordering::SeqCst);
-        if let Some(e) = lock(&self.jit_faults).pop_front() {
-            return Err(e);
-        }
+impl FakeGitHub {
+    fn create_jit_runner(&self, req: &JitRequest) -> Result<JitConfig, GitHubError> {
         let mut runners = lock(&self.runners);
         if runners.values().any(|r| r.name.eq_ignore_ascii_case(&req.name)) {
             return Err(GitHubError::NameExists);
@@ -135,6 +147,26 @@ impl GitHubApi for FakeGitHub {
         runners.insert(id, runner.clone());
         let secret = serde_json::json!({ "runner_id": id, "name": req.name, "work_folder": req.work_folder, "nonce": uuid::Uuid::new_v4() });
         Ok(JitConfig { runner, encoded_jit_config: base64::engine::general_purpose::STANDARD.encode(secret.to_string()) })
+    }
+}
+
+#[async_trait::async_trait]
+impl GitHubApi for FakeGitHub {
+    async fn generate_jit_config(&self, req: &JitRequest) -> Result<JitConfig, GitHubError> {
+        let gate = lock(&self.jit_gate).take();
+        self.jit_calls.fetch_add(1, Ordering::SeqCst);
+        if let Some(gate) = gate {
+            gate.notified().await;
+        }
+        if let Some(e) = lock(&self.jit_faults).pop_front() {
+            return Err(e);
+        }
+        let lost = lock(&self.jit_lost_responses).pop_front();
+        let created = self.create_jit_runner(req)?;
+        match lost {
+            Some(e) => Err(e),
+            None => Ok(created),
+        }
     }
 
     async fn get_runner(&self, id: i64) -> Result<Option<GitHubRunner>, GitHubError> {

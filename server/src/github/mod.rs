@@ -72,12 +72,18 @@ pub struct RunnerGroup {
 }
 
 /// A generated JIT configuration.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct JitConfig {
     /// The pre-registered runner.
     pub runner: GitHubRunner,
     /// The bearer secret the runner host uses (`./run.sh --jitconfig …`). Never logged.
     pub encoded_jit_config: String,
+}
+
+impl std::fmt::Debug for JitConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JitConfig").field("runner", &self.runner).field("encoded_jit_config", &"<redacted>").finish()
+    }
 }
 
 /// The client for this configuration: the App when `GITHUB_APP_ID` is set, else `None`.
@@ -132,4 +138,17 @@ pub trait GitHubApi: Send + Sync {
     /// Cancels a workflow run in `owner/repo`: `Ok(true)` when GitHub accepted (202),
     /// `Ok(false)` when the run is unknown or cannot be cancelled (404, 409).
     async fn cancel_workflow_run(&self, owner: &str, repo: &str, run_id: i64) -> Result<bool, GitHubError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_jit_config_never_prints_its_secret() {
+        let jit = JitConfig { runner: GitHubRunner { name: "r1".into(), ..Default::default() }, encoded_jit_config: "c2VjcmV0LWppdA==".into() };
+        let printed = format!("{jit:?} {jit:#?}");
+        assert!(!printed.contains("c2VjcmV0LWppdA=="), "{printed}");
+        assert!(printed.contains("r1") && printed.contains("<redacted>"), "{printed}");
+    }
 }

@@ -80,12 +80,35 @@ impl From<KeyError> for LoginError {
     }
 }
 
-/// A relative `next` path, or the console's default.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
-        _ => "/app/".to_owned(),
+/// Where to go after login: `next` when it is a path on our own origin, else the console.
+///
+/// `next` must start with one `/`; it may hold no backslash or control character, raw or
+/// percent-decoded (browsers drop a tab or newline, so `/%09/evil.example` would become
+/// `//evil.example`), and its decoded form may not start with `//`. It is then resolved
+/// against `base` (our public URL) and must keep its origin; what is returned is the resolved
+/// path, query and fragment (never a path starting with `//`).
+pub fn safe_next(next: Option<&str>, base: &url::Url) -> String {
+    const DEFAULT: &str = "/app/";
+    let Some(raw) = next else { return DEFAULT.to_owned() };
+    let decoded = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+    let unsafe_text = |t: &str| t.chars().any(|c| c.is_control() || c == '\\');
+    if !raw.starts_with('/') || unsafe_text(raw) || unsafe_text(&decoded) || decoded.starts_with("//") {
+        return DEFAULT.to_owned();
     }
+    let Ok(resolved) = base.join(raw) else { return DEFAULT.to_owned() };
+    if resolved.origin() != base.origin() || resolved.path().starts_with("//") {
+        return DEFAULT.to_owned();
+    }
+    let mut out = resolved.path().to_owned();
+    if let Some(q) = resolved.query() {
+        out.push('?');
+        out.push_str(q);
+    }
+    if let Some(f) = resolved.fragment() {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
 }
 
 fn random_token() -> String {
@@ -157,10 +180,13 @@ impl Oidc {
     }
 
     /// The IdP's end-session URL for RP-initiated logout, if it has one.
-    pub async fn logout_url(&self, id_token_hint: &str, post_logout_redirect: &str) -> Option<String> {
+    pub async fn logout_url(&self, id_token_hint: Option<&str>, post_logout_redirect: &str) -> Option<String> {
         let endpoint = self.keys.discovery().await.ok()?.end_session_endpoint?;
         let mut url = url::Url::parse(&endpoint).ok()?;
-        url.query_pairs_mut().append_pair("id_token_hint", id_token_hint).append_pair("post_logout_redirect_uri", post_logout_redirect);
+        if let Some(hint) = id_token_hint {
+            url.query_pairs_mut().append_pair("id_token_hint", hint);
+        }
+        url.query_pairs_mut().append_pair("post_logout_redirect_uri", post_logout_redirect);
         if let Some(cid) = &self.cfg.client_id {
             url.query_pairs_mut().append_pair("client_id", cid);
         }
@@ -204,4 +230,46 @@ pub fn read_flow_cookie(key: &Key, headers: &http::HeaderMap) -> Option<FlowStat
     }
     let c = jar.private(key).get(FLOW_COOKIE)?;
     serde_json::from_str(c.value()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_keeps_our_own_paths_and_refuses_known_open_redirect_bypasses() {
+        let base = url::Url::parse("https://gharts.example").expect("url");
+        for ok in ["/app/", "/app/runners?status=idle&team=a%2Fb", "/app/runners/1#audit", "/app/x?next=//elsewhere"] {
+            assert_eq!(safe_next(Some(ok), &base), ok);
+        }
+        assert_eq!(safe_next(Some("/app/../admin"), &base), "/admin", "dot segments are resolved");
+        let bypasses = [
+            "//evil.example",
+            "///evil.example",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "/%5Cevil.example",
+            "/\t/evil.example",
+            "/%09/evil.example",
+            "/%0a/evil.example",
+            "/%0d%0a/evil.example",
+            "/%00/evil.example",
+            "/%2F%2Fevil.example",
+            "/%2f/evil.example",
+            "/app/../..//evil.example",
+            "/.//evil.example",
+            "https://evil.example",
+            "https:evil.example",
+            "http:/evil.example",
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            "data:text/html,x",
+            "evil.example",
+            "",
+        ];
+        for bad in bypasses {
+            assert_eq!(safe_next(Some(bad), &base), "/app/", "{bad:?} must fall back to the console");
+        }
+        assert_eq!(safe_next(None, &base), "/app/");
+    }
 }

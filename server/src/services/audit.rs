@@ -290,7 +290,7 @@ fn csv_header() -> String {
 
 /// One RFC 4180 cell; a cell that a spreadsheet would run as a formula gets a leading `'`.
 fn csv_cell(v: &str) -> String {
-    let v = if v.starts_with(['=', '+', '-', '@']) { format!("'{v}") } else { v.to_owned() };
+    let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{v}") } else { v.to_owned() };
     if v.contains([',', '"', '\r', '\n']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v }
 }
 
@@ -385,6 +385,9 @@ mod tests {
         assert_eq!(csv_cell("+1"), "'+1");
         assert_eq!(csv_cell("-x"), "'-x");
         assert_eq!(csv_cell("@sum"), "'@sum");
+        // Tab and carriage return also start formulas in some spreadsheets.
+        assert_eq!(csv_cell("\t=1+1"), "'\t=1+1");
+        assert_eq!(csv_cell("\r=1+1"), "\"'\r=1+1\"");
     }
 
     #[test]

@@ -55,7 +55,11 @@ pub fn compile(pattern: &str) -> Result<Regex, String> {
     if pattern.chars().count() > MAX_PATTERN_LEN {
         return Err(format!("must be at most {MAX_PATTERN_LEN} characters"));
     }
-    RegexBuilder::new(&format!("^(?:{pattern})$")).case_insensitive(true).size_limit(PATTERN_SIZE_LIMIT).build().map_err(|e| e.to_string())
+    // The raw pattern must parse on its own: `prod)|(dev` would otherwise close the wrapper's
+    // group and match anything starting with `prod` or ending with `dev`.
+    let build = |p: &str| RegexBuilder::new(p).case_insensitive(true).size_limit(PATTERN_SIZE_LIMIT).build();
+    build(pattern).map_err(|e| format!("INVALID_LABEL_PATTERN: {e}"))?;
+    build(&format!("^(?:{pattern})$")).map_err(|e| format!("INVALID_LABEL_PATTERN: {e}"))
 }
 
 /// Field errors for patterns that do not compile (`optional_label_patterns[i]`).
@@ -135,6 +139,12 @@ mod tests {
         // A pattern cannot be escaped by alternation: it is wrapped as ^(?:…)$.
         assert_eq!(allowed(&[], &["a|b"], &["ab"]), None);
         assert_eq!(allowed(&[], &["a|b"], &["b"]), Some(s(&["self-hosted", "b"])));
+        // Nor by closing the wrapper's group: such a pattern is refused, and admits nothing.
+        for escape in ["prod)|(dev", "x)|(.*", ")|("] {
+            assert!(compile(escape).is_err_and(|e| e.starts_with("INVALID_LABEL_PATTERN")), "{escape}");
+            assert_eq!(allowed(&[], &[escape], &["prod-anything"]), None, "{escape}");
+            assert_eq!(allowed(&[], &[escape], &["anything-dev"]), None, "{escape}");
+        }
     }
 
     #[test]

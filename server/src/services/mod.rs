@@ -6,6 +6,7 @@ pub mod admin;
 pub mod audit;
 pub mod batch;
 pub mod labels;
+pub mod maintenance;
 pub mod migrate;
 pub mod oauth_clients;
 pub mod provisioning;

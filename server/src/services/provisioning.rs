@@ -26,6 +26,8 @@ use crate::state::AppState;
 
 /// Idempotency records live this long.
 const IDEMPOTENCY_WINDOW: chrono::Duration = chrono::Duration::hours(1);
+/// generate-jitconfig calls at most, when GitHub confirms a failed one had no effect.
+const JIT_ATTEMPTS: u32 = 3;
 /// Random candidates tried for a name prefix.
 const PREFIX_ATTEMPTS: usize = 5;
 
@@ -344,7 +346,19 @@ pub struct Provisioned {
 }
 
 /// `POST /api/v1/runners/jit`.
+///
+/// The work runs in a task of its own: when the client goes away or the request times out,
+/// what follows the quota reservation still runs to its end (the runner recorded, or the
+/// reservation released and a GitHub runner compensated) and the `Idempotency-Key` resolves,
+/// so a retry with the same key gets the result.
 pub async fn provision(state: &AppState, c: &Caller, req: JitProvisionRequest, idempotency_key: Option<String>) -> AppResult<Provisioned> {
+    let (state, c) = (state.clone(), c.clone());
+    tokio::spawn(async move { provision_detached(&state, &c, req, idempotency_key).await })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("provisioning task failed: {e}")))?
+}
+
+async fn provision_detached(state: &AppState, c: &Caller, req: JitProvisionRequest, idempotency_key: Option<String>) -> AppResult<Provisioned> {
     let v = validate(&req)?;
     let Some(key) = idempotency_key else {
         return provision_once(state, c, &req, &v, None).await;
@@ -488,22 +502,58 @@ async fn provision_steps(state: &AppState, c: &Caller, v: &Valid, key: Option<&s
     Ok(Provisioned { body, runner_id: id, replayed: false, team_name: team.name.clone() })
 }
 
-/// generate-jitconfig, recovering once from "name exists" when the existing GitHub runner is
-/// one of ours that is deleted or an expired pending one (ARC-style).
+/// generate-jitconfig, never repeated blindly. After an ambiguous failure (timeout, transport
+/// error, 5xx without `Retry-After`: the call may have created the runner before its answer was lost) the runner is
+/// looked up by name: absent, the call is made again (at most [`JIT_ATTEMPTS`] in all); present,
+/// or after a 409, it is removed and the call made again once when it is one of ours that is
+/// deleted or an expired pending one (ARC-style), or exactly what this request asks for and
+/// never used: same name, labels and group, offline, not busy, not in our database (the orphan
+/// of a lost answer). Its JIT config cannot be read back, so it is replaced, not handed out.
 async fn generate_with_recovery(state: &AppState, gh: &dyn crate::github::GitHubApi, req: &JitRequest) -> Result<crate::github::JitConfig, GitHubError> {
-    match gh.generate_jit_config(req).await {
-        Err(GitHubError::NameExists) => {
-            let Some(existing) = gh.find_runner_by_name(&req.name).await? else {
-                return Err(GitHubError::NameExists);
-            };
-            let ours = state.db.find_runner_by_github_id(existing.id).await.ok().flatten();
-            let reclaimable = ours.is_some_and(|r| r.status.is_deleted() || (r.status == RunnerLifecycle::Pending && r.expires_at.is_some_and(|e| e <= now())));
-            if !reclaimable || existing.busy {
-                return Err(GitHubError::NameExists);
+    let mut attempt = 1;
+    loop {
+        let first = match gh.generate_jit_config(req).await {
+            // A rate limit (GitHub said when to come back) refused the call: not ambiguous.
+            Err(e @ (GitHubError::NameExists | GitHubError::Unavailable { retry_after: None, .. })) => e,
+            other => return other,
+        };
+        let ambiguous = matches!(first, GitHubError::Unavailable { .. });
+        let existing = match gh.find_runner_by_name(&req.name).await {
+            Ok(Some(existing)) => existing,
+            // The failed call had no effect: try again, a bounded number of times.
+            Ok(None) if ambiguous && attempt < JIT_ATTEMPTS => {
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(250 * u64::from(attempt))).await;
+                continue;
             }
-            gh.delete_runner(existing.id).await?;
-            gh.generate_jit_config(req).await
+            // Nothing there, or GitHub cannot tell us: report the failure.
+            _ => return Err(first),
+        };
+        let ours = state.db.find_runner_by_github_id(existing.id).await.ok().flatten();
+        let reclaimable = match &ours {
+            Some(r) => r.status.is_deleted() || (r.status == RunnerLifecycle::Pending && r.expires_at.is_some_and(|e| e <= now())),
+            None => matches_request(&existing, req),
+        };
+        if !reclaimable || existing.busy {
+            return Err(if ambiguous { first } else { GitHubError::NameExists });
         }
-        other => other,
+        tracing::info!(github.runner_id = existing.id, ambiguous, "replacing a GitHub runner left by an earlier attempt for this name");
+        gh.delete_runner(existing.id).await?;
+        return gh.generate_jit_config(req).await;
     }
+}
+
+/// Whether a runner at GitHub is what `req` would create and has never been used.
+fn matches_request(r: &crate::github::GitHubRunner, req: &JitRequest) -> bool {
+    let norm = |l: &[String]| {
+        let mut v: Vec<String> = l.iter().map(|s| s.to_lowercase()).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    r.name.eq_ignore_ascii_case(&req.name)
+        && norm(&r.labels) == norm(&req.labels)
+        && r.runner_group_id.is_none_or(|g| g == req.runner_group_id)
+        && r.status == "offline"
+        && !r.busy
 }

@@ -47,7 +47,7 @@ pub fn visibility(p: &Principal) -> Visibility {
     match &p.identity {
         _ if p.is_admin() => Visibility::All,
         Identity::M2m(c) => Visibility::Team(c.team_id),
-        Identity::User { user, .. } => Visibility::User { id: user.id, identity: p.identity() },
+        Identity::User { user, .. } => Visibility::User { id: user.id },
     }
 }
 
@@ -63,7 +63,6 @@ async fn is_reader(state: &AppState, p: &Principal, r: &RunnerRow) -> AppResult<
         Identity::M2m(c) => r.team_id == Some(c.team_id),
         Identity::User { user, .. } => {
             r.owner_user_id == Some(user.id)
-                || r.provisioned_by == p.identity()
                 || match r.team_id {
                     Some(t) => state.db.is_member(t, user.id).await?,
                     None => false,

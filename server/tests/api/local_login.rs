@@ -9,6 +9,7 @@ both_databases!(
     wrong_or_unknown_credentials_get_the_same_generic_401,
     the_sixth_failure_in_the_window_is_rate_limited_without_checking_the_password,
     login_without_the_csrf_header_or_a_same_origin_origin_is_refused,
+    with_public_url_only_its_origin_passes_the_csrf_rule,
     login_is_404_when_local_login_is_disabled,
     a_deactivated_account_cannot_log_in,
 );
@@ -79,6 +80,22 @@ async fn login_without_the_csrf_header_or_a_same_origin_origin_is_refused(backen
 
     let same = app.client.post(app.url("/auth/local-login")).header("origin", app.base.clone()).json(&body).send().await.expect("req");
     assert_eq!(same.status(), 200);
+}
+
+async fn with_public_url_only_its_origin_passes_the_csrf_rule(backend: Backend) {
+    let app = app(backend).env("PUBLIC_URL", "https://gharts.example").start().await;
+    let body = serde_json::json!({ "username": "admin", "password": ADMIN_PASSWORD });
+    let with = |origin: &str, host: Option<&str>| {
+        let mut req = app.client.post(app.url("/auth/local-login")).header("origin", origin).json(&body);
+        if let Some(h) = host {
+            req = req.header("host", h);
+        }
+        req.send()
+    };
+    // The origin the Host header names is no longer ours, nor is a forged Host's.
+    assert_error(with(&app.base, None).await.expect("req"), 403, "CSRF_CHECK_FAILED").await;
+    assert_error(with("http://evil.example", Some("evil.example")).await.expect("req"), 403, "CSRF_CHECK_FAILED").await;
+    assert_eq!(with("https://gharts.example", None).await.expect("req").status(), 200);
 }
 
 async fn login_is_404_when_local_login_is_disabled(backend: Backend) {

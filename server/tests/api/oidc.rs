@@ -19,6 +19,8 @@ both_databases!(
     unverified_unknown_and_inactive_users_are_refused,
     forged_and_invalid_tokens_are_all_401,
     the_browser_sso_flow_opens_a_session_and_logout_offers_the_idp_logout,
+    after_sso_the_browser_returns_only_to_our_own_paths,
+    a_bearer_request_within_a_minute_of_the_last_takes_no_write_lock,
 );
 
 async fn an_m2m_token_acts_for_its_registered_team(backend: Backend) {
@@ -173,11 +175,15 @@ async fn the_browser_sso_flow_opens_a_session_and_logout_offers_the_idp_logout(b
     let logins = app.db.audit_rows_by_type("login").await.expect("audit");
     assert_eq!(logins.len(), 1);
     assert_eq!(logins[0].event_data.as_deref(), Some(r#"{"method":"oidc"}"#));
+    // The ID token (the logout hint) is stored sealed, never readable from the database.
+    let hint: Option<String> = crate::on_pool!(&app.db, p => sqlx::query_scalar("select id_token_hint from sessions").fetch_one(p).await).expect("session row");
+    let hint = hint.expect("an SSO session keeps a logout hint");
+    assert!(hint.starts_with("v1:") && !hint.contains("eyJ"), "stored hint: {hint}");
 
     let out = json(app.post_json("/auth/logout", &json!({})).await).await;
     let url = out["logout_url"].as_str().expect("logout_url");
     assert!(url.starts_with(&format!("{}/session/end?", peer.issuer)), "{url}");
-    assert!(url.contains("id_token_hint=") && url.contains("post_logout_redirect_uri="), "{url}");
+    assert!(url.contains("id_token_hint=eyJ") && url.contains("post_logout_redirect_uri="), "{url}");
     assert_error(app.get("/api/v1/auth/me").await, 401, "UNAUTHENTICATED").await;
 
     // A callback without the flow cookie, or with a forged state, never opens a session.
@@ -185,6 +191,86 @@ async fn the_browser_sso_flow_opens_a_session_and_logout_offers_the_idp_logout(b
     let forged = no_redirect.get(app.url("/auth/callback?code=x&state=y")).send().await.expect("callback");
     assert_eq!(forged.status(), 302);
     assert_eq!(forged.headers()["location"], "/app/login?error=OIDC_LOGIN_FAILED");
+}
+
+/// `next` is kept when it is one of our paths; every known bypass lands on the console instead.
+async fn after_sso_the_browser_returns_only_to_our_own_paths(backend: Backend) {
+    let peer = OidcPeer::shared().await;
+    let app = oidc_app(backend, &peer).await;
+    seed::user(&app.db, "alice@example.com", None, true).await;
+    let cases = [
+        ("%2Fapp%2Frunners%3Fstatus%3Didle", "/app/runners?status=idle"),
+        ("%2F%09%2Fevil.example", "/app/"),
+        ("%2F%2Fevil.example", "/app/"),
+        ("%2F%5Cevil.example", "/app/"),
+        ("%2F%252F%252Fevil.example", "/app/"),
+        ("https%3A%2F%2Fevil.example", "/app/"),
+        ("javascript%3Aalert(1)", "/app/"),
+    ];
+    for (next, landing) in cases {
+        // A fresh browser each time; redirects are followed (a bypass would leave for evil.example).
+        let browser = reqwest::Client::builder().cookie_store(true).build().expect("client");
+        let page = browser.get(app.url(&format!("/auth/login?next={next}"))).send().await.expect("login");
+        let action = format!("{}/login", page.url());
+        let done = browser.post(action).form(&[("username", "alice"), ("password", "password")]).send().await;
+        let done = done.unwrap_or_else(|e| panic!("next={next}: the browser left our origin: {e}"));
+        assert_eq!(done.url().as_str(), app.url(landing), "next={next}");
+    }
+}
+
+/// `last_used_at` / `last_login_at` are written at most once a minute per principal, decided on
+/// the row just read: while another connection holds the write lock (SQLite) or a lock that
+/// every `UPDATE` waits for (PostgreSQL), repeated bearer requests still answer at once.
+async fn a_bearer_request_within_a_minute_of_the_last_takes_no_write_lock(backend: Backend) {
+    let peer = OidcPeer::shared().await;
+    let app = oidc_app(backend, &peer).await;
+    let team = seed::team(&app.db, "hot", true).await;
+    seed::oauth_client(&app.db, "m2m-a", team, true).await;
+    seed::user(&app.db, "alice@example.com", None, true).await;
+    let (m2m, user) = (peer.m2m_token("m2m-a").await, peer.user_token("alice").await);
+    // The first use of each is recorded.
+    assert_eq!(me(&app, &m2m).await.status(), 200);
+    assert_eq!(me(&app, &user).await.status(), 200);
+
+    let locked = WriteLock::take(&app).await;
+    for token in [&m2m, &user, &m2m, &user] {
+        let resp = tokio::time::timeout(std::time::Duration::from_secs(3), me(&app, token)).await.expect("answered without waiting for a write");
+        assert_eq!(resp.status(), 200);
+    }
+    locked.release().await;
+}
+
+/// A lock no write can pass while held.
+enum WriteLock {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+impl WriteLock {
+    async fn take(app: &TestApp) -> Self {
+        use sqlx::Connection as _;
+        match &app.db {
+            server::db::Db::Sqlite(_) => {
+                let mut c = sqlx::SqliteConnection::connect(&app.test_db.url).await.expect("connect");
+                sqlx::query("begin immediate").execute(&mut c).await.expect("write lock");
+                Self::Sqlite(c)
+            }
+            server::db::Db::Postgres(_) => {
+                let mut c = sqlx::PgConnection::connect(&app.test_db.url).await.expect("connect");
+                sqlx::query("begin").execute(&mut c).await.expect("begin");
+                sqlx::query("lock table oauth_clients, users in share mode").execute(&mut c).await.expect("lock");
+                Self::Postgres(c)
+            }
+        }
+    }
+
+    async fn release(self) {
+        match self {
+            Self::Sqlite(mut c) => sqlx::query("rollback").execute(&mut c).await.map(|_| ()),
+            Self::Postgres(mut c) => sqlx::query("rollback").execute(&mut c).await.map(|_| ()),
+        }
+        .expect("rollback");
+    }
 }
 
 /// The keys are fetched once, not per request, even under concurrent load.
@@ -219,18 +305,117 @@ async fn key_rotation_is_followed() {
     let app = app(Backend::Sqlite).env("OIDC_JWKS_CACHE_SECONDS", "0").oidc(&peer).start().await;
     let team = seed::team(&app.db, "rot", true).await;
     seed::oauth_client(&app.db, "m2m-a", team, true).await;
+    // Stale keys answer at once and refresh behind the request: let each refresh finish before
+    // the provider restarts (a refresh failing on the restart would start a back-off).
+    let keys = app.state.auth.oidc().expect("oidc").keys.clone();
     let old = peer.m2m_token("m2m-a").await;
     assert_eq!(me(&app, &old).await.status(), 200);
+    keys.settled().await;
 
     peer.restart_with("--add-key").await;
     let new = peer.m2m_token("m2m-a").await;
     assert_ne!(jsonwebtoken::decode_header(&new).expect("h").kid, jsonwebtoken::decode_header(&old).expect("h").kid);
     assert_eq!(me(&app, &new).await.status(), 200, "new key accepted");
     assert_eq!(me(&app, &old).await.status(), 200, "old key still published");
+    keys.settled().await;
 
     peer.restart_with("--drop-last-key").await;
     assert_eq!(me(&app, &new).await.status(), 200);
+    // That request refreshed the keys behind it; once done, the old key is gone.
+    keys.settled().await;
     assert_eq!(me(&app, &old).await.status(), 401, "old key gone from the JWKS");
+}
+
+/// The IdP stops answering once the keys are cached: bearer requests keep their normal latency
+/// on the stale keys, and the IdP sees one fetch, then nothing for the back-off (30–60 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idp_outage_costs_bearer_requests_no_latency_and_the_idp_one_fetch_per_backoff() {
+    let peer = OidcPeer::private().await;
+    let gate = JwksGate::start(&peer).await;
+    let app = app(Backend::Sqlite)
+        .oidc(&peer)
+        .env("OIDC_JWKS_URL", &gate.jwks_url)
+        .env("OIDC_JWKS_CACHE_SECONDS", "0")
+        .env("OIDC_HTTP_TIMEOUT_SECONDS", "1")
+        .start()
+        .await;
+    let keys = app.state.auth.oidc().expect("oidc").keys.clone();
+    let team = seed::team(&app.db, "outage", true).await;
+    seed::oauth_client(&app.db, "m2m-a", team, true).await;
+    let token = peer.m2m_token("m2m-a").await;
+    assert_eq!(me(&app, &token).await.status(), 200, "keys fetched while the IdP is up");
+    keys.settled().await;
+
+    gate.hang();
+    let timed = |app: &TestApp, token: &str| {
+        let (client, url, token) = (app.client.clone(), app.url("/api/v1/auth/me"), token.to_owned());
+        async move {
+            let started = std::time::Instant::now();
+            let status = client.get(url).bearer_auth(token).send().await.expect("request").status();
+            (status, started.elapsed())
+        }
+    };
+    // While the first background fetch hangs, and after it failed (back-off): no waiting.
+    for round in 0..2 {
+        let answers = futures::future::join_all((0..50).map(|_| timed(&app, &token))).await;
+        for (status, took) in answers {
+            assert_eq!(status, 200, "round {round}: served from the stale keys");
+            assert!(took < std::time::Duration::from_millis(800), "round {round}: a bearer request took {took:?}");
+        }
+        keys.settled().await;
+    }
+    assert!(gate.hung() <= 1, "{} fetches reached the hanging IdP; one failure must start a back-off", gate.hung());
+}
+
+/// Between the app and the provider's JWKS: forwards, or accepts and never answers (counting).
+struct JwksGate {
+    jwks_url: String,
+    hanging: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    hung: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    forwards: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl JwksGate {
+    async fn start(peer: &OidcPeer) -> Self {
+        use std::sync::atomic::Ordering;
+        let discovery: Value = reqwest::get(format!("{}/.well-known/openid-configuration", peer.issuer)).await.expect("discovery").json().await.expect("json");
+        let mut jwks = url::Url::parse(discovery["jwks_uri"].as_str().expect("jwks_uri")).expect("url");
+        let target = format!("127.0.0.1:{}", jwks.port().expect("port"));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        jwks.set_port(Some(listener.local_addr().expect("addr").port())).expect("port");
+        let gate = Self { jwks_url: jwks.to_string(), hanging: Default::default(), hung: Default::default(), forwards: Default::default() };
+        let (hanging, hung, forwards) = (gate.hanging.clone(), gate.hung.clone(), gate.forwards.clone());
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if hanging.load(Ordering::SeqCst) {
+                    hung.fetch_add(1, Ordering::SeqCst);
+                    held.push(inbound);
+                    continue;
+                }
+                let target = target.clone();
+                let forward = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                forwards.lock().expect("lock").push(forward);
+            }
+        });
+        gate
+    }
+
+    /// From now on the IdP hangs; open (kept-alive) connections are cut.
+    fn hang(&self) {
+        self.hanging.store(true, std::sync::atomic::Ordering::SeqCst);
+        for f in self.forwards.lock().expect("lock").drain(..) {
+            f.abort();
+        }
+    }
+
+    fn hung(&self) -> usize {
+        self.hung.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 /// The IdP is down and nothing is cached: 503, never 401.

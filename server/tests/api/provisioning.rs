@@ -95,6 +95,15 @@ async fn invalid_patterns_are_refused_when_the_team_is_written(backend: Backend)
     )
     .await;
     assert_eq!(body["errors"][0]["field"], "optional_label_patterns[1]");
+    // A pattern that closes the ^(?:…)$ wrapper's group is refused on its own.
+    let body = assert_error(
+        w.app.post_json("/api/v1/admin/teams", &json!({ "name": "bad", "optional_label_patterns": ["prod)|(dev"] })).await,
+        422,
+        "VALIDATION_ERROR",
+    )
+    .await;
+    assert_eq!(body["errors"][0]["field"], "optional_label_patterns[0]");
+    assert!(body["errors"][0]["message"].as_str().is_some_and(|m| m.starts_with("INVALID_LABEL_PATTERN")), "{body}");
     let body =
         assert_error(w.app.post_json("/api/v1/admin/teams", &json!({ "name": "bad", "required_labels": ["ok", "not ok"] })).await, 422, "VALIDATION_ERROR")
             .await;

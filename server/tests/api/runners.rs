@@ -16,7 +16,22 @@ both_databases!(
     refresh_reads_github_by_id_and_follows_the_lifecycle,
     delete_removes_at_github_then_marks_deleted,
     a_busy_runner_cannot_be_deleted_and_stays_unchanged,
+    a_name_equal_to_provisioned_by_grants_no_access,
 );
+
+/// Access follows stored owner ids and team membership, never the `provisioned_by` text: a user
+/// whose name equals it (an imported runner's provisioner, a reused email) sees nothing.
+async fn a_name_equal_to_provisioned_by_grants_no_access(backend: Backend) {
+    let w = world(backend, json!({})).await;
+    let body = json(w.provision(&w.m2m_a, &json!({ "runner_name": "theirs" })).await).await;
+    let id = body["runner_id"].as_str().expect("id").to_owned();
+    crate::on_pool!(&w.app.db, p => sqlx::query("update runners set provisioned_by = 'mallory' where runner_name = 'theirs'").execute(p).await.map(|_| ()))
+        .expect("update");
+    let (_, mallory) = crate::helpers::accounts::local_account(&w.app, "mallory", None, false).await;
+    let listed = json(mallory.get(w.app.url("/api/v1/runners")).send().await.expect("list")).await;
+    assert_eq!(listed["total"], 0, "{listed}");
+    assert_error(mallory.get(w.app.url(&format!("/api/v1/runners/{id}"))).send().await.expect("get"), 404, "NOT_FOUND").await;
+}
 
 async fn lists_show_each_caller_only_what_they_may_see(backend: Backend) {
     let w = world(backend, json!({})).await;
@@ -194,6 +209,10 @@ mod batch_delete {
         assert_eq!((gone["status"].as_str(), gone["deletion_reason"].as_str()), (Some("deleted"), Some("admin_batch")));
         assert_eq!(w.app.db.audit_rows_by_type("batch_delete_runners").await.expect("audit").len(), 1);
         assert_eq!(w.app.db.count_security_events("batch_delete_runners").await.expect("count"), 1);
+        // Each runner deleted is on record by itself (written with its deletion, not at the end).
+        let each = w.app.db.audit_rows_by_type("runner_deleted").await.expect("audit");
+        assert_eq!(each.iter().map(|a| a.runner_id.clone().unwrap_or_default()).collect::<Vec<_>>(), vec![ids[1].clone()]);
+        assert!(each[0].event_data.as_deref().is_some_and(|d| d.contains("admin_batch") && d.contains("incident 42 cleanup")), "{:?}", each[0].event_data);
         // By provisioner: the remaining two (one skipped as already deleted is not selected).
         let by_user = json(w.app.post_json(path, &json!({ "comment": "incident 42 cleanup", "user_identity": "m2m:team-a" })).await).await;
         assert_eq!(by_user["affected_count"], 2);

@@ -1,11 +1,16 @@
 //! `POST /api/v1/admin/batch/delete-runners` (API.md §10.7.3): delete at GitHub first; only a
 //! success marks the row deleted (`admin_batch`); a GitHub failure leaves the row unchanged.
+//!
+//! Each runner deleted is audited as it goes (`runner_deleted`, in the transaction that marks
+//! it), and the batch runs in a task of its own: a request cut off half-way still finishes the
+//! batch and writes its summary, and whatever was deleted at GitHub is on record.
 
 use app::contract::batch::{BatchActionResponse, BatchDeleteRunnersRequest, BatchDetail, RunnerBatchDetail};
 use app::contract::{ApiError, FieldError, SecurityEventType, Severity};
 use serde_json::json;
 
 use crate::auth::Caller;
+use crate::db::audit::NewAudit;
 use crate::db::runners::{RunnerFilter, RunnerRow, Visibility};
 use crate::db::security_events::NewSecurityEvent;
 use crate::error::AppResult;
@@ -41,6 +46,13 @@ async fn select(state: &AppState, req: &BatchDeleteRunnersRequest) -> AppResult<
 
 /// Deletes the selected runners.
 pub async fn delete_runners(state: &AppState, caller: &Caller, req: BatchDeleteRunnersRequest) -> AppResult<BatchActionResponse> {
+    let (state, caller) = (state.clone(), caller.clone());
+    tokio::spawn(async move { delete_runners_detached(&state, &caller, req).await })
+        .await
+        .map_err(|e| crate::error::AppError::Internal(anyhow::anyhow!("batch delete task failed: {e}")))?
+}
+
+async fn delete_runners_detached(state: &AppState, caller: &Caller, req: BatchDeleteRunnersRequest) -> AppResult<BatchActionResponse> {
     let mut errors: Vec<FieldError> = comment_error(&req.comment).into_iter().collect();
     let has_ids = req.runner_ids.as_ref().is_some_and(|v| !v.is_empty());
     if !has_ids && req.user_identity.is_none() && req.team_id.is_none() {
@@ -84,7 +96,14 @@ pub async fn delete_runners(state: &AppState, caller: &Caller, req: BatchDeleteR
         };
         match result {
             Ok(()) => {
-                state.db.mark_runner_deleted(r.id, "admin_batch", None).await?;
+                let data = json!({ "reason": "admin_batch", "comment": req.comment, "github_runner_id": r.github_runner_id, "scope": scope });
+                let audit = NewAudit {
+                    runner_id: Some(r.id.to_string()),
+                    runner_name: Some(r.runner_name.clone()),
+                    team_id: r.team_id,
+                    ..caller.audit("runner_deleted", data)
+                };
+                state.db.mark_runner_deleted(r.id, "admin_batch", Some(audit)).await?;
                 affected += 1;
                 deleted_ids.push(r.id.to_string());
                 details.push(entry(Some(&r), "deleted", None));

@@ -226,6 +226,8 @@ impl AppBuilder {
             ("BOOTSTRAP_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into()),
             ("DB_POOL_MAX".into(), "5".into()),
             ("DB_ACQUIRE_TIMEOUT_SECONDS".into(), "2".into()),
+            // Tests sign many accounts in from 127.0.0.1; the limiter's own tests set their limit.
+            ("LOGIN_IP_ATTEMPTS_PER_MINUTE".into(), "1000".into()),
         ];
         for (k, v) in &self.env {
             pairs.retain(|(key, _)| key != k);
@@ -236,10 +238,14 @@ impl AppBuilder {
 
     /// Starts the app on 127.0.0.1:0.
     pub async fn start(mut self) -> TestApp {
-        let config = self.config().await;
-        let db = server::prepare(&config).await.expect("prepare");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
+        // SSO requires PUBLIC_URL: the app's own address, unless the test chose one.
+        if self.env.iter().any(|(k, _)| k == "OIDC_CLIENT_ID") && !self.env.iter().any(|(k, _)| k == "PUBLIC_URL") {
+            self = self.env("PUBLIC_URL", &format!("http://{addr}"));
+        }
+        let config = self.config().await;
+        let db = server::prepare(&config).await.expect("prepare");
         let (tx, rx) = oneshot::channel::<()>();
         let mut state = AppState::new(config, db.clone()).expect("state");
         if let Some(gh) = &self.github {

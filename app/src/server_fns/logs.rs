@@ -54,8 +54,8 @@ pub struct SecurityFilter {
     /// The actor's identity (admins' list only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_identity: Option<String>,
-    /// The team (members: required, one of theirs).
-    #[serde(skip_serializing)]
+    /// The team (members: required, one of theirs); it picks the route, it is not a query parameter.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub team_id: Option<Uuid>,
     /// Inclusive lower bound.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -85,8 +85,10 @@ pub async fn verify_audit_chain() -> Result<AuditVerifyResponse, ApiError> {
 /// one team's for its members (`GET /api/v1/admin/teams/{id}/security-events`).
 #[server(prefix = "/api/ui", endpoint = "security/list", input = Json)]
 pub async fn security_page(filter: SecurityFilter) -> Result<SecurityEventListResponse, ApiError> {
+    let mut filter = filter;
+    let team_id = filter.team_id.take();
     let q = query(&filter)?;
-    match filter.team_id {
+    match team_id {
         Some(team) => {
             let r: crate::contract::security::TeamSecurityEventListResponse =
                 rest(Method::GET, format!("/api/v1/admin/teams/{team}/security-events?{q}"), NO_BODY).await?;

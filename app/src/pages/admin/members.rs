@@ -8,28 +8,15 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 use uuid::Uuid;
 
+use super::{LAST_ADMIN_RULE, MutationError};
+use crate::contract::ApiError;
 use crate::contract::teams::{MemberResponse, TeamResponse};
 use crate::contract::users::UserUpdateRequest;
-use crate::contract::{ApiError, ErrorCode};
 use crate::server_fns::teams::{add_team_member, remove_team_member, team_members};
 use crate::server_fns::users::{list_users, update_user};
 use crate::ui::dialog::{Modal, open_while};
 use crate::ui::errors::{ErrorNotice, SuccessNotice};
 use crate::ui::format::When;
-
-/// The sentence shown when the server keeps the last admin.
-pub const LAST_ADMIN_RULE: &str =
-    "GHARTS always keeps at least one active administrator, so the last one cannot lose the role or be deactivated. Make another user an admin first.";
-
-/// An error, with the last-admin rule spelled out when that is why the server refused.
-#[component]
-pub fn MutationError(error: ApiError) -> impl IntoView {
-    let last = error.error_code == ErrorCode::LastAdmin;
-    view! {
-        <ErrorNotice error=error/>
-        {last.then(|| view! { <p class="notice warn" id="last-admin-rule">{LAST_ADMIN_RULE}</p> })}
-    }
-}
 
 /// What a confirmation is about.
 #[derive(Clone)]

@@ -91,7 +91,7 @@ fn Teams() -> impl IntoView {
         <BatchBar selected=selected on_done=done/>
         <Transition fallback=|| view! { <p class="loading">"Loading teams…"</p> }>
             {move || teams.get().map(|r| match r {
-                Ok(list) => view! { <TeamTable list=list selected=selected open=open/> }.into_any(),
+                Ok(list) => view! { <TeamTable list=list selected=selected open=open on_done=done/> }.into_any(),
                 Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
             })}
         </Transition>
@@ -145,7 +145,12 @@ fn Dialogs(open: RwSignal<Option<Open>>, on_done: Callback<Result<String, ApiErr
 }
 
 #[component]
-fn TeamTable(list: TeamListResponse, selected: RwSignal<BTreeSet<Uuid>>, open: RwSignal<Option<Open>>) -> impl IntoView {
+fn TeamTable(
+    list: TeamListResponse,
+    selected: RwSignal<BTreeSet<Uuid>>,
+    open: RwSignal<Option<Open>>,
+    on_done: Callback<Result<String, ApiError>>,
+) -> impl IntoView {
     if list.teams.is_empty() {
         return view! {
             <div class="card empty" id="teams-empty">
@@ -181,7 +186,7 @@ fn TeamTable(list: TeamListResponse, selected: RwSignal<BTreeSet<Uuid>>, open: R
                     </tr>
                 </thead>
                 <tbody>
-                    {list.teams.into_iter().map(|t| view! { <TeamRow t=t selected=selected open=open/> }).collect_view()}
+                    {list.teams.into_iter().map(|t| view! { <TeamRow t=t selected=selected open=open on_done=on_done/> }).collect_view()}
                 </tbody>
             </table>
         </div>
@@ -202,17 +207,13 @@ fn quota(t: &TeamResponse) -> String {
 }
 
 #[component]
-fn TeamRow(t: TeamResponse, selected: RwSignal<BTreeSet<Uuid>>, open: RwSignal<Option<Open>>) -> impl IntoView {
+fn TeamRow(t: TeamResponse, selected: RwSignal<BTreeSet<Uuid>>, open: RwSignal<Option<Open>>, on_done: Callback<Result<String, ApiError>>) -> impl IntoView {
     let id = t.id;
     let name = t.name.clone();
     let reactivate = Action::new_local(move |_: &()| reactivate_team(id));
-    let row_outcome = RwSignal::new(None::<ApiError>);
     Effect::new(move |_| {
         if let Some(r) = reactivate.value().get() {
-            match r {
-                Ok(_) => open.set(None),
-                Err(e) => row_outcome.set(Some(e)),
-            }
+            on_done.run(r.map(|t| format!("Team {} reactivated.", t.name)));
         }
     });
     let groups = t
@@ -268,7 +269,6 @@ fn TeamRow(t: TeamResponse, selected: RwSignal<BTreeSet<Uuid>>, open: RwSignal<O
                         view! { <button class="link" aria-label=format!("Reactivate {}", td.name) disabled=move || reactivate.pending().get() on:click=move |_| { reactivate.dispatch(()); }>"Reactivate"</button> }.into_any()
                     }}
                 })}
-                {move || row_outcome.get().map(|e| view! { <ErrorNotice error=e/> })}
             </td>
         </tr>
     }

@@ -1,7 +1,7 @@
 // The admin console as an admin uses it during setup and an incident: a team with its label
 // policy, quota and runner group; its members and M2M client (registered, then rotated); users
 // edited and disabled in a batch with a reason; the audit log and security events. A member
-// (SSO as bob, when the test OpenID Provider runs) gets the 403 page on every admin URL.
+// (SSO as carol, when the test OpenID Provider runs) gets the 403 page on every admin URL.
 // Every page: axe without critical or serious violations, screenshots at 1280 and 375 px.
 import { expect, test, type Page } from "@playwright/test";
 import { check, headers, signInAsAdmin } from "./helpers";
@@ -78,7 +78,13 @@ test("an admin sets up a team, its members and M2M client, manages users and rea
   await check(page, "team-client", "admin");
   await page.click("#client-submit");
   await expect(page.locator("#client-id")).toHaveText("m2m-b");
-  await expect(page.locator("#client-dialog-older, details summary")).toContainText("1 earlier registrations");
+  await expect(page.locator("#client-facts ~ details summary")).toContainText("1 earlier registration");
+  // Disabling is confirmed; enabling is not.
+  await page.click("#client-toggle");
+  await page.click("#client-disable-confirm");
+  await expect(page.locator("#client-status")).toContainText("Disabled");
+  await page.click("#client-toggle");
+  await expect(page.locator("#client-status")).toHaveText("Active");
   await page.click("#client-close");
 
   // Deactivate the other team with a reason; it leaves the list unless inactive teams are asked for.
@@ -97,7 +103,7 @@ test("an admin sets up a team, its members and M2M client, manages users and rea
   await expect(page.locator("#team-batch-preview")).toContainText("adm-other — would be reactivated");
   await page.fill("#team-batch-reason", "the merge was called off");
   await page.click("#team-batch-confirm");
-  await expect(page.locator(".notice.success")).toContainText("1 teams changed");
+  await expect(page.locator(".notice.success")).toContainText("1 team changed");
 
   // The admins team: revoking the last admin is refused, and the rule is explained.
   await page.click("button[aria-label='Members of admins']");
@@ -134,6 +140,13 @@ test("an admin sets up a team, its members and M2M client, manages users and rea
   await page.locator("#user-form label", { hasText: TEAM }).locator("input").check();
   await page.click("#user-save");
   await expect(page.locator(".notice.success")).toHaveText("User frank@example.com created.");
+  // Deactivating one user asks for a reason (it ends their sessions).
+  await page.click("button[aria-label='Edit frank@example.com']");
+  await page.uncheck("#user-active");
+  await expect(page.locator("#user-save")).toBeDisabled();
+  await page.fill("#user-deactivate-reason", "left the company");
+  await page.click("#user-save");
+  await expect(page.locator(".notice.success")).toHaveText("User frank@example.com deactivated.");
 
   // Batch disable with a reason (10–500 characters, counted) after the preview.
   await page.check("input[aria-label='Select Erin Example']");
@@ -145,7 +158,7 @@ test("an admin sets up a team, its members and M2M client, manages users and rea
   await page.fill("#user-batch-reason", "laptop stolen, incident 42");
   await check(page, "users-batch", "admin");
   await page.click("#user-batch-confirm");
-  await expect(page.locator(".notice.success")).toContainText("1 users changed");
+  await expect(page.locator(".notice.success")).toContainText("1 user changed");
   await expect(page.locator("tr[data-user='erin@example.com']")).toHaveCount(0);
 
   // Audit log: each step with its actor; the type filter in the URL; the details drawer.
@@ -205,62 +218,63 @@ test("an admin sets up a team, its members and M2M client, manages users and rea
 
 test("a member gets the 403 page on every admin page, and sees only their teams' logs", async ({ page, browser }) => {
   test.setTimeout(120_000);
-  test.skip(!process.env.E2E_OIDC, "runs when scripts/test.sh provides the OpenID Provider (bob signs in with SSO)");
+  test.skip(!process.env.E2E_OIDC, "runs when scripts/test.sh provides the OpenID Provider (carol signs in with SSO)");
   const pageErrors: string[] = [];
-  // Setup as the admin: bob, an active member of a team of his own.
+  // Setup as the admin: carol (bound by her subject: her email is not verified), an active
+  // member of a team of her own (bob belongs to journey.spec.ts).
   await signInAsAdmin(page);
-  const team = await api(page, "post", "/api/v1/admin/teams", { name: `bob-${Date.now().toString(36)}` });
-  const found = await api(page, "get", "/api/v1/admin/users?include_inactive=true&search=bob%40example.com");
+  const team = await api(page, "post", "/api/v1/admin/teams", { name: `carol-${Date.now().toString(36)}` });
+  const found = await api(page, "get", "/api/v1/admin/users?include_inactive=true&search=carol-sub");
   if (found.users.length === 0) {
-    await api(page, "post", "/api/v1/admin/users", { email: "bob@example.com", team_ids: [team.id] });
+    await api(page, "post", "/api/v1/admin/users", { oidc_sub: "carol-sub", display_name: "Carol", team_ids: [team.id] });
   } else {
     await api(page, "post", `/api/v1/admin/teams/${team.id}/members`, { user_id: found.users[0].id });
     if (!found.users[0].is_active) await api(page, "post", `/api/v1/admin/users/${found.users[0].id}/activate`);
   }
 
-  const bobContext = await browser.newContext();
-  const bob = await bobContext.newPage();
-  bob.on("pageerror", (e) => pageErrors.push(String(e)));
+  const carolContext = await browser.newContext();
+  const carol = await carolContext.newPage();
+  carol.on("pageerror", (e) => pageErrors.push(String(e)));
   const fetched: string[] = [];
-  bob.on("request", (r) => fetched.push(new URL(r.url()).pathname));
-  await bob.goto("/app/login");
-  await bob.click("#sso-login");
-  await bob.fill("#username", "bob");
-  await bob.fill("#password", "password");
-  await bob.click("#login");
-  await expect(bob.locator("#role-badge")).toHaveText("Member");
+  carol.on("request", (r) => fetched.push(new URL(r.url()).pathname));
+  await carol.goto("/app/login");
+  await carol.click("#sso-login");
+  await carol.fill("#username", "carol");
+  await carol.fill("#password", "password");
+  await carol.click("#login");
+  await expect(carol.locator("#role-badge")).toHaveText("Member");
 
-  // Bob's first load fetched none of the admin pages' chunks (opening an admin address fetches
+  // Carol's first load fetched none of the admin pages' chunks (opening an admin address fetches
   // the chunk with the route, but the gate renders the 403 page and the server refuses the data).
   expect(fetched.filter((p) => /split___(teams|users|admin_overview|audit|security)_page/.test(p))).toEqual([]);
   for (const path of ["/app/admin", "/app/admin/teams", "/app/admin/users", "/app/admin/teams?inactive=1"]) {
-    await bob.goto(path);
-    await expect(bob.locator("#forbidden"), path).toBeVisible();
+    await carol.goto(path);
+    await expect(carol.locator("#forbidden"), path).toBeVisible();
   }
-  await check(bob, "forbidden", "admin");
+  await check(carol, "forbidden", "admin");
   // …and the first-load module holds none of their text (it lives in their chunks).
   const mainWasm = fetched.find((p) => p.endsWith(".wasm") && !p.includes("split___") && !p.includes("chunk_"));
   expect(mainWasm).toBeDefined();
-  const firstLoad = (await (await bob.request.get(mainWasm ?? "")).body()).toString("latin1");
+  const firstLoad = (await (await carol.request.get(mainWasm ?? "")).body()).toString("latin1");
   for (const text of ["Disable the old client and register this one", "Include deactivated users", "Change teams in a batch"]) {
     expect(firstLoad.includes(text), text).toBe(false);
   }
   // No admin data through the server functions either.
   for (const [fn, data] of [["admin/users/list", { include_inactive: true, is_admin: null, search: null, limit: 50, offset: 0 }], ["admin/stats", {}], ["audit/verify", {}]] as const) {
-    const r = await bob.request.post(`/api/ui/${fn}`, { data });
+    const r = await carol.request.post(`/api/ui/${fn}`, { data });
     expect(r.status(), fn).toBe(403);
   }
-  // The log pages open, scoped by the server to bob's teams.
-  await bob.goto("/app/admin/audit");
-  await expect(bob.locator("h1")).toHaveText("Audit log");
-  await expect(bob.locator("#verify-chain")).toHaveCount(0);
-  await expect(bob.locator("tr[data-event='login']").first()).toBeVisible();
-  await check(bob, "member-audit", "admin");
-  await bob.goto("/app/admin/security");
-  await expect(bob.locator("h1")).toHaveText("Security events");
-  expect(await bob.locator("#filter-team").inputValue()).not.toBe("");
-  await expect(bob.locator("#security-empty")).toBeVisible();
-  await check(bob, "member-security", "admin");
-  await bobContext.close();
+  // The log pages open, scoped by the server to carol's teams.
+  await carol.goto("/app/admin/audit");
+  await expect(carol.locator("h1")).toHaveText("Audit log");
+  await expect(carol.locator("#verify-chain")).toHaveCount(0);
+  await expect(carol.locator("tr[data-event='login']").first()).toBeVisible();
+  await check(carol, "member-audit", "admin");
+  await carol.goto("/app/admin/security");
+  await expect(carol.locator("h1")).toHaveText("Security events");
+  expect(await carol.locator("#filter-team").inputValue()).not.toBe("");
+  await expect(carol.locator("#security-empty")).toBeVisible();
+  await check(carol, "member-security", "admin");
+  await carolContext.close();
   expect(pageErrors).toEqual([]);
 });

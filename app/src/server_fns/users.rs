@@ -59,3 +59,17 @@ pub async fn batch_disable_users(request: BatchDisableUsersRequest) -> Result<Ba
 pub async fn batch_restore_users(request: BatchRestoreUsersRequest) -> Result<BatchActionResponse, ApiError> {
     rest(Method::POST, "/api/v1/admin/batch/restore-users".into(), Some(&request)).await
 }
+
+/// Deactivates a user with a reason: their sessions end and a security event is written
+/// (`DELETE /api/v1/admin/users/{id}`; `LAST_ADMIN`).
+#[server(prefix = "/api/ui", endpoint = "admin/users/deactivate", input = Json)]
+pub async fn deactivate_user(user_id: Uuid, comment: String) -> Result<(), ApiError> {
+    let body = crate::contract::users::UserDeactivateRequest { comment };
+    rest(Method::DELETE, format!("/api/v1/admin/users/{user_id}"), Some(&body)).await
+}
+
+/// Reactivates a user (`POST /api/v1/admin/users/{id}/activate`).
+#[server(prefix = "/api/ui", endpoint = "admin/users/activate", input = Json)]
+pub async fn activate_user(user_id: Uuid) -> Result<UserResponse, ApiError> {
+    rest(Method::POST, format!("/api/v1/admin/users/{user_id}/activate"), NO_BODY).await
+}

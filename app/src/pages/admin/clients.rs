@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use uuid::Uuid;
 
+use super::count_of;
 use crate::contract::ApiError;
 use crate::contract::oauth_clients::{OAuthClientCreateRequest, OAuthClientResponse};
 use crate::contract::teams::TeamResponse;
@@ -47,10 +48,13 @@ pub fn ClientDialog(team: TeamResponse, on_close: Callback<()>) -> impl IntoView
     let form = RwSignal::new(None::<Option<Uuid>>); // Some(None): register, Some(Some(old)): rotate
     let confirm_delete = RwSignal::new(None::<OAuthClientResponse>);
     let delete_open = open_while(confirm_delete);
+    let confirm_disable = RwSignal::new(None::<OAuthClientResponse>);
+    let disable_open = open_while(confirm_disable);
     Effect::new(move |_| {
         if let Some(Ok(_)) = act.value().get() {
             form.set(None);
             confirm_delete.set(None);
+            confirm_disable.set(None);
             changed.update(|n| *n += 1);
         }
     });
@@ -79,11 +83,11 @@ pub fn ClientDialog(team: TeamResponse, on_close: Callback<()>) -> impl IntoView
                         Some(c) => view! {
                             <ClientFacts c=c.clone()/>
                             <Show when=move || form.get().is_none()>
-                                <ClientActions c=c.clone() act=act form=form confirm_delete=confirm_delete/>
+                                <ClientActions c=c.clone() act=act form=form confirm_delete=confirm_delete confirm_disable=confirm_disable/>
                             </Show>
                             {(!older.is_empty()).then(|| view! {
                                 <details>
-                                    <summary>{format!("{} earlier registrations", older.len())}</summary>
+                                    <summary>{count_of(older.len() as i64, "earlier registration", "earlier registrations")}</summary>
                                     <ul class="member-list">
                                         {older.into_iter().map(|o| view! {
                                             <li><span><code>{o.client_id.clone()}</code>" "{if o.is_active { "active" } else { "disabled" }}" · registered "<When t=o.created_at/></span>
@@ -103,6 +107,14 @@ pub fn ClientDialog(team: TeamResponse, on_close: Callback<()>) -> impl IntoView
         <div class="dialog-actions">
             <button class="secondary" id="client-close" on:click=move |_| on_close.run(())>"Close"</button>
         </div>
+        <Modal open=disable_open title=Signal::derive(move || confirm_disable.get().map(|c| format!("Disable {}?", c.client_id)).unwrap_or_default()) title_id="client-disable-title">
+            <p>"Its tokens are refused until it is enabled again, so the pipeline cannot provision runners for this team."</p>
+            <div class="dialog-actions">
+                <button class="secondary" on:click=move |_| confirm_disable.set(None)>"Cancel"</button>
+                <button id="client-disable-confirm" class="danger" disabled=move || act.pending().get()
+                    on:click=move |_| if let Some(c) = confirm_disable.get_untracked() { act.dispatch(Step::SetActive(c.id, false)); }>"Disable client"</button>
+            </div>
+        </Modal>
         <Modal open=delete_open title=Signal::derive(move || confirm_delete.get().map(|c| format!("Delete the registration of {}?", c.client_id)).unwrap_or_default()) title_id="client-delete-title">
             <p>"Tokens of this client are refused from now on. The client itself at the identity provider is not changed. The audit log keeps its history."</p>
             <div class="dialog-actions">
@@ -134,12 +146,16 @@ fn ClientActions(
     act: Action<Step, Result<String, ApiError>>,
     form: RwSignal<Option<Option<Uuid>>>,
     confirm_delete: RwSignal<Option<OAuthClientResponse>>,
+    confirm_disable: RwSignal<Option<OAuthClientResponse>>,
 ) -> impl IntoView {
     let (id, active) = (c.id, c.is_active);
+    let for_disable = c.clone();
     view! {
         <div class="actions">
             <button id="client-rotate" on:click=move |_| form.set(Some(Some(id)))>"Rotate…"</button>
-            <button id="client-toggle" class="secondary" disabled=move || act.pending().get() on:click=move |_| { act.dispatch(Step::SetActive(id, !active)); }>
+            <button id="client-toggle" class="secondary" disabled=move || act.pending().get() on:click=move |_| {
+                if active { confirm_disable.set(Some(for_disable.clone())); } else { act.dispatch(Step::SetActive(id, true)); }
+            }>
                 {if active { "Disable" } else { "Enable" }}
             </button>
             <button id="client-delete" class="danger" on:click=move |_| confirm_delete.set(Some(c.clone()))>"Delete…"</button>

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use super::{LAST_ADMIN_RULE, MutationError};
+use super::{LAST_ADMIN_RULE, MutationError, count_of};
 use crate::contract::ApiError;
 use crate::contract::teams::{MemberResponse, TeamResponse};
 use crate::contract::users::UserUpdateRequest;
@@ -92,7 +92,7 @@ pub fn MembersDialog(team: TeamResponse, on_close: Callback<()>, on_changed: Cal
             {move || members.get().map(|r| match r {
                 Ok(list) if list.members.is_empty() => view! { <p class="empty" id="members-empty">"No members yet."</p> }.into_any(),
                 Ok(list) => view! {
-                    <p class="muted small">{format!("{} members", list.total)}</p>
+                    <p class="muted small">{count_of(list.total, "member", "members")}</p>
                     <ul class="member-list" id="members-list">
                         {list.members.into_iter().map(|m| view! { <MemberItem m=m pending=pending system=system/> }).collect_view()}
                     </ul>

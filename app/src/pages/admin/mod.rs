@@ -50,3 +50,9 @@ pub fn OutcomeNotice(outcome: RwSignal<Outcome>) -> impl IntoView {
 pub fn non_empty(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
+
+/// `1 user`, `2 users`.
+pub fn count_of(n: impl Into<i64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}

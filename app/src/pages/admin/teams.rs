@@ -9,11 +9,11 @@ use leptos_router::hooks::use_query_map;
 use leptos_router::{LazyRoute, lazy_route};
 use uuid::Uuid;
 
-use super::OutcomeNotice;
 use super::batch::BatchPreview;
 use super::clients::ClientDialog;
 use super::members::MembersDialog;
 use super::team_form::TeamForm;
+use super::{OutcomeNotice, count_of};
 use crate::contract::ApiError;
 use crate::contract::batch::{BatchDeactivateTeamsRequest, BatchReactivateTeamsRequest};
 use crate::contract::teams::{TeamListResponse, TeamResponse};
@@ -336,7 +336,8 @@ fn BatchBar(selected: RwSignal<BTreeSet<Uuid>>, on_done: Callback<Result<String,
                 reason.set(String::new());
                 selected.set(BTreeSet::new());
             }
-            on_done.run(r.map(|b| format!("{}: {} teams changed, {} failed.", b.action.replace('_', " "), b.affected_count, b.failed_count)));
+            on_done
+                .run(r.map(|b| format!("{}: {} changed, {} failed.", b.action.replace('_', " "), count_of(b.affected_count, "team", "teams"), b.failed_count)));
         }
     });
     let count = move || selected.with(BTreeSet::len);
@@ -366,7 +367,7 @@ fn BatchBar(selected: RwSignal<BTreeSet<Uuid>>, on_done: Callback<Result<String,
                             run.dispatch((m, reason.get_untracked().trim().to_owned(), selected.get_untracked().into_iter().collect()));
                         }
                     }>
-                    {move || if mode.get() == Some(true) { format!("Deactivate {} teams", count()) } else { format!("Reactivate {} teams", count()) }}
+                    {move || format!("{} {}", if mode.get() == Some(true) { "Deactivate" } else { "Reactivate" }, count_of(count() as i64, "team", "teams"))}
                 </button>
             </div>
         </Modal>

@@ -8,9 +8,10 @@ use super::MutationError;
 use crate::contract::ApiError;
 use crate::contract::users::{UserCreateRequest, UserResponse, UserUpdateRequest};
 use crate::server_fns::teams::list_teams;
-use crate::server_fns::users::{create_user, update_user, user_teams};
+use crate::server_fns::users::{activate_user, create_user, deactivate_user, update_user, user_teams};
 use crate::ui::dialog::Modal;
 use crate::ui::errors::ErrorNotice;
+use crate::ui::reason::{ReasonField, reason_ok};
 
 /// What the form holds.
 #[derive(Clone, Default)]
@@ -22,6 +23,8 @@ struct Draft {
     can_use_jit: bool,
     is_active: bool,
     team_ids: Vec<Uuid>,
+    /// Why the user is deactivated (when "active" is unchecked).
+    reason: String,
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -41,9 +44,17 @@ pub fn UserForm(user: Option<UserResponse>, on_done: Callback<Result<String, Api
         can_use_jit: u.can_use_jit,
         is_active: u.is_active,
         team_ids: vec![],
+        reason: String::new(),
     });
     let was_admin = start.is_admin;
+    let was_active = start.is_active && user.is_some();
     let draft = RwSignal::new(start);
+    let reason = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        let r = reason.get();
+        draft.update(|d| d.reason = r);
+    });
+    let reason_missing = move || was_active && !draft.with(|d| d.is_active) && !reason.with(|r| reason_ok(r));
     let confirm_admin = RwSignal::new(false);
     let save = Action::new_local(move |d: &Draft| {
         let (d, before) = (d.clone(), editing.clone());
@@ -64,13 +75,25 @@ pub fn UserForm(user: Option<UserResponse>, on_done: Callback<Result<String, Api
                     let req = UserUpdateRequest {
                         display_name: (name != b.display_name).then(|| name.unwrap_or_default()),
                         is_admin: (d.is_admin != b.is_admin).then_some(d.is_admin),
-                        is_active: (d.is_active != b.is_active).then_some(d.is_active),
+                        is_active: None,
                         can_use_jit: (d.can_use_jit != b.can_use_jit).then_some(d.can_use_jit),
                     };
-                    if req.display_name.is_none() && req.is_admin.is_none() && req.is_active.is_none() && req.can_use_jit.is_none() {
-                        return Ok(format!("Nothing changed for {}.", super::users::who(&b)));
+                    let who = super::users::who(&b);
+                    let mut done = Vec::new();
+                    // Reactivate first (a deactivated user cannot be changed meaningfully), deactivate last.
+                    if d.is_active && !b.is_active {
+                        activate_user(b.id).await?;
+                        done.push("reactivated");
                     }
-                    update_user(b.id, req).await.map(|u| format!("User {} saved.", super::users::who(&u)))
+                    if req.display_name.is_some() || req.is_admin.is_some() || req.can_use_jit.is_some() {
+                        update_user(b.id, req).await?;
+                        done.push("saved");
+                    }
+                    if !d.is_active && b.is_active {
+                        deactivate_user(b.id, d.reason.trim().to_owned()).await?;
+                        done.push("deactivated");
+                    }
+                    Ok(if done.is_empty() { format!("Nothing changed for {who}.") } else { format!("User {who} {}.", done.join(" and ")) })
                 }
             }
         }
@@ -124,6 +147,10 @@ pub fn UserForm(user: Option<UserResponse>, on_done: Callback<Result<String, Api
                         on:change=move |ev| draft.update(|d| d.is_active = event_target_checked(&ev))/>" Active (may sign in)"</label>
                 })}
             </fieldset>
+            <Show when=move || was_active && !draft.with(|d| d.is_active)>
+                <p class="notice warn">"Deactivating ends the user's sessions now; their pending runners are reclaimed at the next sync."</p>
+                <ReasonField id="user-deactivate-reason" reason=reason/>
+            </Show>
             {match user_id {
                 None => view! { <TeamPicker draft=draft/> }.into_any(),
                 Some(id) => view! { <Memberships user_id=id/> }.into_any(),
@@ -131,7 +158,7 @@ pub fn UserForm(user: Option<UserResponse>, on_done: Callback<Result<String, Api
             {move || save.value().get().and_then(Result::err).map(|e| view! { <MutationError error=e/> })}
             <div class="dialog-actions">
                 <button type="button" class="secondary" on:click=move |_| on_cancel.run(())>"Cancel"</button>
-                <button type="submit" id="user-save" disabled=move || save.pending().get()>{if is_edit { "Save user" } else { "Create user" }}</button>
+                <button type="submit" id="user-save" disabled=move || save.pending().get() || reason_missing()>{if is_edit { "Save user" } else { "Create user" }}</button>
             </div>
         </form>
         <Modal open=confirm_admin title=Signal::derive(move || if draft.with(|d| d.is_admin) { format!("Make {subject_name} an admin?") } else { format!("Revoke admin from {subject_name}?") }) title_id="user-admin-title">

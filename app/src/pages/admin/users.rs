@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::batch::BatchPreview;
 use super::user_form::UserForm;
-use super::{MutationError, OutcomeNotice, non_empty};
+use super::{MutationError, OutcomeNotice, count_of, non_empty};
 use crate::contract::ApiError;
 use crate::contract::batch::{BatchDisableUsersRequest, BatchRestoreUsersRequest};
 use crate::contract::users::{UserListResponse, UserResponse};
@@ -250,7 +250,8 @@ fn BatchBar(selected: RwSignal<BTreeSet<Uuid>>, on_done: Callback<Result<String,
                 reason.set(String::new());
                 selected.set(BTreeSet::new());
             }
-            on_done.run(r.map(|b| format!("{}: {} users changed, {} failed.", b.action.replace('_', " "), b.affected_count, b.failed_count)));
+            on_done
+                .run(r.map(|b| format!("{}: {} changed, {} failed.", b.action.replace('_', " "), count_of(b.affected_count, "user", "users"), b.failed_count)));
         }
     });
     let count = move || selected.with(BTreeSet::len);
@@ -284,7 +285,7 @@ fn BatchBar(selected: RwSignal<BTreeSet<Uuid>>, on_done: Callback<Result<String,
                             run.dispatch((m, reason.get_untracked().trim().to_owned(), selected.get_untracked().into_iter().collect(), exclude_admins.get_untracked()));
                         }
                     }>
-                    {move || if mode.get() == Some(true) { format!("Disable {} users", count()) } else { format!("Restore {} users", count()) }}
+                    {move || format!("{} {}", if mode.get() == Some(true) { "Disable" } else { "Restore" }, count_of(count() as i64, "user", "users"))}
                 </button>
             </div>
         </Modal>

@@ -112,6 +112,11 @@ test("an admin sets up a team, its members and M2M client, manages users and rea
   await expect(page.locator("#last-admin-rule")).toBeVisible();
   await page.click("#members-close");
 
+  // A provisioning request outside the team's label policy (scripts/e2e.sh runs the fake GitHub):
+  // refused before GitHub is asked, and recorded as a security event.
+  const refused = await page.request.post("/api/v1/runners/jit", { headers, data: { team_name: TEAM, runner_name_prefix: "gpu", labels: ["cpu-big"] } });
+  expect(refused.status(), await refused.text()).toBe(403);
+
   // Users: search on the server (in the URL), edit, and the admin grant asks for a confirmation.
   await page.goto("/app/admin/users");
   await expect(page.locator("h1")).toHaveText("Users");
@@ -147,6 +152,7 @@ test("an admin sets up a team, its members and M2M client, manages users and rea
   await page.fill("#user-deactivate-reason", "left the company");
   await page.click("#user-save");
   await expect(page.locator(".notice.success")).toHaveText("User frank@example.com deactivated.");
+  await expect(page.locator("tr[data-user='frank@example.com']")).toHaveCount(0);
 
   // Batch disable with a reason (10–500 characters, counted) after the preview.
   await page.check("input[aria-label='Select Erin Example']");
@@ -188,10 +194,11 @@ test("an admin sets up a team, its members and M2M client, manages users and rea
   await page.click("#verify-chain");
   await expect(page.locator("#chain-result")).toContainText("The chain holds");
 
-  // Security events: the team batch (medium) and the user batch (high), with the details drawer.
-  // (A refused label needs a GitHub App to reach the policy check; the e2e stack has none yet.)
+  // Security events: the refused label, the team batch (medium) and the user batch (high), with
+  // the details drawer.
   await page.goto("/app/admin/security");
   await expect(page.locator("h1")).toHaveText("Security events");
+  await expect(page.locator("tr[data-event='label_policy_violation']")).toContainText(TEAM);
   await expect(page.locator("tr[data-event='batch_reactivate_teams'] .badge")).toHaveText("medium");
   await expect(page.locator("tr[data-event='batch_disable_users'] .badge")).toHaveText("high");
   await check(page, "security", "admin");
@@ -208,6 +215,7 @@ test("an admin sets up a team, its members and M2M client, manages users and rea
   await expect(page.locator("#admin-stats")).toBeVisible();
   await expect(page.locator("#security-last-day li")).toHaveCount(4);
   await expect(page.locator("#security-last-day li", { hasText: "high" }).locator(".stat-value")).toHaveText("1");
+  await expect(page.locator("#security-last-day li", { hasText: "medium" }).locator(".stat-value")).toHaveText("3");
   for (const [name, href] of [["Teams", "/app/admin/teams"], ["Users", "/app/admin/users"], ["Audit log", "/app/admin/audit"], ["Security events", "/app/admin/security"]]) {
     await expect(page.locator(`nav.sidebar a[href='${href}']`)).toHaveText(name);
   }

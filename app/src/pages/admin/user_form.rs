@@ -78,7 +78,7 @@ pub fn UserForm(user: Option<UserResponse>, on_done: Callback<Result<String, Api
                         is_active: None,
                         can_use_jit: (d.can_use_jit != b.can_use_jit).then_some(d.can_use_jit),
                     };
-                    let who = super::users::who(&b);
+                    let who = opt(&d.display_name).unwrap_or_else(|| super::users::who(&b));
                     let mut done = Vec::new();
                     // Reactivate first (a deactivated user cannot be changed meaningfully), deactivate last.
                     if d.is_active && !b.is_active {

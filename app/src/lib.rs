@@ -51,6 +51,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("runners/:id") view={Lazy::<pages::runner_detail::RunnerDetailPage>::new()}/>
                     <ParentRoute path=path!("admin") view=pages::AdminGate>
                         <Route path=path!("") view={Lazy::<pages::admin_overview::AdminOverviewPage>::new()}/>
+                        <Route path=path!("teams") view={Lazy::<pages::admin::teams::TeamsPage>::new()}/>
+                        <Route path=path!("users") view={Lazy::<pages::admin::users::UsersPage>::new()}/>
+                        <Route path=path!("audit") view={Lazy::<pages::admin::audit::AuditPage>::new()}/>
+                        <Route path=path!("security") view={Lazy::<pages::admin::security::SecurityPage>::new()}/>
                         <Route path=path!("*any") view=pages::NotFound/>
                     </ParentRoute>
                     <Route path=path!("*any") view=pages::NotFound/>

@@ -78,6 +78,8 @@ pub async fn call<T: DeserializeOwned>(method: Method, path_and_query: String, b
     let parts = request_parts()?;
     let body = body.map(serde_json::to_vec).transpose().map_err(|e| ApiError::new(ErrorCode::InternalError, format!("cannot encode the body: {e}")))?;
     let bytes = backend()?.call(&parts, method, path_and_query, body).await?;
+    // A 204 has no body: it decodes as `null` (into `()`).
+    let bytes = if bytes.is_empty() { b"null".to_vec() } else { bytes };
     serde_json::from_slice(&bytes).map_err(|e| ApiError::new(ErrorCode::InternalError, format!("unexpected response: {e}")))
 }
 

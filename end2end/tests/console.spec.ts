@@ -1,23 +1,9 @@
 // The console as an admin meets it: sign-in returns to the page asked for, every page renders
 // (1280 px and 375 px screenshots, axe without critical or serious violations), lazy pages are
 // fetched only when opened, and provisioning shows the team's policy as the labels are typed.
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { mkdirSync } from "node:fs";
-
-const password = process.env.E2E_ADMIN_PASSWORD ?? "";
-const artifacts = process.env.E2E_ARTIFACTS ?? "artifacts";
-
-async function check(page: Page, name: string) {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21aa"]).analyze();
-  const bad = results.violations.filter((v) => v.impact === "critical" || v.impact === "serious");
-  expect(bad.map((v) => `${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
-  for (const width of [1280, 375]) {
-    await page.setViewportSize({ width, height: 900 });
-    await page.screenshot({ path: `${artifacts}/console-${name}-${width}.png`, fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 900 });
-}
+import { artifacts, check, password } from "./helpers";
 
 test("an admin signs in back to the page asked for and uses every console page", async ({ page }) => {
   expect(password, "E2E_ADMIN_PASSWORD must be set").not.toBe("");

@@ -5,7 +5,8 @@ use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
 
 use crate::contract::admin::{AdminStatsResponse, SyncStatusResponse};
-use crate::server_fns::admin::{admin_stats, sync_status, trigger_sync};
+use crate::server_fns::admin::{admin_stats, security_last_day, sync_status, trigger_sync};
+use crate::server_fns::console::get_service_status;
 use crate::ui::clock::use_clock;
 use crate::ui::errors::{ErrorNotice, SuccessNotice};
 use crate::ui::format::MaybeWhen;
@@ -37,6 +38,14 @@ fn AdminOverview() -> impl IntoView {
         trigger.version().get();
         sync_status()
     });
+    let last_day = LocalResource::new(move || {
+        clock.refresh.get();
+        security_last_day()
+    });
+    let health = LocalResource::new(move || {
+        clock.refresh.get();
+        get_service_status()
+    });
     view! {
         <h1>"Administration"</h1>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -45,6 +54,32 @@ fn AdminOverview() -> impl IntoView {
                 Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
             })}
         </Transition>
+        <section class="card" aria-labelledby="security-day-title">
+            <div class="page-head">
+                <h2 id="security-day-title">"Security events, last 24 hours"</h2>
+                <a class="button secondary" href="/app/admin/security">"Open security events"</a>
+            </div>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || last_day.get().map(|r| match r {
+                    Ok(counts) => view! {
+                        <ul class="cards" id="security-last-day">
+                            {counts.into_iter().map(|(s, n)| view! {
+                                <li class="card stat">
+                                    <a class="stat-value" href=format!("/app/admin/security?severity={}", s.as_str())>{n}</a>
+                                    <span class=format!("badge severity-{}", s.as_str())>{s.as_str()}</span>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                })}
+            </Transition>
+            <p class="small" id="github-health">
+                "GitHub App: "
+                {move || health.get().map(|r| r.map(|h| h.github).unwrap_or_else(|_| "unknown".into()))}
+                " (run " <code>"gharts github check"</code> " for the installation and the rate-limit budget)"
+            </p>
+        </section>
         <section class="card" aria-labelledby="sync-title">
             <div class="page-head">
                 <h2 id="sync-title">"Sync worker"</h2>

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_router::components::Outlet;
+use leptos_router::hooks::use_location;
 
 use crate::ui::session::use_session;
 
@@ -31,12 +32,19 @@ pub fn Forbidden() -> impl IntoView {
     }
 }
 
-/// Admin pages render only for admins; everyone else sees [`Forbidden`] at the same address.
+/// Pages under `/app/admin` that team members open too: the server scopes what they see.
+pub const MEMBER_LOG_PAGES: [&str; 2] = ["/app/admin/audit", "/app/admin/security"];
+
+/// Admin pages render only for admins; everyone else sees [`Forbidden`] at the same address
+/// (except the log pages of [`MEMBER_LOG_PAGES`]).
 #[component]
 pub fn AdminGate() -> impl IntoView {
     let session = use_session();
+    let path = use_location().pathname;
+    let for_members = move || path.with(|p| MEMBER_LOG_PAGES.iter().any(|m| p.trim_end_matches('/') == *m));
     move || match session.is_admin() {
         Some(true) => view! { <Outlet/> }.into_any(),
+        Some(false) if for_members() => view! { <Outlet/> }.into_any(),
         Some(false) => view! { <Forbidden/> }.into_any(),
         None => view! { <p class="loading">"Loading…"</p> }.into_any(),
     }

@@ -1,5 +1,6 @@
 //! The console's pages, one module each. Every page but the login page is a lazy route.
 
+pub mod admin;
 pub mod admin_overview;
 pub mod dashboard;
 mod login;

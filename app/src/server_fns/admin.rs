@@ -28,3 +28,23 @@ pub async fn sync_status() -> Result<SyncStatusResponse, ApiError> {
 pub async fn trigger_sync() -> Result<SyncTriggerResponse, ApiError> {
     rest(Method::POST, "/api/v1/admin/sync/trigger".into(), NO_BODY).await
 }
+
+/// Security events of the last 24 hours by severity, most serious first
+/// (`GET /api/v1/admin/security-events?severity=…&since=…`, counted by the server).
+#[server(prefix = "/api/ui", endpoint = "admin/security-last-day", input = Json)]
+pub async fn security_last_day() -> Result<Vec<(crate::contract::Severity, i64)>, ApiError> {
+    use crate::contract::security::SecurityEventListResponse;
+    crate::ssr::with_status(
+        async {
+            let since = (chrono::Utc::now() - chrono::Duration::hours(24)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let mut counts = Vec::new();
+            for s in crate::contract::Severity::ALL.iter().rev() {
+                let q = crate::ssr::query(&[("severity", s.as_str()), ("since", since.as_str()), ("limit", "1")])?;
+                let list: SecurityEventListResponse = crate::ssr::call(Method::GET, format!("/api/v1/admin/security-events?{q}"), NO_BODY).await?;
+                counts.push((*s, list.total));
+            }
+            Ok(counts)
+        }
+        .await,
+    )
+}

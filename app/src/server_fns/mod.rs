@@ -5,7 +5,11 @@
 //! console can do exactly what the API lets its user do, with the same error codes.
 
 pub mod admin;
+pub mod clients;
 pub mod console;
+pub mod logs;
 pub mod provision;
 pub mod runners;
 pub mod session;
+pub mod teams;
+pub mod users;

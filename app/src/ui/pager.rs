@@ -9,6 +9,13 @@ pub const PAGE_SIZES: [i64; 4] = [25, 50, 100, 200];
 /// The default page size.
 pub const DEFAULT_PAGE_SIZE: i64 = 50;
 
+/// `(limit, offset)` from the URL's `size` and `page` (a size outside [`PAGE_SIZES`] is the default).
+pub fn paging_from(get: impl Fn(&str) -> Option<String>) -> (i64, i64) {
+    let size = get("size").and_then(|s| s.parse::<i64>().ok()).filter(|s| PAGE_SIZES.contains(s)).unwrap_or(DEFAULT_PAGE_SIZE);
+    let page = get("page").and_then(|p| p.parse::<i64>().ok()).filter(|p| *p >= 1).unwrap_or(1);
+    (size, (page - 1) * size)
+}
+
 /// The current URL with `key` set to `value` (removed when empty) and `page` reset unless it is the key.
 pub fn url_with(key: &str, value: &str) -> String {
     url_from(&use_location(), key, value)

@@ -20,6 +20,7 @@ pub fn Shell() -> impl IntoView {
     let name = move || me().map(|m| m.display_name.or(m.username).or(m.email).unwrap_or(m.user_id)).unwrap_or_default();
     let is_admin = move || me().is_some_and(|m| m.is_admin);
     let can_provision = move || me().is_some_and(|m| m.can_use_jit);
+    let has_teams = move || me().is_some_and(|m| !m.teams.is_empty());
     let sign_out = Action::new_local(|_: &()| logout());
     Effect::new(move |_| {
         if let Some(result) = sign_out.value().get() {
@@ -52,6 +53,15 @@ pub fn Shell() -> impl IntoView {
                     <Show when=is_admin>
                         <li class="section">"Administration"</li>
                         <li><A href="/app/admin" exact=true>"Overview"</A></li>
+                        <li><A href="/app/admin/teams" exact=true>"Teams"</A></li>
+                        <li><A href="/app/admin/users" exact=true>"Users"</A></li>
+                    </Show>
+                    <Show when=move || is_admin() || has_teams()>
+                        <Show when=move || !is_admin()>
+                            <li class="section">"My teams"</li>
+                        </Show>
+                        <li><A href="/app/admin/audit" exact=true>"Audit log"</A></li>
+                        <li><A href="/app/admin/security" exact=true>"Security events"</A></li>
                     </Show>
                 </ul>
             </nav>

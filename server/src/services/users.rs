@@ -174,8 +174,8 @@ pub async fn create(state: &AppState, caller: &Caller, req: UserCreateRequest) -
 }
 
 /// `GET /api/v1/admin/users`.
-pub async fn list(state: &AppState, include_inactive: bool, is_admin: Option<bool>, page: Page) -> AppResult<UserListResponse> {
-    let (rows, total) = state.db.list_users(include_inactive, is_admin, page.limit, page.offset).await?;
+pub async fn list(state: &AppState, include_inactive: bool, is_admin: Option<bool>, search: Option<&str>, page: Page) -> AppResult<UserListResponse> {
+    let (rows, total) = state.db.list_users(include_inactive, is_admin, search.map(str::trim).filter(|s| !s.is_empty()), page.limit, page.offset).await?;
     Ok(UserListResponse { users: rows.into_iter().map(user_response).collect(), total, limit: page.limit, offset: page.offset })
 }
 

@@ -190,6 +190,14 @@ async fn the_user_list_is_ordered_filtered_and_paginated(backend: Backend) {
     let past = json(app.get("/api/v1/admin/users?offset=50").await).await;
     assert_eq!((past["users"].clone(), past["total"].clone()), (json!([]), json!(4)));
     assert_eq!(json(app.get("/api/v1/admin/users?limit=1000").await).await["limit"], 1000);
+    // Search: a case-insensitive substring of the email, name, subject or username; `%` and `_` are literal.
+    assert_eq!(ids(&json(app.get("/api/v1/admin/users?search=U1%40EXAMPLE").await).await), [u1.as_str()]);
+    assert_eq!(ids(&json(app.get("/api/v1/admin/users?search=u4-s").await).await), [u4.as_str()]);
+    assert_eq!(ids(&json(app.get("/api/v1/admin/users?search=u3&include_inactive=true").await).await), [u3.as_str()]);
+    assert_eq!(json(app.get("/api/v1/admin/users?search=u3").await).await["total"], 0);
+    assert_eq!(json(app.get("/api/v1/admin/users?search=%25").await).await["total"], 0);
+    assert_eq!(json(app.get("/api/v1/admin/users?search=u_%40").await).await["total"], 0);
+    assert_eq!(json(app.get("/api/v1/admin/users?search=").await).await["total"], 4);
 
     for (query, expected) in [
         ("limit=0", "query.limit"),

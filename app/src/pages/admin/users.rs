@@ -1,0 +1,293 @@
+//! `/app/admin/users`: every user, paged by the server, filtered by state, role and a search
+//! text (all in the URL); create and edit; disable or restore the selected users in a batch,
+//! with a reason and the server's preview. The last admin is kept, and the page says why.
+
+use std::collections::BTreeSet;
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use leptos_router::{LazyRoute, lazy_route};
+use uuid::Uuid;
+
+use super::batch::BatchPreview;
+use super::user_form::UserForm;
+use super::{MutationError, OutcomeNotice, count_of, non_empty};
+use crate::contract::ApiError;
+use crate::contract::batch::{BatchDisableUsersRequest, BatchRestoreUsersRequest};
+use crate::contract::users::{UserListResponse, UserResponse};
+use crate::server_fns::users::{batch_disable_users, batch_restore_users, list_users};
+use crate::ui::clock::use_clock;
+use crate::ui::dialog::{Modal, open_when, open_while};
+use crate::ui::errors::ErrorNotice;
+use crate::ui::format::{MaybeWhen, When};
+use crate::ui::pager::{Pager, paging_from, query_setter};
+use crate::ui::reason::{ReasonField, reason_ok};
+
+/// The users route.
+pub struct UsersPage;
+
+#[lazy_route]
+impl LazyRoute for UsersPage {
+    fn data() -> Self {
+        UsersPage
+    }
+
+    fn view(_this: Self) -> AnyView {
+        view! { <Users/> }.into_any()
+    }
+}
+
+/// The list query from the URL (`inactive=1`, `admin=1|0`, `q`, `page`, `size`).
+#[derive(Clone, PartialEq)]
+struct Query {
+    inactive: bool,
+    admin: Option<bool>,
+    search: Option<String>,
+    limit: i64,
+    offset: i64,
+}
+
+/// A user's name for people.
+pub fn who(u: &UserResponse) -> String {
+    u.display_name.clone().or(u.email.clone()).or(u.username.clone()).or(u.oidc_sub.clone()).unwrap_or_else(|| u.id.to_string())
+}
+
+#[derive(Clone)]
+enum Open {
+    Create,
+    Edit(UserResponse),
+}
+
+#[component]
+fn Users() -> impl IntoView {
+    let clock = use_clock();
+    let url = use_query_map();
+    let query = Memo::new(move |_| {
+        url.with(|q| {
+            let (limit, offset) = paging_from(|k| q.get(k));
+            Query {
+                inactive: q.get("inactive").is_some_and(|v| v == "1"),
+                admin: q.get("admin").and_then(|a| crate::contract::query::parse_bool(&a)),
+                search: non_empty(q.get("q")),
+                limit,
+                offset,
+            }
+        })
+    });
+    let changed = RwSignal::new(0u32);
+    let users = LocalResource::new(move || {
+        clock.refresh.get();
+        changed.get();
+        let q = query.get();
+        list_users(q.inactive, q.admin, q.search, q.limit, q.offset)
+    });
+    let outcome = RwSignal::new(None::<Result<String, ApiError>>);
+    let selected = RwSignal::new(BTreeSet::<Uuid>::new());
+    let open = RwSignal::new(None::<Open>);
+    let form_open = open_while(open);
+    let done = Callback::new(move |r: Result<String, ApiError>| {
+        outcome.set(Some(r));
+        open.set(None);
+        changed.update(|n| *n += 1);
+    });
+    let close = Callback::new(move |_: ()| open.set(None));
+    let title = move || match open.get() {
+        Some(Open::Edit(u)) => format!("Edit {}", who(&u)),
+        _ => "Create a user".to_owned(),
+    };
+    view! {
+        <div class="page-head">
+            <h1>"Users"</h1>
+            <button id="user-create" on:click=move |_| open.set(Some(Open::Create))>"Create user"</button>
+        </div>
+        <Filters query=query/>
+        <OutcomeNotice outcome=outcome/>
+        <BatchBar selected=selected on_done=done/>
+        <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
+            {move || users.get().map(|r| match r {
+                Ok(list) => view! { <UserTable list=list selected=selected open=open/> }.into_any(),
+                Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+            })}
+        </Transition>
+        <Modal open=form_open title=Signal::derive(title) title_id="user-form-title">
+            {move || match open.get() {
+                Some(Open::Create) => view! { <UserForm user=None on_done=done on_cancel=close/> }.into_any(),
+                Some(Open::Edit(u)) => view! { <UserForm user=Some(u) on_done=done on_cancel=close/> }.into_any(),
+                None => ().into_any(),
+            }}
+        </Modal>
+    }
+}
+
+#[component]
+fn Filters(query: Memo<Query>) -> impl IntoView {
+    let set = query_setter();
+    let (set1, set2, set3) = (set.clone(), set.clone(), set);
+    let search = RwSignal::new(query.get_untracked().search.unwrap_or_default());
+    view! {
+        <form class="filters" role="search" on:submit=move |ev| { ev.prevent_default(); set3("q", search.get_untracked().trim()); }>
+            <label class="inline">
+                <input type="checkbox" id="filter-inactive" prop:checked=move || query.get().inactive
+                    on:change=move |ev| set1("inactive", if event_target_checked(&ev) { "1" } else { "" })/>
+                " Include deactivated users"
+            </label>
+            <label>
+                "Role"
+                <select id="filter-admin" on:change=move |ev| set2("admin", &event_target_value(&ev))>
+                    <option value="" selected=move || query.get().admin.is_none()>"Any"</option>
+                    <option value="1" selected=move || query.get().admin == Some(true)>"Admins"</option>
+                    <option value="0" selected=move || query.get().admin == Some(false)>"Not admins"</option>
+                </select>
+            </label>
+            <label>
+                "Search"
+                <input id="filter-search" type="search" placeholder="email, name, subject" prop:value=search on:input=move |ev| search.set(event_target_value(&ev))/>
+            </label>
+            <button type="submit" class="secondary">"Search"</button>
+        </form>
+    }
+}
+
+#[component]
+fn UserTable(list: UserListResponse, selected: RwSignal<BTreeSet<Uuid>>, open: RwSignal<Option<Open>>) -> impl IntoView {
+    if list.users.is_empty() {
+        return view! {
+            <div class="card empty" id="users-empty">
+                <p>"No users match."</p>
+                <p class="muted">"Change the filters, or create a user."</p>
+            </div>
+        }
+        .into_any();
+    }
+    let ids: Vec<Uuid> = list.users.iter().map(|u| u.id).collect();
+    let all = ids.clone();
+    let all_checked = move || !all.is_empty() && selected.with(|s| all.iter().all(|id| s.contains(id)));
+    view! {
+        <div class="table-wrap">
+            <table id="users-table">
+                <caption class="visually-hidden">"Users"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">
+                            <input type="checkbox" aria-label="Select every user on this page" prop:checked=all_checked
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    selected.update(|s| for id in &ids { if on { s.insert(*id); } else { s.remove(id); } });
+                                }/>
+                        </th>
+                        <th scope="col">"User"</th>
+                        <th scope="col">"Roles"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Last sign-in"</th>
+                        <th scope="col">"Created"</th>
+                        <th scope="col">"Actions"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {list.users.into_iter().map(|u| {
+                        let (id, name, edit) = (u.id, who(&u), u.clone());
+                        let ident = u.email.clone().or(u.username.clone().map(|n| format!("local account {n}"))).or(u.oidc_sub.clone()).filter(|e| *e != name);
+                        view! {
+                            <tr data-user=u.email.clone().or(u.username.clone()).unwrap_or_default()>
+                                <td><input type="checkbox" aria-label=format!("Select {name}")
+                                    prop:checked=move || selected.with(|s| s.contains(&id))
+                                    on:change=move |ev| { let on = event_target_checked(&ev); selected.update(|s| { if on { s.insert(id); } else { s.remove(&id); } }); }/></td>
+                                <th scope="row">{name.clone()}{ident.map(|e| view! { <br/><span class="muted small">{e}</span> })}</th>
+                                <td>
+                                    {u.is_admin.then(|| view! { <span class="badge role-admin">"Admin"</span> })}
+                                    {u.can_use_jit.then(|| view! { <span class="badge">"May provision"</span> })}
+                                </td>
+                                <td>{if u.is_active { view! { <span class="badge state-active">"Active"</span> }.into_any() } else { view! { <span class="badge state-inactive">"Deactivated"</span> }.into_any() }}</td>
+                                <td><MaybeWhen t=u.last_login_at/></td>
+                                <td><When t=u.created_at/></td>
+                                <td class="row-actions">
+                                    <button class="link" aria-label=format!("Edit {name}") on:click=move |_| open.set(Some(Open::Edit(edit.clone())))>"Edit"</button>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <Pager total=list.total limit=list.limit offset=list.offset/>
+    }
+    .into_any()
+}
+
+/// The selected users: disable or restore them in one batch, after the server's preview.
+#[component]
+fn BatchBar(selected: RwSignal<BTreeSet<Uuid>>, on_done: Callback<Result<String, ApiError>>) -> impl IntoView {
+    let mode = RwSignal::new(None::<bool>); // Some(true): disable, Some(false): restore
+    let open = open_when(mode, |_| true);
+    let reason = RwSignal::new(String::new());
+    let exclude_admins = RwSignal::new(true);
+    let ids = move || Some(selected.get().into_iter().collect::<Vec<_>>());
+    let preview = LocalResource::new(move || {
+        let (m, ids, ex) = (mode.get(), ids(), exclude_admins.get());
+        async move {
+            let comment = "preview of a user batch".to_owned();
+            match m {
+                Some(true) => Some(batch_disable_users(BatchDisableUsersRequest { comment, dry_run: true, user_ids: ids, exclude_admins: ex }).await),
+                Some(false) => Some(batch_restore_users(BatchRestoreUsersRequest { comment, dry_run: true, user_ids: ids }).await),
+                None => None,
+            }
+        }
+    });
+    let run = Action::new_local(move |(disable, comment, ids, ex): &(bool, String, Vec<Uuid>, bool)| {
+        let (disable, comment, ids, ex) = (*disable, comment.clone(), Some(ids.clone()), *ex);
+        async move {
+            if disable {
+                batch_disable_users(BatchDisableUsersRequest { comment, dry_run: false, user_ids: ids, exclude_admins: ex }).await
+            } else {
+                batch_restore_users(BatchRestoreUsersRequest { comment, dry_run: false, user_ids: ids }).await
+            }
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(r) = run.value().get() {
+            if r.is_ok() {
+                mode.set(None);
+                reason.set(String::new());
+                selected.set(BTreeSet::new());
+            }
+            on_done
+                .run(r.map(|b| format!("{}: {} changed, {} failed.", b.action.replace('_', " "), count_of(b.affected_count, "user", "users"), b.failed_count)));
+        }
+    });
+    let count = move || selected.with(BTreeSet::len);
+    view! {
+        <Show when=move || { count() > 0 }>
+            <p class="bulk-bar">
+                {move || format!("{} selected", count())}
+                <button id="batch-disable" class="danger" on:click=move |_| mode.set(Some(true))>"Disable selected"</button>
+                <button id="batch-restore" class="secondary" on:click=move |_| mode.set(Some(false))>"Restore selected"</button>
+                <button class="secondary" on:click=move |_| selected.set(BTreeSet::new())>"Clear selection"</button>
+            </p>
+        </Show>
+        <Modal open=open title=Signal::derive(move || if mode.get() == Some(true) { "Disable users".to_owned() } else { "Restore users".to_owned() }) title_id="user-batch-title">
+            <p>{move || if mode.get() == Some(true) {
+                "Disabled users cannot sign in; their sessions end now and their pending runners are reclaimed at the next sync. You are never disabled yourself, and the last admin is kept."
+            } else {
+                "Restored users can sign in again."
+            }}</p>
+            <Show when=move || mode.get() == Some(true)>
+                <label class="inline"><input type="checkbox" id="batch-exclude-admins" prop:checked=exclude_admins
+                    on:change=move |ev| exclude_admins.set(event_target_checked(&ev))/>" Leave admins out"</label>
+            </Show>
+            <BatchPreview id="user-batch-preview" preview=preview/>
+            <ReasonField id="user-batch-reason" reason=reason/>
+            {move || run.value().get().and_then(Result::err).map(|e| view! { <MutationError error=e/> })}
+            <div class="dialog-actions">
+                <button class="secondary" on:click=move |_| open.set(false)>"Cancel"</button>
+                <button id="user-batch-confirm" class="danger" disabled=move || !reason.with(|r| reason_ok(r)) || run.pending().get()
+                    on:click=move |_| {
+                        if let Some(m) = mode.get_untracked() {
+                            run.dispatch((m, reason.get_untracked().trim().to_owned(), selected.get_untracked().into_iter().collect(), exclude_admins.get_untracked()));
+                        }
+                    }>
+                    {move || format!("{} {}", if mode.get() == Some(true) { "Disable" } else { "Restore" }, count_of(count() as i64, "user", "users"))}
+                </button>
+            </div>
+        </Modal>
+    }
+}

@@ -1,0 +1,75 @@
+//! Users administration: the list, one user and their teams, create and edit, (de)activation,
+//! and the batch disable/restore with a preview.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use uuid::Uuid;
+
+#[cfg(feature = "ssr")]
+use crate::ssr::{NO_BODY, rest};
+#[cfg(feature = "ssr")]
+use http::Method;
+
+use crate::contract::ApiError;
+use crate::contract::batch::{BatchActionResponse, BatchDisableUsersRequest, BatchRestoreUsersRequest};
+use crate::contract::teams::UserTeamsResponse;
+use crate::contract::users::{UserCreateRequest, UserListResponse, UserResponse, UserUpdateRequest};
+
+/// A page of users (`GET /api/v1/admin/users`), optionally inactive ones too, admins only or
+/// not, and matching a search text (email, name, subject, username).
+#[server(prefix = "/api/ui", endpoint = "admin/users/list", input = Json)]
+pub async fn list_users(include_inactive: bool, is_admin: Option<bool>, search: Option<String>, limit: i64, offset: i64) -> Result<UserListResponse, ApiError> {
+    let mut q = format!("/api/v1/admin/users?include_inactive={include_inactive}&limit={limit}&offset={offset}");
+    if let Some(a) = is_admin {
+        q.push_str(&format!("&is_admin={a}"));
+    }
+    if let Some(s) = search.filter(|s| !s.trim().is_empty()) {
+        q.push('&');
+        q.push_str(&crate::ssr::query(&[("search", s.trim())])?);
+    }
+    rest(Method::GET, q, NO_BODY).await
+}
+
+/// Creates a user with their teams (`POST /api/v1/admin/users`).
+#[server(prefix = "/api/ui", endpoint = "admin/users/create", input = Json)]
+pub async fn create_user(request: UserCreateRequest) -> Result<UserResponse, ApiError> {
+    rest(Method::POST, "/api/v1/admin/users".into(), Some(&request)).await
+}
+
+/// Changes a user's name, roles or state (`PUT /api/v1/admin/users/{id}`; `LAST_ADMIN`).
+#[server(prefix = "/api/ui", endpoint = "admin/users/update", input = Json)]
+pub async fn update_user(user_id: Uuid, request: UserUpdateRequest) -> Result<UserResponse, ApiError> {
+    rest(Method::PUT, format!("/api/v1/admin/users/{user_id}"), Some(&request)).await
+}
+
+/// The teams a user belongs to (`GET /api/v1/admin/teams/users/{id}/teams`).
+#[server(prefix = "/api/ui", endpoint = "admin/users/teams", input = Json)]
+pub async fn user_teams(user_id: Uuid) -> Result<UserTeamsResponse, ApiError> {
+    rest(Method::GET, format!("/api/v1/admin/teams/users/{user_id}/teams?limit=200"), NO_BODY).await
+}
+
+/// Disables users in a batch; `dry_run` previews (`POST /api/v1/admin/batch/disable-users`).
+#[server(prefix = "/api/ui", endpoint = "admin/users/batch-disable", input = Json)]
+pub async fn batch_disable_users(request: BatchDisableUsersRequest) -> Result<BatchActionResponse, ApiError> {
+    rest(Method::POST, "/api/v1/admin/batch/disable-users".into(), Some(&request)).await
+}
+
+/// Restores users in a batch; `dry_run` previews (`POST /api/v1/admin/batch/restore-users`).
+#[server(prefix = "/api/ui", endpoint = "admin/users/batch-restore", input = Json)]
+pub async fn batch_restore_users(request: BatchRestoreUsersRequest) -> Result<BatchActionResponse, ApiError> {
+    rest(Method::POST, "/api/v1/admin/batch/restore-users".into(), Some(&request)).await
+}
+
+/// Deactivates a user with a reason: their sessions end and a security event is written
+/// (`DELETE /api/v1/admin/users/{id}`; `LAST_ADMIN`).
+#[server(prefix = "/api/ui", endpoint = "admin/users/deactivate", input = Json)]
+pub async fn deactivate_user(user_id: Uuid, comment: String) -> Result<(), ApiError> {
+    let body = crate::contract::users::UserDeactivateRequest { comment };
+    rest(Method::DELETE, format!("/api/v1/admin/users/{user_id}"), Some(&body)).await
+}
+
+/// Reactivates a user (`POST /api/v1/admin/users/{id}/activate`).
+#[server(prefix = "/api/ui", endpoint = "admin/users/activate", input = Json)]
+pub async fn activate_user(user_id: Uuid) -> Result<UserResponse, ApiError> {
+    rest(Method::POST, format!("/api/v1/admin/users/{user_id}/activate"), NO_BODY).await
+}

@@ -27,7 +27,7 @@ echo "OpenID Provider at $TEST_OIDC_ISSUER"
 
 echo "== console bundle size (release build, gzip -9; README \"Console bundle\")"
 LEPTOS_SITE_ROOT=target/site-release scripts/build-site.sh release
-scripts/bundle-size.py target/site-release --max-first-load "${BUNDLE_MAX_FIRST_LOAD:-300000}" --max-total "${BUNDLE_MAX_TOTAL:-900000}"
+scripts/bundle-size.py target/site-release --max-first-load "${BUNDLE_MAX_FIRST_LOAD:-312000}" --max-total "${BUNDLE_MAX_TOTAL:-960000}"
 
 echo "== unit and integration tests (SQLite + PostgreSQL)"
 if cargo nextest --version > /dev/null 2>&1; then

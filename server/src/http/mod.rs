@@ -9,7 +9,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod params;
 mod system;
-mod ui;
+pub mod ui;
 
 use std::time::Duration;
 

@@ -1,5 +1,5 @@
 //! Every backend response carries `X-Content-Type-Options`, `Referrer-Policy` and a CSP that
-//! forbids framing; a route with its own CSP (the `/docs` page) keeps it.
+//! forbids framing; a page with its own CSP (the `/docs` page, the console) keeps it.
 
 use reqwest::redirect::Policy;
 
@@ -31,6 +31,11 @@ async fn every_response_carries_the_security_headers() {
         assert_eq!(header("referrer-policy"), "strict-origin-when-cross-origin", "{path}");
         let csp = header("content-security-policy");
         assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
-        assert_eq!(csp.contains("script-src 'self'"), path == "/docs", "only the docs page has its own policy: {path}: {csp}");
+        // Pages carry their own policy: the docs page, and the console under the production one.
+        let page = path == "/docs" || path == "/app/";
+        assert_eq!(csp.contains("script-src 'self'"), page, "only pages have their own policy: {path}: {csp}");
+        if path == "/app/" {
+            assert_eq!(csp, server::http::ui::CONSOLE_CSP, "the console runs under the frontend Nginx's policy");
+        }
     }
 }

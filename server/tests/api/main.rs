@@ -29,6 +29,7 @@ mod import_python;
 mod leader_election;
 mod local_login;
 mod login_limits;
+mod logs;
 mod metrics;
 mod migration_guide;
 mod oauth_clients;

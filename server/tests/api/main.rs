@@ -40,6 +40,7 @@ mod provisioning_faults;
 mod runners;
 mod security_events;
 mod security_headers;
+mod serve_worker;
 mod sessions;
 mod shutdown;
 mod sync;

@@ -25,31 +25,44 @@ pub fn token_hash(token: &str) -> String {
 /// Prefix of a sealed ID-token hint (see [`seal_hint`]).
 const SEALED: &str = "v1:";
 
-/// The hint's key: SHA-256 over a label and the cookie value, so only a request carrying the
-/// session cookie can read the hint back; the database holds neither the cookie nor the key
-/// (it stores `SHA-256(cookie)`, a different value).
-fn hint_key(token: &str) -> Aes256Gcm {
+/// A sealing key: SHA-256 over a label and a secret the request carries (the session cookie,
+/// an `Idempotency-Key`), so only a request carrying it can read the value back; the database
+/// holds neither the secret nor the key (at most a hash of the secret, a different value).
+fn sealing_key(label: &str, secret: &str) -> Aes256Gcm {
     let mut h = Sha256::new();
-    h.update(b"gharts id_token_hint v1\0");
-    h.update(token.as_bytes());
+    h.update(label.as_bytes());
+    h.update(b"\0");
+    h.update(secret.as_bytes());
     Aes256Gcm::new(&h.finalize())
 }
 
-/// Seals an OIDC login's ID token (the logout hint) under the session's cookie value:
-/// AES-256-GCM, random nonce, stored as `v1:` + base64url(nonce ‖ ciphertext).
-pub fn seal_hint(token: &str, id_token: &str) -> Option<String> {
+/// Seals `plain` under a key derived from `label` and `secret` (a value the database does not
+/// hold): AES-256-GCM, random nonce, as `v1:` + base64url(nonce ‖ ciphertext).
+pub fn seal(label: &str, secret: &str, plain: &str) -> Option<String> {
     let mut nonce = [0_u8; 12];
     rand::rngs::OsRng.fill_bytes(&mut nonce);
-    let sealed = hint_key(token).encrypt(Nonce::from_slice(&nonce), id_token.as_bytes()).ok()?;
+    let sealed = sealing_key(label, secret).encrypt(Nonce::from_slice(&nonce), plain.as_bytes()).ok()?;
     Some(format!("{SEALED}{}", URL_SAFE_NO_PAD.encode([nonce.as_slice(), &sealed].concat())))
+}
+
+/// Opens what [`seal`] sealed with the same label and secret; `None` otherwise.
+pub fn open(label: &str, secret: &str, stored: &str) -> Option<String> {
+    let raw = URL_SAFE_NO_PAD.decode(stored.strip_prefix(SEALED)?).ok()?;
+    let (nonce, sealed) = raw.split_at_checked(12)?;
+    let plain = sealing_key(label, secret).decrypt(Nonce::from_slice(nonce), sealed).ok()?;
+    String::from_utf8(plain).ok()
+}
+
+const HINT_LABEL: &str = "gharts id_token_hint v1";
+
+/// Seals an OIDC login's ID token (the logout hint) under the session's cookie value.
+pub fn seal_hint(token: &str, id_token: &str) -> Option<String> {
+    seal(HINT_LABEL, token, id_token)
 }
 
 /// Opens a hint sealed by [`seal_hint`] with the same cookie value; `None` otherwise.
 pub fn open_hint(token: &str, stored: &str) -> Option<String> {
-    let raw = URL_SAFE_NO_PAD.decode(stored.strip_prefix(SEALED)?).ok()?;
-    let (nonce, sealed) = raw.split_at_checked(12)?;
-    let plain = hint_key(token).decrypt(Nonce::from_slice(nonce), sealed).ok()?;
-    String::from_utf8(plain).ok()
+    open(HINT_LABEL, token, stored)
 }
 
 /// `Set-Cookie` for a new session.

@@ -78,7 +78,9 @@ impl AuthService {
             return Ok(fail(ErrorCode::OidcLoginFailed));
         }
         if let Some(err) = &q.error {
-            tracing::info!(idp.error = %err, idp.description = q.error_description.as_deref().unwrap_or(""), "IdP returned an error");
+            // Query text is the caller's: escaped, so a newline cannot forge a log line.
+            let description = q.error_description.as_deref().unwrap_or("");
+            tracing::info!(idp.error = %err.escape_debug(), idp.description = %description.escape_debug(), "IdP returned an error");
             return Ok(fail(ErrorCode::OidcLoginFailed));
         }
         let Some(code) = q.code else {

@@ -43,18 +43,43 @@ pub struct SyncRunner {
 impl Db {
     /// Takes or renews the lease for `holder` when it is free, expired or already ours.
     pub async fn try_acquire_lease(&self, holder: &str, ttl: Duration) -> Result<bool, DbError> {
-        let ts = now();
-        let expires = ts + chrono::TimeDelta::from_std(ttl).unwrap_or(chrono::TimeDelta::seconds(30));
-        Ok(on_pool!(self, p => {
-            sqlx::query(
+        self.try_acquire_lease_at(holder, ttl, now()).await
+    }
+
+    /// [`Self::try_acquire_lease`] for a replica whose clock reads `local_now`. PostgreSQL
+    /// compares and sets lease times with the database's clock (`now()`), so replicas whose
+    /// clocks disagree still agree on who holds the lease; SQLite is one file on one host, whose
+    /// replicas share that host's clock, which is `local_now`.
+    pub async fn try_acquire_lease_at(&self, holder: &str, ttl: Duration, local_now: DateTime<Utc>) -> Result<bool, DbError> {
+        let taken = match self {
+            Db::Postgres(p) => sqlx::query(
                 "update sync_lease set \
-                   acquired_at = case when holder = $1 then acquired_at else $2 end, \
-                   holder = $1, expires_at = $3, renewed_at = $2 \
-                 where name = 'sync' and (holder is null or holder = $1 or expires_at is null or expires_at < $2)",
+                   acquired_at = case when holder = $1 then acquired_at else now() end, \
+                   holder = $1, expires_at = now() + make_interval(secs => $2), renewed_at = now() \
+                 where name = 'sync' and (holder is null or holder = $1 or expires_at is null or expires_at < now())",
             )
-            .bind(holder).bind(ts).bind(expires)
-            .execute(p).await?.rows_affected() == 1
-        }))
+            .bind(holder)
+            .bind(ttl.as_secs_f64())
+            .execute(p)
+            .await?
+            .rows_affected(),
+            Db::Sqlite(p) => {
+                let expires = local_now + chrono::TimeDelta::from_std(ttl).unwrap_or(chrono::TimeDelta::seconds(30));
+                sqlx::query(
+                    "update sync_lease set \
+                       acquired_at = case when holder = $1 then acquired_at else $2 end, \
+                       holder = $1, expires_at = $3, renewed_at = $2 \
+                     where name = 'sync' and (holder is null or holder = $1 or expires_at is null or expires_at < $2)",
+                )
+                .bind(holder)
+                .bind(local_now)
+                .bind(expires)
+                .execute(p)
+                .await?
+                .rows_affected()
+            }
+        };
+        Ok(taken == 1)
     }
 
     /// Gives the lease up (shutdown), if `holder` has it.

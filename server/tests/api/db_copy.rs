@@ -189,6 +189,7 @@ async fn a_killed_copy_leaves_the_target_empty_and_can_be_rerun(backend: Backend
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_copy_catalogue_lists_every_table_and_column_of_both_schemas() {
+    crate::skip_without!(PostgreSql);
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let db = TestDb::new(backend).await;
         let db = open(&db.url).await;

@@ -65,6 +65,7 @@ mod single {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_name_taken_by_our_own_deleted_runner_is_recovered_once() {
+        crate::skip_without!(Prism, OpenIdProvider);
         let peer = GitHubPeer::start().await;
         let w = world_on(&peer, Backend::Sqlite).await;
         let body = provision_ok(&w, "recycled").await;
@@ -84,6 +85,7 @@ mod single {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn server_errors_are_retried_until_success() {
+        crate::skip_without!(Prism, OpenIdProvider);
         let peer = GitHubPeer::start().await;
         let w = world_on(&peer, Backend::Sqlite).await;
         peer.fake.push_fault(Fault::status(JIT, 502));
@@ -94,6 +96,7 @@ mod single {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn retry_after_is_honoured_on_429_and_403() {
+        crate::skip_without!(Prism, OpenIdProvider);
         let peer = GitHubPeer::start().await;
         let w = world_on(&peer, Backend::Sqlite).await;
         peer.fake.push_fault(Fault::status(JIT, 429).header("retry-after", "1"));
@@ -115,6 +118,7 @@ mod single {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_timeout_is_503_and_leaves_no_runner_row() {
+        crate::skip_without!(Prism, OpenIdProvider);
         let peer = GitHubPeer::start().await;
         let w = world_on(&peer, Backend::Sqlite).await;
         for _ in 0..6 {
@@ -131,6 +135,7 @@ mod single {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn tokens_close_to_expiry_are_refreshed_and_the_installation_is_discovered() {
+        crate::skip_without!(Prism, OpenIdProvider);
         let peer = GitHubPeer::start_with(PeerOptions { token_lifetime: chrono::TimeDelta::minutes(4), ..Default::default() }).await;
         // No GITHUB_INSTALLATION_ID, and a PKCS#8 key.
         let w = world_using(peer.configure(app(Backend::Sqlite)).env("GITHUB_APP_PRIVATE_KEY", &crate::github_peer::private_key_pkcs8_pem()), json!({})).await;
@@ -143,6 +148,7 @@ mod single {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_wrong_app_id_is_rejected_by_github_as_502() {
+        crate::skip_without!(Prism, OpenIdProvider);
         let peer = GitHubPeer::start().await;
         let w = world_using(peer.configure(app(Backend::Sqlite)).env("GITHUB_APP_ID", "999").env("GITHUB_INSTALLATION_ID", "77"), json!({})).await;
         let resp = w.provision(&w.m2m_a, &json!({ "runner_name": "nope" })).await;
@@ -152,6 +158,7 @@ mod single {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn github_calls_and_rate_limits_are_in_the_metrics() {
+        crate::skip_without!(Prism, OpenIdProvider);
         let peer = GitHubPeer::start().await;
         let w = world_on(&peer, Backend::Sqlite).await;
         provision_ok(&w, "measured").await;
@@ -165,6 +172,7 @@ mod single {
 /// The contract check itself can fail: Prism refuses a request GitHub's schema forbids.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prism_refuses_what_github_would_refuse() {
+    crate::skip_without!(Prism, OpenIdProvider);
     let peer = GitHubPeer::start().await;
     let resp = reqwest::Client::new()
         .post(format!("{}/orgs/acme/actions/runners/generate-jitconfig", peer.url))
@@ -182,6 +190,7 @@ async fn prism_refuses_what_github_would_refuse() {
 /// `gharts github check` and `gharts sync --once`, run as an operator would.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_github_commands_check_the_app_and_run_a_cycle() {
+    crate::skip_without!(Prism, OpenIdProvider);
     let peer = GitHubPeer::start().await;
     let db = crate::helpers::TestDb::new(Backend::Sqlite).await;
     let run = |args: &[&str]| {

@@ -14,6 +14,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::helpers::AppBuilder;
+use crate::helpers::peers::{self, Peer};
 
 /// The App id the fake trusts.
 pub const APP_ID: u64 = 4242;
@@ -80,6 +81,7 @@ impl GitHubPeer {
 
     /// Starts the fake and Prism in front of it; returns once Prism listens.
     pub async fn start_with(o: PeerOptions) -> Self {
+        peers::require(Peer::Prism);
         let config = FakeServerConfig {
             app_id: APP_ID,
             app_public_key_pem: std::fs::read_to_string(repo_root().join("server/tests/fixtures/github-app-test-key.pub.pem")).expect("public key"),

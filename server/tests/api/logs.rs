@@ -12,6 +12,7 @@ use crate::oidc_peer::OidcPeer;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pretty_logs_to_a_pipe_carry_no_colour_and_no_forged_lines() {
+    crate::skip_without!(OpenIdProvider);
     let peer = OidcPeer::shared().await;
     let db = TestDb::new(Backend::Sqlite).await;
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();

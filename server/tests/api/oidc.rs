@@ -276,6 +276,7 @@ impl WriteLock {
 /// The keys are fetched once, not per request, even under concurrent load.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_requests_share_one_jwks_fetch() {
+    crate::skip_without!(OpenIdProvider);
     let peer = OidcPeer::private().await;
     let app = oidc_app(Backend::Sqlite, &peer).await;
     let team = seed::team(&app.db, "load", true).await;
@@ -301,6 +302,7 @@ async fn concurrent_requests_share_one_jwks_fetch() {
 /// The provider rotates its key: new tokens work after one refetch; old ones until the old key leaves.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn key_rotation_is_followed() {
+    crate::skip_without!(OpenIdProvider);
     let mut peer = OidcPeer::private().await;
     let app = app(Backend::Sqlite).env("OIDC_JWKS_CACHE_SECONDS", "0").oidc(&peer).start().await;
     let team = seed::team(&app.db, "rot", true).await;
@@ -330,6 +332,7 @@ async fn key_rotation_is_followed() {
 /// on the stale keys, and the IdP sees one fetch, then nothing for the back-off (30–60 s).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idp_outage_costs_bearer_requests_no_latency_and_the_idp_one_fetch_per_backoff() {
+    crate::skip_without!(OpenIdProvider);
     let peer = OidcPeer::private().await;
     let gate = JwksGate::start(&peer).await;
     let app = app(Backend::Sqlite)

@@ -14,6 +14,8 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+use crate::helpers::peers::{self, Peer};
+
 /// The API audience the provider puts in access tokens.
 pub const AUDIENCE: &str = "gharts-api";
 /// The UI client (confidential).
@@ -39,6 +41,7 @@ pub struct OidcPeer {
 impl OidcPeer {
     /// The shared provider (`TEST_OIDC_ISSUER` + `TEST_OIDC_KEYS`), or a private one.
     pub async fn shared() -> Self {
+        peers::require(Peer::OpenIdProvider);
         match (std::env::var("TEST_OIDC_ISSUER"), std::env::var("TEST_OIDC_KEYS")) {
             (Ok(issuer), Ok(keys)) => {
                 let port = issuer.rsplit(':').next().and_then(|p| p.parse().ok()).expect("issuer port");
@@ -50,6 +53,7 @@ impl OidcPeer {
 
     /// A provider of this test's own (for hit counting and key rotation).
     pub async fn private() -> Self {
+        peers::require(Peer::OpenIdProvider);
         let dir = tempfile::tempdir().expect("tempdir");
         let keys_path = dir.path().join("keys.json");
         let port = free_port();

@@ -129,6 +129,7 @@ async fn unmanaged_runners_are_reported_once_and_never_deleted(backend: Backend)
 /// Through Prism: an organisation of 250 runners is read in three pages.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_runner_list_is_read_page_by_page_through_github_schemas() {
+    crate::skip_without!(Prism, OpenIdProvider);
     let peer = GitHubPeer::start().await;
     let w = world_using(peer.configure(app(Backend::Sqlite)).env("GITHUB_INSTALLATION_ID", "77"), json!({})).await;
     let (id, gid) = provision(&w, "mine").await;
@@ -159,6 +160,7 @@ async fn status_until(w: &World, done: impl Fn(&Value) -> bool) -> Value {
 /// as an admin asks (`POST /admin/sync/trigger`), long before the interval.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_leader_runs_a_cycle_when_an_admin_asks() {
+    crate::skip_without!(OpenIdProvider);
     let w = world_using(app(Backend::Sqlite).env("SYNC_INTERVAL_SECONDS", "3600").env("SYNC_LEASE_SECONDS", "3"), json!({})).await;
     let (stop, rx) = tokio::sync::watch::channel(false);
     let worker = server::services::sync_worker::spawn(w.app.state.clone(), rx);

@@ -4,6 +4,7 @@
 //! local accounts, what was recorded).
 
 pub mod accounts;
+pub mod peers;
 pub mod probe;
 pub mod world;
 
@@ -34,7 +35,6 @@ pub enum Backend {
     Postgres,
 }
 
-/// Generates `sqlite::<name>` and `postgres::<name>` tests from `async fn <name>(Backend)`.
 /// Runs the same code on whichever pool `$db` holds; `$p` names the pool inside `$body` (the
 /// server's own `on_pool!`, which is private to it, for arranging and reading rows directly).
 #[macro_export]
@@ -47,18 +47,24 @@ macro_rules! on_pool {
     };
 }
 
+/// Generates `sqlite::<name>` and `postgres::<name>` tests from `async fn <name>(Backend)`; a
+/// test whose peer is missing here is skipped with a message ([`peers`]).
 #[macro_export]
 macro_rules! both_databases {
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
             $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() { super::$name($crate::helpers::Backend::Sqlite).await } )+
+               async fn $name() {
+                   let test = concat!(module_path!(), "::", stringify!($name));
+                   $crate::helpers::peers::run(test, super::$name($crate::helpers::Backend::Sqlite)).await
+               } )+
         }
         mod postgres {
             $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                async fn $name() {
-                   if $crate::helpers::postgres_available(concat!(module_path!(), "::", stringify!($name))) {
-                       super::$name($crate::helpers::Backend::Postgres).await
+                   let test = concat!(module_path!(), "::", stringify!($name));
+                   if $crate::helpers::postgres_available(test) {
+                       $crate::helpers::peers::run(test, super::$name($crate::helpers::Backend::Postgres)).await
                    }
                } )+
         }
@@ -69,19 +75,10 @@ macro_rules! both_databases {
 pub const REQUIRE_ALL: &str = "GHARTS_TEST_REQUIRE_ALL";
 
 /// Whether the PostgreSQL half runs here: `TEST_POSTGRES_URL` is set. When it is not, the test
-/// says so on the terminal (past the test harness's capture) and passes without running, so
-/// `cargo test` on a fresh clone runs the SQLite half; under [`REQUIRE_ALL`] it fails instead.
+/// says so and passes without running, so `cargo test` on a fresh clone runs the SQLite half;
+/// under [`REQUIRE_ALL`] it fails instead.
 pub fn postgres_available(test: &str) -> bool {
-    if std::env::var_os("TEST_POSTGRES_URL").is_some() {
-        return true;
-    }
-    assert!(std::env::var_os(REQUIRE_ALL).is_none(), "{test}: TEST_POSTGRES_URL is unset, and {REQUIRE_ALL} forbids skipping the PostgreSQL half");
-    use std::io::Write as _;
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED {test} on PostgreSQL: TEST_POSTGRES_URL is unset (scripts/test.sh sets it; e.g. postgres://postgres@127.0.0.1:5432/postgres)"
-    );
-    false
+    !peers::skip(test, &[peers::Peer::PostgreSql])
 }
 
 fn postgres_base_url() -> String {
@@ -106,6 +103,7 @@ impl TestDb {
                 Self { url, pg_name: None, _dir: Some(dir) }
             }
             Backend::Postgres => {
+                peers::require(peers::Peer::PostgreSql);
                 let base = postgres_base_url();
                 let name = format!("gharts_test_{}", uuid::Uuid::new_v4().simple());
                 let mut conn = sqlx::PgConnection::connect(&base).await.expect("connect to TEST_POSTGRES_URL");

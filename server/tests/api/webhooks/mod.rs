@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use uuid::Uuid;
 
+use crate::helpers::peers::{self, Peer};
 use crate::helpers::{AppBuilder, Backend, TestApp, app, json};
 use crate::oidc_peer::OidcPeer;
 use crate::seed;
@@ -63,6 +64,7 @@ pub fn sign(secret: &str, body: &[u8]) -> String {
 
 /// The signature `@octokit/webhooks-methods` `sign()` computes (run by `node`).
 pub fn octokit_sign(secret: &str, body: &str) -> String {
+    peers::require(Peer::EndToEndPackages);
     let script = "import { sign } from '@octokit/webhooks-methods';\
                   process.stdout.write(await sign(process.env.WH_SECRET, process.env.WH_BODY));";
     let out = std::process::Command::new("node")

@@ -8,6 +8,37 @@ use uuid::Uuid;
 use super::audit::{NewAudit, append_in_tx};
 use super::{Db, DbError, conflict_or, now};
 
+/// Deactivates (`Some((by, reason))`) or reactivates (`None`) team `$id` inside an open
+/// transaction `$tx` (either backend), stamped `$ts`. Evaluates to `Result<u64, sqlx::Error>`:
+/// 1 if it changed, 0 if the team already was so (or does not exist).
+macro_rules! set_team_active_in_tx {
+    ($tx:expr, $id:expr, $ts:expr, $deactivation:expr) => {
+        match $deactivation {
+            Some((by, reason)) => sqlx::query(
+                "update teams set is_active = false, deactivated_at = $2, deactivated_by = $3, deactivation_reason = $4, \
+                 updated_at = $2 where id = $1 and is_active",
+            )
+            .bind($id)
+            .bind($ts)
+            .bind(by)
+            .bind(reason)
+            .execute(&mut *$tx)
+            .await
+            .map(|r| r.rows_affected()),
+            None => sqlx::query(
+                "update teams set is_active = true, deactivated_at = null, deactivated_by = null, deactivation_reason = null, \
+                 updated_at = $2 where id = $1 and not is_active",
+            )
+            .bind($id)
+            .bind($ts)
+            .execute(&mut *$tx)
+            .await
+            .map(|r| r.rows_affected()),
+        }
+    };
+}
+pub(crate) use set_team_active_in_tx;
+
 /// A stored team with statistics.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TeamRow {
@@ -192,20 +223,7 @@ impl Db {
         let ts = now();
         Ok(on_pool!(self, p => {
             let mut tx = p.begin().await?;
-            let changed = match deactivation {
-                Some((by, reason)) => sqlx::query(
-                    "update teams set is_active = false, deactivated_at = $2, deactivated_by = $3, deactivation_reason = $4, \
-                     updated_at = $2 where id = $1 and is_active",
-                )
-                .bind(id).bind(ts).bind(by).bind(reason)
-                .execute(&mut *tx).await?.rows_affected(),
-                None => sqlx::query(
-                    "update teams set is_active = true, deactivated_at = null, deactivated_by = null, deactivation_reason = null, \
-                     updated_at = $2 where id = $1 and not is_active",
-                )
-                .bind(id).bind(ts)
-                .execute(&mut *tx).await?.rows_affected(),
-            };
+            let changed = set_team_active_in_tx!(tx, id, ts, deactivation)?;
             if changed == 1 {
                 append_in_tx!(tx, audit).await?;
                 tx.commit().await?;

@@ -18,6 +18,7 @@ use uuid::Uuid;
 use super::audit::{NewAudit, append_in_tx};
 use super::models::UserRow;
 use super::security_events::NewSecurityEvent;
+use super::teams::set_team_active_in_tx;
 use super::users::USER_COLUMNS;
 use super::{Db, DbError, conflict_or, now};
 
@@ -401,20 +402,7 @@ impl Db {
                 }
                 (Some(write), out) => {
                     for id in &write.ids {
-                        match &write.deactivation {
-                            Some((by, reason)) => sqlx::query(
-                                "update teams set is_active = false, deactivated_at = $2, deactivated_by = $3, deactivation_reason = $4, \
-                                 updated_at = $2 where id = $1 and is_active",
-                            )
-                            .bind(id).bind(ts).bind(by).bind(reason)
-                            .execute(&mut *tx).await?.rows_affected(),
-                            None => sqlx::query(
-                                "update teams set is_active = true, deactivated_at = null, deactivated_by = null, deactivation_reason = null, \
-                                 updated_at = $2 where id = $1 and not is_active",
-                            )
-                            .bind(id).bind(ts)
-                            .execute(&mut *tx).await?.rows_affected(),
-                        };
+                        set_team_active_in_tx!(tx, id, ts, &write.deactivation)?;
                     }
                     append_in_tx!(tx, write.audit).await?;
                     if let Some(event) = &write.event {

@@ -136,6 +136,8 @@ pub async fn run(state: AppState, listener: TcpListener, shutdown: impl Future<O
     let (signalled_tx, mut signalled_rx) = tokio::sync::watch::channel(false);
     // Housekeeping lives as long as the server does.
     let _maintenance = AbortOnDrop(tokio::spawn(crate::services::maintenance::run(state.clone())));
+    // So does the audit chain's sealer (in every replica: it needs no leader, see its module).
+    let _sealer = AbortOnDrop(tokio::spawn(crate::services::audit_seal::run(state.db.clone())));
     let app = crate::http::router(state);
     let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(async move {
         shutdown.await;

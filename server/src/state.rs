@@ -12,6 +12,7 @@ use crate::db::Db;
 use crate::github::SharedGitHub;
 use crate::metrics::Metrics;
 use crate::oidc::Oidc;
+use crate::random_token::NameSuffixes;
 
 /// Shared by every request.
 #[derive(Clone, FromRef)]
@@ -28,6 +29,8 @@ pub struct AppState {
     pub github: Option<SharedGitHub>,
     /// Set once shutdown begins, so `/readyz` stops attracting traffic while requests drain.
     pub draining: Arc<Draining>,
+    /// The random parts of names made from a `runner_name_prefix`.
+    pub runner_names: Arc<NameSuffixes>,
 }
 
 /// The shutdown flag.
@@ -52,12 +55,26 @@ impl AppState {
         let oidc = config.oidc.clone().map(Oidc::new).transpose()?;
         let config = Arc::new(config);
         let metrics = Metrics::new();
-        Ok(Self { auth: AuthService::new(db.clone(), config.clone(), oidc, metrics.clone()), config, db, github: None, metrics, draining: Arc::default() })
+        Ok(Self {
+            auth: AuthService::new(db.clone(), config.clone(), oidc, metrics.clone()),
+            config,
+            db,
+            github: None,
+            metrics,
+            draining: Arc::default(),
+            runner_names: Arc::new(NameSuffixes::from_entropy()),
+        })
     }
 
     /// Uses `github` for every GitHub call.
     pub fn with_github(mut self, github: SharedGitHub) -> Self {
         self.github = Some(github);
+        self
+    }
+
+    /// Draws prefix names from `names` (a seeded sequence, in tests).
+    pub fn with_runner_names(mut self, names: NameSuffixes) -> Self {
+        self.runner_names = Arc::new(names);
         self
     }
 }

@@ -43,10 +43,14 @@ pub struct AuditLogResponse {
     pub actor_type: String,
     /// The request that wrote the row.
     pub request_id: Option<String>,
-    /// The previous row's hash (64 zeros for the first row).
-    pub prev_hash: String,
-    /// This row's hash (64 hex characters).
-    pub hash: String,
+    /// The previous row's hash in the chain (64 zeros for the first row); `null` until the row
+    /// is sealed (within about a second of being written, docs/audit_chain.md).
+    pub prev_hash: Option<String>,
+    /// This row's hash (64 hex characters); `null` until sealed.
+    pub hash: Option<String>,
+    /// The row's place in the hash chain (1, 2, …); `null` until sealed. Chain order is
+    /// sealing order, which may differ from id order for rows that committed late.
+    pub chain_seq: Option<i64>,
 }
 
 /// `GET /api/v1/audit-logs` response (`format=json`).
@@ -94,6 +98,8 @@ pub struct AuditVerifyResponse {
     pub first_id: Option<i64>,
     /// The last row checked.
     pub last_id: Option<i64>,
+    /// The chain position (`chain_seq`) of `last_id`.
+    pub last_chain_seq: Option<i64>,
     /// The stored hash of `last_id`, for an auditor to record and compare later.
     pub head_hash: Option<String>,
     /// The first row whose content or link does not match.
@@ -105,4 +111,12 @@ pub struct AuditVerifyResponse {
     pub verified_at: DateTime<Utc>,
     /// How long it took.
     pub duration_ms: i64,
+    /// Rows written but not sealed into the chain yet (the whole log, whatever the range): not
+    /// an error, rows are sealed within about a second.
+    pub unsealed_count: i64,
+    /// How old the oldest unsealed row is, in seconds (`null` when every row is sealed).
+    pub oldest_unsealed_age_seconds: Option<i64>,
+    /// Set when a row has waited longer than 60 seconds to be sealed: no sealer is running,
+    /// or it fails (see the server log).
+    pub warning: Option<String>,
 }

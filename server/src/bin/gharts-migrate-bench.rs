@@ -130,7 +130,7 @@ async fn audit_source(db: &Db) -> anyhow::Result<()> {
             ..Default::default()
         };
         let hash = chain_hash(&prev, id, &ts, &row);
-        sqlx::query("insert into audit_log (id, timestamp, event_type, actor_type, user_identity, event_data, success, prev_hash, hash) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        sqlx::query("insert into audit_log (id, timestamp, event_type, actor_type, user_identity, event_data, success, prev_hash, hash, chain_seq) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $1)")
             .bind(id)
             .bind(ts)
             .bind(&row.event_type)
@@ -144,7 +144,11 @@ async fn audit_source(db: &Db) -> anyhow::Result<()> {
             .await?;
         prev = hash;
     }
-    sqlx::query("update audit_chain_head set last_id = $1, last_hash = $2 where singleton = 1").bind(AUDIT_ROWS).bind(&prev).execute(&mut *tx).await?;
+    sqlx::query("update audit_chain_head set last_id = $1, last_seq = $1, last_hash = $2 where singleton = 1")
+        .bind(AUDIT_ROWS)
+        .bind(&prev)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(())
 }

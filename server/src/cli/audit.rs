@@ -15,10 +15,11 @@ use crate::services::audit::{self, ExportFormat};
 pub enum AuditCommand {
     /// Walk the hash chain; print the first broken link and exit non-zero if there is one.
     Verify {
-        /// First id to check (the stored hash of the row before it is trusted).
+        /// Start at the first-sealed row with at least this id (the stored hash of the row
+        /// before it in the chain is trusted).
         #[arg(long)]
         from_id: Option<i64>,
-        /// Last id to check (default: up to the recorded chain head).
+        /// End at the last-sealed row with at most this id (default: the recorded chain head).
         #[arg(long)]
         to_id: Option<i64>,
         /// Print the report as one JSON object.
@@ -74,8 +75,15 @@ async fn verify(db: &crate::db::Db, from_id: Option<i64>, to_id: Option<i64>, js
         };
         println!("status {}: {} row(s) checked ({range}) in {} ms", report.status, report.checked_count, report.duration_ms);
         if let Some(head) = &report.head_hash {
-            println!("head hash {head}");
+            println!("head hash {head} (chain position {})", report.last_chain_seq.unwrap_or_default());
         }
+        match report.oldest_unsealed_age_seconds {
+            Some(age) => println!("{} row(s) not sealed yet, the oldest for {age} s", report.unsealed_count),
+            None => println!("every row is sealed"),
+        }
+    }
+    if let Some(warning) = &report.warning {
+        eprintln!("warning: {warning}");
     }
     if let Some(id) = report.first_broken_id {
         bail!("the audit chain is broken: first broken link at id {id} ({})", report.reason.as_deref().unwrap_or("unknown"));

@@ -63,7 +63,13 @@ async fn copy_between(src: &Db, dst: &Db, force: bool, dry_run: bool) -> anyhow:
         println!("{name:<24} {source:>10} {target:>10}");
     }
     let chain = &plan.source_chain;
-    println!("source audit chain: {} ({} row(s){})", chain.status, chain.checked_count, head(chain.head_hash.as_deref()));
+    println!(
+        "source audit chain: {} ({} row(s){}, {} not sealed yet)",
+        chain.status,
+        chain.checked_count,
+        head(chain.head_hash.as_deref()),
+        chain.unsealed_count
+    );
     let data = plan.target_data();
     if dry_run {
         if !data.is_empty() && !force {

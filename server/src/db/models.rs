@@ -69,7 +69,7 @@ pub struct SessionRow {
 /// A stored audit row.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuditRow {
-    /// Increasing id.
+    /// Increasing id (in PostgreSQL, rows may commit out of id order).
     pub id: i64,
     /// When.
     pub timestamp: DateTime<Utc>,
@@ -99,8 +99,10 @@ pub struct AuditRow {
     pub success: bool,
     /// Failure message.
     pub error_message: Option<String>,
-    /// Hash of the previous row (64 zeros for the first).
-    pub prev_hash: String,
-    /// This row's hash.
-    pub hash: String,
+    /// Hash of the previous row in the chain (64 zeros for the first); `None` until sealed.
+    pub prev_hash: Option<String>,
+    /// This row's hash; `None` until sealed.
+    pub hash: Option<String>,
+    /// The row's place in the chain, given by the sealer; `None` until sealed.
+    pub chain_seq: Option<i64>,
 }

@@ -278,8 +278,8 @@ mod tests {
         let head = TABLES.iter().find(|t| t.name == "audit_chain_head").expect("table");
         assert_eq!(
             insert_sql(head, 1, true),
-            "insert into audit_chain_head (singleton, last_id, last_hash) values ($1, $2, $3) \
-             on conflict (singleton) do update set last_id = excluded.last_id, last_hash = excluded.last_hash"
+            "insert into audit_chain_head (singleton, last_id, last_hash, last_seq) values ($1, $2, $3, $4) \
+             on conflict (singleton) do update set last_id = excluded.last_id, last_hash = excluded.last_hash, last_seq = excluded.last_seq"
         );
         let events = TABLES.iter().find(|t| t.name == "login_failures").expect("table");
         assert_eq!(

@@ -154,30 +154,38 @@ pub const TABLES: &[Table] = &[
         ],
         "principal_key, idem_key",
     ),
-    table(
-        "audit_log",
-        &[
-            ("id", Int),
-            ("timestamp", Time),
-            ("event_type", Text),
-            ("actor_type", Text),
-            ("user_identity", Text),
-            ("oidc_sub", Text),
-            ("request_ip", Text),
-            ("user_agent", Text),
-            ("request_id", Text),
-            ("runner_id", Text),
-            ("runner_name", Text),
-            ("team_id", Uuid),
-            ("event_data", Text),
-            ("success", Bool),
-            ("error_message", Text),
-            ("prev_hash", Text),
-            ("hash", Text),
-        ],
-        "id",
-    ),
-    Table { seeded_key: Some("singleton"), ..table("audit_chain_head", &[("singleton", Int), ("last_id", Int), ("last_hash", Text)], "singleton") },
+    // Ids come from the table's own sequence (PostgreSQL): restarted after a copy.
+    Table {
+        identity: true,
+        ..table(
+            "audit_log",
+            &[
+                ("id", Int),
+                ("timestamp", Time),
+                ("event_type", Text),
+                ("actor_type", Text),
+                ("user_identity", Text),
+                ("oidc_sub", Text),
+                ("request_ip", Text),
+                ("user_agent", Text),
+                ("request_id", Text),
+                ("runner_id", Text),
+                ("runner_name", Text),
+                ("team_id", Uuid),
+                ("event_data", Text),
+                ("success", Bool),
+                ("error_message", Text),
+                ("prev_hash", Text),
+                ("hash", Text),
+                ("chain_seq", Int),
+            ],
+            "id",
+        )
+    },
+    Table {
+        seeded_key: Some("singleton"),
+        ..table("audit_chain_head", &[("singleton", Int), ("last_id", Int), ("last_hash", Text), ("last_seq", Int)], "singleton")
+    },
     Table {
         identity: true,
         ..table(

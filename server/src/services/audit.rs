@@ -103,6 +103,7 @@ pub fn audit_response(r: AuditListRow) -> AuditLogResponse {
         request_id: row.request_id,
         prev_hash: row.prev_hash,
         hash: row.hash,
+        chain_seq: row.chain_seq,
     }
 }
 
@@ -261,7 +262,7 @@ async fn produce(
 }
 
 /// The CSV columns, in order (API.md §12.2).
-pub const CSV_COLUMNS: [&str; 18] = [
+pub const CSV_COLUMNS: [&str; 19] = [
     "id",
     "timestamp",
     "event_type",
@@ -280,6 +281,7 @@ pub const CSV_COLUMNS: [&str; 18] = [
     "event_data",
     "prev_hash",
     "hash",
+    "chain_seq",
 ];
 
 fn csv_header() -> String {
@@ -313,8 +315,9 @@ fn csv_row(r: &AuditLogResponse) -> String {
         opt(&r.user_agent),
         opt(&r.request_id),
         r.event_data.as_ref().map(|v| csv_cell(&v.to_string())).unwrap_or_default(),
-        r.prev_hash.clone(),
-        r.hash.clone(),
+        r.prev_hash.clone().unwrap_or_default(),
+        r.hash.clone().unwrap_or_default(),
+        r.chain_seq.map(|s| s.to_string()).unwrap_or_default(),
     ];
     let mut line = cells.join(",");
     line.push_str("\r\n");
@@ -343,6 +346,9 @@ pub async fn team_logs(state: &AppState, caller: &Caller, team_id: Uuid, filter:
     Ok(TeamAuditLogListResponse { team_id, team_name, logs: rows.into_iter().map(audit_response).collect(), total, limit: page.limit, offset: page.offset })
 }
 
+/// An unsealed row older than this makes verification warn: the sealer runs every second.
+pub const UNSEALED_WARN_AFTER: chrono::Duration = chrono::Duration::seconds(60);
+
 /// `GET /api/v1/admin/audit-logs/verify`.
 pub async fn verify(state: &AppState, from_id: Option<i64>, to_id: Option<i64>) -> AppResult<AuditVerifyResponse> {
     Ok(verify_chain(&state.db, from_id, to_id).await?)
@@ -353,6 +359,8 @@ pub async fn verify(state: &AppState, from_id: Option<i64>, to_id: Option<i64>) 
 pub async fn verify_chain(db: &Db, from_id: Option<i64>, to_id: Option<i64>) -> Result<AuditVerifyResponse, DbError> {
     let started = Instant::now();
     let report = db.verify_audit_range(from_id, to_id).await?;
+    let verified_at = now();
+    let age = report.oldest_unsealed.map(|t| verified_at - t);
     let status = match (report.first_broken_id, report.checked) {
         (Some(_), _) => "broken",
         (None, 0) => "empty",
@@ -363,11 +371,22 @@ pub async fn verify_chain(db: &Db, from_id: Option<i64>, to_id: Option<i64>) -> 
         checked_count: i64::try_from(report.checked).unwrap_or(i64::MAX),
         first_id: report.first_id,
         last_id: report.last_id,
+        last_chain_seq: report.last_seq,
         head_hash: report.head_hash,
         first_broken_id: report.first_broken_id,
         reason: report.reason.map(|r| r.as_str().to_owned()),
-        verified_at: now(),
+        verified_at,
         duration_ms: i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX),
+        unsealed_count: i64::try_from(report.unsealed).unwrap_or(i64::MAX),
+        oldest_unsealed_age_seconds: age.map(|a| a.num_seconds().max(0)),
+        warning: age.filter(|a| *a > UNSEALED_WARN_AFTER).map(|a| {
+            format!(
+                "{} audit row(s) unsealed, the oldest for {} s (more than {} s): is the sealer running? See the server log.",
+                report.unsealed,
+                a.num_seconds(),
+                UNSEALED_WARN_AFTER.num_seconds()
+            )
+        }),
     })
 }
 
@@ -393,6 +412,6 @@ mod tests {
     #[test]
     fn the_header_lists_every_column_once() {
         assert_eq!(csv_header(), format!("{}\r\n", CSV_COLUMNS.join(",")));
-        assert_eq!(CSV_COLUMNS.len(), 18);
+        assert_eq!(CSV_COLUMNS.len(), 19);
     }
 }

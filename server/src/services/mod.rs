@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod audit_seal;
 pub mod batch;
 pub mod labels;
 pub mod maintenance;

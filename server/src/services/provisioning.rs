@@ -4,7 +4,7 @@
 
 use app::contract::runners::{DryRunResponse, JitProvisionRequest, JitProvisionResponse, QuotaInfo};
 use app::contract::{ApiError, ErrorCode, FieldError, RunnerLifecycle, SecurityEventType, Severity};
-use rand::Rng;
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -28,8 +28,12 @@ use crate::state::AppState;
 const IDEMPOTENCY_WINDOW: chrono::Duration = chrono::Duration::hours(1);
 /// generate-jitconfig calls at most, when GitHub confirms a failed one had no effect.
 const JIT_ATTEMPTS: u32 = 3;
-/// Random candidates tried for a name prefix.
+/// Random candidates checked against our database for each name a prefix request tries.
 const PREFIX_ATTEMPTS: usize = 5;
+/// Names a prefix request tries at GitHub: a name GitHub already has (a runner we do not
+/// manage) is not the caller's conflict, so a fresh candidate is drawn. With 48 random bits,
+/// even one retry is rare.
+const PREFIX_GITHUB_ATTEMPTS: u32 = 4;
 
 /// A validated request with defaults applied.
 #[derive(Debug, Clone)]
@@ -215,8 +219,15 @@ fn security_event(c: &Caller, event_type: SecurityEventType, severity: Severity,
     NewSecurityEvent { team_id: Some(team_id), action_taken: Some("rejected".into()), ..c.security_event(event_type, severity, data) }
 }
 
-fn candidate(prefix: &str) -> String {
-    format!("{prefix}-{:06x}", rand::thread_rng().gen_range(0..0x0100_0000_u32))
+/// A name for `prefix` that no live runner of ours holds (GitHub may still have it).
+async fn free_name(state: &AppState, prefix: &str) -> AppResult<String> {
+    for _ in 0..PREFIX_ATTEMPTS {
+        let n = state.runner_names.next(prefix);
+        if !state.db.live_name_taken(&n).await? {
+            return Ok(n);
+        }
+    }
+    Err(AppError::api(ErrorCode::NameConflict, format!("Failed to generate unique name for prefix '{prefix}' after {PREFIX_ATTEMPTS} attempts")))
 }
 
 /// Steps 5–8: team, group, labels, name.
@@ -274,21 +285,10 @@ async fn plan(state: &AppState, c: &Caller, v: &Valid) -> Result<Plan, Refusal> 
             }
             vec![n.clone()]
         }
-        NameSpec::Prefix(p) => {
-            let mut free = Vec::new();
-            for _ in 0..PREFIX_ATTEMPTS {
-                let n = candidate(p);
-                if !state.db.live_name_taken(&n).await.map_err(AppError::from)? {
-                    free.push(n);
-                    break;
-                }
-            }
-            if free.is_empty() {
-                let e = AppError::api(ErrorCode::NameConflict, format!("Failed to generate unique name for prefix '{p}' after {PREFIX_ATTEMPTS} attempts"));
-                return Err(Refusal { error: e, event: None, team: Some((team.id, team.name.clone())) });
-            }
-            free
-        }
+        NameSpec::Prefix(p) => match free_name(state, p).await {
+            Ok(n) => vec![n],
+            Err(e) => return Err(Refusal { error: e, event: None, team: Some((team.id, team.name.clone())) }),
+        },
     };
     Ok(Plan { team, runner_group_id: group, labels, names })
 }
@@ -440,18 +440,32 @@ async fn provision_once(state: &AppState, c: &Caller, req: &JitProvisionRequest,
     }
 }
 
-async fn provision_steps(state: &AppState, c: &Caller, v: &Valid, key: Option<&str>) -> Result<Provisioned, Refusal> {
-    let gh = configured(state.github.as_ref())?.clone();
-    let plan = plan(state, c, v).await?;
+/// How one name's attempt ended: its conflict (which a prefix request retries), or anything
+/// else.
+enum Attempt {
+    NameTaken(Refusal),
+    Failed(Refusal),
+}
+
+/// Reserves `name` within the quota and asks GitHub for its JIT configuration; on failure the
+/// reservation is gone again. Returns the runner id, its times and the configuration.
+async fn reserve_and_generate(
+    state: &AppState,
+    c: &Caller,
+    gh: &dyn crate::github::GitHubApi,
+    v: &Valid,
+    plan: &Plan,
+    name: &str,
+) -> Result<(Uuid, DateTime<Utc>, DateTime<Utc>, crate::github::JitConfig), Attempt> {
     let team = &plan.team;
-    let name = plan.names[0].clone();
+    let with_team = |error: AppError| Refusal { error, event: None, team: Some((team.id, team.name.clone())) };
     let created_at = now();
     let expires_at = created_at + chrono::Duration::from_std(state.config.jit_unused_expiry).unwrap_or(chrono::Duration::minutes(30));
     let (owner_user_id, owner_client_id) = owner_ids(&c.principal);
     let id = Uuid::new_v4();
     let new = NewRunner {
         id,
-        runner_name: name.clone(),
+        runner_name: name.to_owned(),
         runner_group_id: plan.runner_group_id,
         labels: plan.labels.clone(),
         team_id: team.id,
@@ -463,29 +477,55 @@ async fn provision_steps(state: &AppState, c: &Caller, v: &Valid, key: Option<&s
         expires_at,
     };
     let limits = QuotaLimits { max_runners: team.max_runners, max_per_owner: team.max_runners_per_user };
-    let with_team = |error: AppError| Refusal { error, event: None, team: Some((team.id, team.name.clone())) };
     match state.db.reserve_runner(&new, limits).await {
         Ok(Reservation::Reserved) => {}
-        Ok(r) => return Err(quota_refusal(c, team, &r)),
+        Ok(r) => return Err(Attempt::Failed(quota_refusal(c, team, &r))),
         Err(DbError::Conflict(_)) => {
-            return Err(with_team(AppError::api(
+            return Err(Attempt::NameTaken(with_team(AppError::api(
                 ErrorCode::NameConflict,
                 format!("Runner name '{name}' is already in use. Use a different name or wait until it's deleted."),
-            )));
+            ))));
         }
-        Err(e) => return Err(with_team(e.into())),
+        Err(e) => return Err(Attempt::Failed(with_team(e.into()))),
     }
-    let jit = JitRequest { name: name.clone(), runner_group_id: plan.runner_group_id, labels: plan.labels.clone(), work_folder: v.work_folder.clone() };
-    let config = match generate_with_recovery(state, gh.as_ref(), &jit).await {
-        Ok(cfg) => cfg,
+    let jit = JitRequest { name: name.to_owned(), runner_group_id: plan.runner_group_id, labels: plan.labels.clone(), work_folder: v.work_folder.clone() };
+    match generate_with_recovery(state, gh, &jit).await {
+        Ok(cfg) => Ok((id, created_at, expires_at, cfg)),
         Err(e) => {
             // A failed GitHub call leaves no runner row behind.
-            state.db.drop_reservation(id).await.map_err(|e| with_team(e.into()))?;
-            let err = match e {
-                GitHubError::NameExists => AppError::api(ErrorCode::NameConflict, format!("A runner named '{name}' already exists in the GitHub organization")),
-                other => api_error(other),
-            };
-            return Err(with_team(err));
+            state.db.drop_reservation(id).await.map_err(|e| Attempt::Failed(with_team(e.into())))?;
+            Err(match e {
+                GitHubError::NameExists => Attempt::NameTaken(with_team(AppError::api(
+                    ErrorCode::NameConflict,
+                    format!("A runner named '{name}' already exists in the GitHub organization"),
+                ))),
+                other => Attempt::Failed(with_team(api_error(other))),
+            })
+        }
+    }
+}
+
+async fn provision_steps(state: &AppState, c: &Caller, v: &Valid, key: Option<&str>) -> Result<Provisioned, Refusal> {
+    let gh = configured(state.github.as_ref())?.clone();
+    let plan = plan(state, c, v).await?;
+    let team = &plan.team;
+    let with_team = |error: AppError| Refusal { error, event: None, team: Some((team.id, team.name.clone())) };
+    let mut name = plan.names[0].clone();
+    let mut attempt = 1;
+    // A prefix request whose name is taken (a race in our database, or a runner GitHub has
+    // that we do not manage) tries a fresh name: the caller never chose it (API.md §7.1).
+    let (id, created_at, expires_at, config) = loop {
+        let retry = matches!(v.name, NameSpec::Prefix(_)) && attempt < PREFIX_GITHUB_ATTEMPTS;
+        match reserve_and_generate(state, c, gh.as_ref(), v, &plan, &name).await {
+            Err(Attempt::NameTaken(_)) if retry => {
+                if let NameSpec::Prefix(p) = &v.name {
+                    tracing::info!(attempt, "runner name taken; trying a fresh one for the prefix");
+                    name = free_name(state, p).await.map_err(with_team)?;
+                }
+                attempt += 1;
+            }
+            Err(Attempt::NameTaken(e) | Attempt::Failed(e)) => return Err(e),
+            Ok(done) => break done,
         }
     };
     let github_id = config.runner.id;

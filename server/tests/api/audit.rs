@@ -33,6 +33,7 @@ async fn a_tampered_row_is_reported_as_the_first_broken_link(backend: Backend) {
     for _ in 0..3 {
         app.login_admin().await;
     }
+    app.seal_audit().await;
     let report = app.db.verify_audit_chain().await.expect("verify");
     assert_eq!(report.checked, 4, "bootstrap + 3 logins");
     assert_eq!(report.first_broken_id, None);
@@ -41,7 +42,7 @@ async fn a_tampered_row_is_reported_as_the_first_broken_link(backend: Backend) {
     let whole = verify(&app, "").await;
     assert_eq!(summary(&whole), json!({ "status": "ok", "checked_count": 4, "first_id": 1, "last_id": 4, "first_broken_id": null, "reason": null }));
     let head = app.db.audit_rows_by_type("login").await.expect("rows").pop().expect("last login");
-    assert_eq!(whole["head_hash"], head.hash);
+    assert_eq!(whole["head_hash"], head.hash.as_deref().expect("sealed"));
     assert!(whole["verified_at"].as_str().is_some_and(|t| t.ends_with('Z')) && whole["duration_ms"].as_i64().is_some_and(|d| d >= 0));
     assert_eq!(summary(&verify(&app, "?from_id=2&to_id=3").await)["checked_count"], 2);
     assert_eq!(
@@ -83,6 +84,7 @@ async fn a_removed_row_or_tail_is_reported_as_a_chain_mismatch(backend: Backend)
     for _ in 0..5 {
         app.login_admin().await;
     }
+    app.seal_audit().await;
     match backend {
         Backend::Sqlite => exec(&app.db, "drop trigger audit_log_no_delete").await,
         Backend::Postgres => exec(&app.db, "alter table audit_log disable trigger audit_log_no_delete").await,

@@ -351,6 +351,8 @@ async fn jsonl_and_csv_exports_stream_the_rows_and_are_audited(backend: Backend)
         append(&app, row("runner_removed", Some(web), "system", "system", None)).await;
     }
     app.login_admin().await;
+    // Sealed now, so the list and the export below see the same hashes.
+    app.seal_audit().await;
     let before = ok_json(app.get("/api/v1/audit-logs?limit=200").await).await;
     let total = before["total"].as_i64().expect("total");
 
@@ -368,7 +370,9 @@ async fn jsonl_and_csv_exports_stream_the_rows_and_are_audited(backend: Backend)
     assert_eq!(Value::Array(lines.clone()), before["logs"]);
 
     // Anyone holding the export can verify the chain without GHARTS.
+    // (Rows written one after another are sealed in id order: chain order is the export's.)
     for (i, r) in lines.iter().enumerate() {
+        assert_eq!(r["chain_seq"].as_i64(), lines.get(i + 1).map_or(Some(1), |older| older["chain_seq"].as_i64().map(|s| s + 1)));
         let prev = lines.get(i + 1).map_or(GENESIS_HASH, |older| older["hash"].as_str().expect("hash"));
         assert_eq!(r["prev_hash"], prev);
         let expected = chain_hash(prev, r["id"].as_i64().expect("id"), &ts(r), &new_audit_of(r));
@@ -394,7 +398,7 @@ async fn jsonl_and_csv_exports_stream_the_rows_and_are_audited(backend: Backend)
     assert_eq!(
         rows[0].join(","),
         "id,timestamp,event_type,actor_type,user_identity,oidc_sub,team_id,team_name,runner_id,runner_name,success,\
-         error_message,request_ip,user_agent,request_id,event_data,prev_hash,hash"
+         error_message,request_ip,user_agent,request_id,event_data,prev_hash,hash,chain_seq"
     );
     assert_eq!(rows.len(), 4, "header + 3 rows (4 match, offset 1)");
     let last = &rows[3];

@@ -27,6 +27,7 @@ async fn audit_verify_reports_the_first_broken_link(backend: Backend) {
     for _ in 0..3 {
         app.login_admin().await;
     }
+    app.seal_audit().await;
     let url = app.test_db.url.clone();
     let ok = run(&url, &["audit", "verify"]);
     let stdout = String::from_utf8_lossy(&ok.stdout);
@@ -55,6 +56,7 @@ async fn audit_export_streams_every_row_in_both_formats(backend: Backend) {
     for _ in 0..3 {
         app.login_admin().await;
     }
+    app.seal_audit().await;
     let url = app.test_db.url.clone();
 
     let jsonl = run(&url, &["audit", "export", "--format", "jsonl"]);

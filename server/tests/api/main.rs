@@ -11,6 +11,7 @@ mod seed;
 
 mod admin_stats;
 mod audit;
+mod audit_chain;
 mod audit_logs;
 mod authz_matrix;
 mod batch;

@@ -2,14 +2,15 @@
 //! in-process fake GitHub, with real provider tokens.
 
 use serde_json::{Value, json};
-use server::github::GitHubError;
+use server::github::{GitHubError, GitHubRunner};
+use server::random_token::NameSuffixes;
 use std::sync::atomic::Ordering;
 use uuid::Uuid;
 
 use crate::both_databases;
 use crate::helpers::probe::Probe as _;
-use crate::helpers::world::{world, world_with};
-use crate::helpers::{Backend, TestApp, assert_error, json};
+use crate::helpers::world::{world, world_using, world_with};
+use crate::helpers::{Backend, TestApp, app, assert_error, json};
 use crate::seed;
 
 both_databases!(
@@ -26,6 +27,7 @@ both_databases!(
     a_group_outside_the_allowlist_is_refused_and_recorded,
     without_github_provisioning_is_503_but_the_dry_run_answers,
     prefixes_produce_unique_names,
+    a_prefix_name_github_already_has_is_replaced_by_a_fresh_one,
 );
 
 async fn a_provisioned_runner_is_pending_with_its_config_and_merged_labels(backend: Backend) {
@@ -275,7 +277,7 @@ async fn prefixes_produce_unique_names(backend: Backend) {
     for _ in 0..5 {
         let b = json(w.provision(&w.m2m_a, &json!({ "runner_name_prefix": "ci" })).await).await;
         let n = b["runner_name"].as_str().expect("name").to_owned();
-        assert!(n.len() == 9 && n.starts_with("ci-") && n[3..].chars().all(|c| c.is_ascii_hexdigit()), "{n}");
+        assert!(n.len() == 15 && n.starts_with("ci-") && n[3..].chars().all(|c| c.is_ascii_hexdigit()), "{n}");
         names.push(n);
     }
     names.sort();
@@ -289,4 +291,30 @@ async fn prefixes_produce_unique_names(backend: Backend) {
         assert!(e["detail"].as_str().expect("d").contains(msg), "{e}");
     }
     assert_error(w.provision(&w.m2m_a, &json!({ "runner_name": "x", "work_folder": "../etc" })).await, 422, "VALIDATION_ERROR").await;
+}
+
+/// A prefix name that GitHub already has (a runner we do not manage) is not the caller's
+/// conflict: a fresh name is tried. An explicit name stays the caller's choice, and its 409.
+async fn a_prefix_name_github_already_has_is_replaced_by_a_fresh_one(backend: Backend) {
+    const SEED: u64 = 14;
+    let w = world_using(app(backend).name_seed(SEED), json!({})).await;
+    // The first names the app will draw, held at GitHub by runners of someone else.
+    let names = NameSuffixes::seeded(SEED);
+    let taken: Vec<String> = (0..2).map(|_| names.next("ci")).collect();
+    let fresh = names.next("ci");
+    for n in &taken {
+        w.app.gh().put_runner(GitHubRunner { name: n.clone(), status: "online".into(), labels: vec!["theirs".into()], ..Default::default() });
+    }
+    let jit_calls = w.app.gh().jit_calls.load(Ordering::SeqCst);
+    let resp = w.provision(&w.m2m_a, &json!({ "runner_name_prefix": "ci", "labels": ["linux"] })).await;
+    assert_eq!(resp.status(), 201);
+    assert_eq!(json(resp).await["runner_name"], fresh.as_str());
+    assert_eq!(w.app.gh().jit_calls.load(Ordering::SeqCst) - jit_calls, 3, "two 409s, then the fresh name");
+    let audited = w.app.db.audit_rows_by_type("provision_jit").await.expect("rows");
+    assert_eq!(audited.iter().map(|r| r.runner_name.as_deref()).collect::<Vec<_>>(), [Some(fresh.as_str())]);
+    assert!(w.app.db.audit_rows_by_type("provision_jit_failed").await.expect("rows").is_empty(), "the retries are not failures");
+    assert_eq!(w.app.gh().runner_count(), 3, "the foreign runners are untouched");
+
+    let body = assert_error(w.provision(&w.m2m_a, &json!({ "runner_name": taken[0] })).await, 409, "NAME_CONFLICT").await;
+    assert_eq!(body["detail"], format!("A runner named '{}' already exists in the GitHub organization", taken[0]));
 }

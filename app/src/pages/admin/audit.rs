@@ -250,7 +250,7 @@ fn AuditDetails(d: AuditLogResponse) -> impl IntoView {
             <dt>"Request id"</dt><dd><code>{fact(d.request_id.clone())}</code></dd>
             <dt>"Team"</dt><dd>{fact(d.team_name.clone())}</dd>
             <dt>"Runner"</dt><dd>{fact(d.runner_name.clone().or(d.runner_id.clone()))}</dd>
-            <dt>"Hash"</dt><dd><code>{d.hash.clone()}</code></dd>
+            <dt>"Hash"</dt><dd><code>{d.hash.clone().unwrap_or_else(|| "not sealed yet".to_owned())}</code></dd>
         </dl>
         <h3>"Event data"</h3>
         <JsonBlock value=d.event_data.clone()/>
@@ -287,7 +287,7 @@ fn ChainResult(v: AuditVerifyResponse) -> impl IntoView {
             fact(v.last_id.map(|i| i.to_string())),
             v.duration_ms
         ),
-        "empty" => "The audit log is empty.".to_owned(),
+        "empty" => "No sealed entries to check yet.".to_owned(),
         _ => format!(
             "The chain is BROKEN at entry {} ({}): an entry was changed, removed or inserted.",
             fact(v.first_broken_id.map(|i| i.to_string())),
@@ -298,5 +298,7 @@ fn ChainResult(v: AuditVerifyResponse) -> impl IntoView {
     view! {
         <p class=class>{text}</p>
         {v.head_hash.map(|h| view! { <p class="small">"Head hash (record it to compare later): " <code>{h}</code></p> })}
+        {(v.unsealed_count > 0).then(|| view! { <p class="small">{format!("{} newer entries are not sealed into the chain yet.", v.unsealed_count)}</p> })}
+        {v.warning.map(|w| view! { <p class="notice error">{w}</p> })}
     }
 }

@@ -184,9 +184,13 @@ pub async fn list_team_audit_logs(
     get,
     path = "/api/v1/admin/audit-logs/verify",
     tag = "audit",
-    params(("from_id" = Option<i64>, Query, description = "First row to check (default: the first row)"), ("to_id" = Option<i64>, Query, description = "Last row to check (default: the last row)")),
+    params(
+        ("from_id" = Option<i64>, Query, description = "Start at the first-sealed row with at least this id (default: the start of the chain)"),
+        ("to_id" = Option<i64>, Query, description = "End at the last-sealed row with at most this id (default: the chain head)")
+    ),
     responses(
-        (status = 200, description = "The verification report (200 even when the chain is broken)", body = AuditVerifyResponse)
+        (status = 200, description = "The verification report over the sealed rows, in chain order, with the unsealed tail \
+            (200 even when the chain is broken; see docs/audit_chain.md)", body = AuditVerifyResponse)
     )
 )]
 pub async fn verify_audit_chain(

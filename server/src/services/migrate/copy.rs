@@ -122,8 +122,12 @@ pub async fn execute(src: &Db, dst: &Db, plan: &Plan, replace: bool, progress: i
             target_chain.reason.as_deref().unwrap_or("unknown")
         )));
     }
-    if target_chain.status != "broken" && target_chain.checked_count != audit_rows {
-        return Err(CopyError::Mismatch(format!("the target's audit chain has {} row(s), {audit_rows} were copied", target_chain.checked_count)));
+    // Rows still unsealed in the source are copied unsealed; the target's sealer links them.
+    if target_chain.status != "broken" && target_chain.checked_count + target_chain.unsealed_count != audit_rows {
+        return Err(CopyError::Mismatch(format!(
+            "the target's audit log has {} sealed and {} unsealed row(s), {audit_rows} were copied",
+            target_chain.checked_count, target_chain.unsealed_count
+        )));
     }
     Ok(Outcome { copied, target_chain })
 }

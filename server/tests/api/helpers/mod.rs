@@ -175,6 +175,7 @@ pub struct AppBuilder {
     env: Vec<(String, String)>,
     db: Option<Arc<TestDb>>,
     database_url: Option<String>,
+    name_seed: Option<u64>,
 }
 
 impl AppBuilder {
@@ -198,6 +199,13 @@ impl AppBuilder {
     /// (`github_peer::GitHubPeer::configure`).
     pub fn without_github(mut self) -> Self {
         self.github = None;
+        self
+    }
+
+    /// Draws the random part of prefix names from `NameSuffixes::seeded(seed)`, so the test
+    /// knows which names the app will try.
+    pub fn name_seed(mut self, seed: u64) -> Self {
+        self.name_seed = Some(seed);
         self
     }
 
@@ -251,6 +259,9 @@ impl AppBuilder {
         } else if let Some(gh) = server::github::from_config(&state.config, &state.metrics).expect("GitHub client") {
             state = state.with_github(gh);
         }
+        if let Some(seed) = self.name_seed {
+            state = state.with_runner_names(server::random_token::NameSuffixes::seeded(seed));
+        }
         let handle = tokio::spawn(server::run(state.clone(), listener, async move {
             let _ = rx.await;
         }));
@@ -270,7 +281,7 @@ impl AppBuilder {
 
 /// A builder for an app on `backend` with a fresh database.
 pub fn app(backend: Backend) -> AppBuilder {
-    AppBuilder { backend, github: Some(Arc::new(FakeGitHub::new())), env: Vec::new(), db: None, database_url: None }
+    AppBuilder { backend, github: Some(Arc::new(FakeGitHub::new())), env: Vec::new(), db: None, database_url: None, name_seed: None }
 }
 
 /// An app on `backend` that trusts `peer`.
@@ -312,6 +323,12 @@ impl TestApp {
     /// The fake GitHub.
     pub fn gh(&self) -> &FakeGitHub {
         self.github.as_deref().expect("this app has a fake GitHub")
+    }
+
+    /// Seals every audit row written so far into the chain (what the background sealer does
+    /// within a second), so a test can verify or compare hashes without waiting.
+    pub async fn seal_audit(&self) {
+        self.db.seal_audit_chain().await.expect("seal the audit chain");
     }
 
     /// Logs in as the bootstrap admin and asserts success.

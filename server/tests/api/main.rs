@@ -47,3 +47,4 @@ mod sync;
 mod teams;
 mod users;
 mod webhooks;
+mod write_gate;

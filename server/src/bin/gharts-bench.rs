@@ -450,12 +450,12 @@ async fn run(peers: &Peers, target: &Target, ticks_per_sec: f64, quick: bool) ->
             c.post(format!("{base}/api/v1/runners/jit")).bearer_auth(&token).json(&json!({ "runner_name": format!("{tag}-{i}"), "labels": ["linux", "x64"] }))
         })
     };
-    drive(&http, 4, 50, provision("warm".into())).await;
+    drive(&http, 4, 50, provision(format!("{kind}-warm"))).await;
     let n = if quick { 512 } else { 2560 };
     for c in [16, 64, 256] {
         proc.reset_peak();
         let (cpu0, gh0) = (proc.cpu(), github_calls(peers).await?);
-        let (lat, st, wall) = drive(&http, c, n, provision(format!("c{c}"))).await;
+        let (lat, st, wall) = drive(&http, c, n, provision(format!("{kind}-c{c}"))).await;
         let (cpu, gh) = (proc.cpu() - cpu0, github_calls(peers).await? - gh0);
         let created = st.get(&201).copied().unwrap_or(0);
         let mut p = measure(format!("provision M2M c={c}"), n, &lat, st, wall, cpu, proc.peak());

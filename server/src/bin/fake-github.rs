@@ -70,7 +70,8 @@ async fn main() -> anyhow::Result<()> {
     // `GET /_fake/requests`: how many GitHub API requests the fake has answered (`make bench`
     // counts GitHub calls per created runner with it); not itself counted.
     let counter = server.clone();
-    let app = server.router().route("/_fake/requests", axum::routing::get(move || async move { axum::Json(serde_json::json!({ "total": counter.count("") })) }));
+    let app =
+        server.router().route("/_fake/requests", axum::routing::get(move || async move { axum::Json(serde_json::json!({ "total": counter.count("") })) }));
     axum::serve(listener, app).with_graceful_shutdown(server::shutdown_signal()).await?;
     Ok(())
 }

@@ -233,7 +233,12 @@ async fn start_peers(dir: &Path) -> anyhow::Result<Peers> {
         .kill_on_drop(true)
         .spawn()?;
     wait_for_line(&mut github, "fake GitHub").await?;
-    Ok(Peers { oidc_issuer: format!("http://127.0.0.1:{oidc_port}"), github_url: format!("http://127.0.0.1:{gh_port}"), _children: vec![oidc, github], _dir: dir.to_owned() })
+    Ok(Peers {
+        oidc_issuer: format!("http://127.0.0.1:{oidc_port}"),
+        github_url: format!("http://127.0.0.1:{gh_port}"),
+        _children: vec![oidc, github],
+        _dir: dir.to_owned(),
+    })
 }
 
 async fn github_calls(peers: &Peers) -> anyhow::Result<u64> {
@@ -348,10 +353,14 @@ async fn main() -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("gharts-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let peers = start_peers(&dir).await?;
-    let ticks: f64 = std::process::Command::new("getconf").arg("CLK_TCK").output().ok().and_then(|o| String::from_utf8(o.stdout).ok()?.trim().parse().ok()).unwrap_or(100.0);
+    let ticks: f64 =
+        std::process::Command::new("getconf").arg("CLK_TCK").output().ok().and_then(|o| String::from_utf8(o.stdout).ok()?.trim().parse().ok()).unwrap_or(100.0);
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    println!("GHARTS benchmark: release gharts process, fake-github process, OpenID Provider peer; {cores} cores shared by all; load average at start {}", load.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
+    println!(
+        "GHARTS benchmark: release gharts process, fake-github process, OpenID Provider peer; {cores} cores shared by all; load average at start {}",
+        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    );
     let mut summaries = Vec::new();
     for target in targets(&dir).await {
         let result = run(&peers, &target, ticks, quick).await;
@@ -647,8 +656,12 @@ async fn sync_bench(url: &str) -> anyhow::Result<()> {
     let config = Config::from_env(&Env::from_pairs([("DATABASE_URL", url), ("DB_POOL_MAX", "4")]))?;
     let db = Db::connect(&config.database).await?;
     let rows: Vec<(i64, String)> = match &db {
-        Db::Sqlite(p) => sqlx::query_as("select github_runner_id, runner_name from runners where github_runner_id is not null and status <> 'deleted'").fetch_all(p).await?,
-        Db::Postgres(p) => sqlx::query_as("select github_runner_id, runner_name from runners where github_runner_id is not null and status <> 'deleted'").fetch_all(p).await?,
+        Db::Sqlite(p) => {
+            sqlx::query_as("select github_runner_id, runner_name from runners where github_runner_id is not null and status <> 'deleted'").fetch_all(p).await?
+        }
+        Db::Postgres(p) => {
+            sqlx::query_as("select github_runner_id, runner_name from runners where github_runner_id is not null and status <> 'deleted'").fetch_all(p).await?
+        }
     };
     let fake = Arc::new(FakeGitHub::new());
     for (id, name) in &rows {

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use sqlx::sqlite::{SqliteConnection, SqlitePool, SqliteQueryResult, SqliteRow, SqliteStatement, SqliteTypeInfo};
-use sqlx::{Describe, Either, Execute, Executor, Sqlite, SqlStr, Transaction};
+use sqlx::{Describe, Either, Execute, Executor, SqlStr, Sqlite, Transaction};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// A SQLite pool with its write gate. Cheap to clone (shared state).

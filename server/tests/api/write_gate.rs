@@ -14,7 +14,7 @@ async fn open(backend: Backend) -> (TestDb, Db) {
     let test_db = TestDb::new(backend).await;
     let config = Config::from_env(&Env::from_pairs([("DATABASE_URL", test_db.url.as_str()), ("DB_POOL_MAX", "8")])).expect("config");
     let db = Db::connect(&config.database).await.expect("connect");
-    on_pool!(&db, p => sqlx::query("create table gate_probe (n bigint not null)").execute(p).await.expect("create"));
+    on_pool!(&db, p => sqlx::query("create table gate_probe (n bigint not null)").execute(p).await.map(|_| ()).expect("create"));
     (test_db, db)
 }
 

@@ -30,7 +30,7 @@ help:
 	@echo "make site-release optimised site bundle (wasm-opt) in $(LEPTOS_SITE_ROOT)"
 	@echo "make bundle-size  the console bundle per file, first load and whole, raw and gzip (release build)"
 	@echo "make watch        live reload with cargo-leptos 0.3.10 (install it once: see README)"
-	@echo "make bench        benchmark: provisioning p50/p99 at 16/64 callers, list over 10,000 runners, peak RSS"
+	@echo "make bench        benchmark (release, both databases): M2M provisioning at 16/64/256 callers, lists and audit log at scale; own CPU and RSS (BENCH_QUICK=1: short)"
 	@echo "make bench-migrate benchmark: import an organisation-sized Python database, copy 100,000 audit rows"
 	@echo "make images       both container images (CONTAINER_TOOL=podman|docker; LOCAL_BASE_IMAGES=1 offline)"
 	@echo "make helm-lint    chart: helm lint --strict, renders validated, chart tests"
@@ -78,6 +78,7 @@ watch:
 
 # Provisioning and list latency, throughput and peak RSS (prints figures; see README "Performance").
 bench:
+	cargo build --release -p server --features fake-github --bin gharts --bin fake-github
 	cargo run --release -p server --features fake-github --bin gharts-bench
 
 # Moving in at scale: a Python import and a 100,000-row audit copy (prints times).

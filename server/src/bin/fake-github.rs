@@ -67,7 +67,12 @@ async fn main() -> anyhow::Result<()> {
     if !args.no_simulate {
         tokio::spawn(simulate(state, [args.online_after, args.busy_after, args.done_after].map(Duration::from_secs)));
     }
-    axum::serve(listener, server.router()).with_graceful_shutdown(server::shutdown_signal()).await?;
+    // `GET /_fake/requests`: how many GitHub API requests the fake has answered (`make bench`
+    // counts GitHub calls per created runner with it); not itself counted.
+    let counter = server.clone();
+    let app =
+        server.router().route("/_fake/requests", axum::routing::get(move || async move { axum::Json(serde_json::json!({ "total": counter.count("") })) }));
+    axum::serve(listener, app).with_graceful_shutdown(server::shutdown_signal()).await?;
     Ok(())
 }
 

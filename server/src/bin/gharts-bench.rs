@@ -1,165 +1,680 @@
-//! `make bench`: starts GHARTS in-process with the fake GitHub on a fresh database and prints
-//! provisioning throughput and latency at 16 and 64 concurrent callers, list latency over
-//! 10,000 runners (the admin's view and one team's), and peak RSS. The fake answers at once, so
-//! provisioning latency here is GHARTS's own overhead.
+//! `make bench`: GHARTS measured the way CI pipelines use it. The release `gharts` binary runs as
+//! its own process (so its CPU and memory are its own, read from `/proc/<pid>`), against the
+//! `fake-github` process (the real App client over HTTP; GitHub calls counted at the fake) and
+//! the OpenID Provider test peer (`end2end/oidc/provider.mjs`, real RS256 keys).
 //!
-//! `BENCH_DATABASE_URL` picks the database (default: a SQLite file in a temp dir).
+//! Per database (SQLite in a temp file; PostgreSQL in a fresh database it creates and drops), it
+//! prints for each phase: throughput, p50/p99, answers by status, the server's own CPU-ms per
+//! request (utime + stime of the `gharts` process ÷ requests), its peak RSS in the phase (VmHWM,
+//! reset between phases through `/proc/<pid>/clear_refs`), and GitHub calls per created runner:
+//! - idle RSS after start-up;
+//! - provisioning with M2M bearer tokens (client credentials, bound to the team's M2M client)
+//!   at 16, 64 and 256 concurrent callers;
+//! - after seeding 10,000 runners of one team and 100,000 audit rows directly in SQL: the first
+//!   page (50) of the team's runners for each visibility — an admin session (`team_id=`), the
+//!   team's M2M token, and the OIDC access token of a user who is a member of two teams;
+//! - the audit log: a filter with paging (admin), and the JSONL export of 100,000 rows;
+//! - then, with the server stopped, two sync cycles over the ~12,000 runners in this process.
+//!
+//! Environment: `BENCH_DATABASE_URL` (`sqlite` or a `postgres://` server URL; default both,
+//! PostgreSQL when `postgres://postgres@127.0.0.1:5432` answers), `BENCH_QUICK=1` (fewer
+//! requests: a smoke run). Every other variable is passed to `gharts`, so the knobs of README
+//! "Performance" can be tried (`DB_POOL_MAX=4 make bench`). Nothing is asserted.
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::Utc;
+use serde_json::{Value, json};
 use server::config::{Config, Env};
-use server::github::fake::FakeGitHub;
-use server::state::AppState;
+use server::db::Db;
+use server::db::audit::{GENESIS_HASH, NewAudit, chain_hash};
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
 
 const PASSWORD: &str = "bench-password-123";
+const TEAM_RUNNERS: i64 = 10_000;
+const OTHER_RUNNERS: i64 = 2_000;
+const AUDIT_ROWS: i64 = 100_000;
+const PG_DEFAULT: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
-        return Duration::ZERO;
+        return 0.0;
     }
     let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[idx.min(sorted.len() - 1)]
+    sorted[idx.min(sorted.len() - 1)].as_secs_f64() * 1000.0
 }
 
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
+/// The server process as `/proc` shows it.
+struct Proc {
+    pid: u32,
+    ticks_per_sec: f64,
 }
 
-async fn provision_round(client: &reqwest::Client, base: &str, concurrency: usize, total: usize, tag: &str) -> (Vec<Duration>, Duration, usize) {
+impl Proc {
+    /// utime + stime, in seconds.
+    fn cpu(&self) -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).unwrap_or_default();
+        let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+        let f: Vec<f64> = after.split_whitespace().map(|x| x.parse().unwrap_or(0.0)).collect();
+        (f.get(11).copied().unwrap_or(0.0) + f.get(12).copied().unwrap_or(0.0)) / self.ticks_per_sec
+    }
+
+    fn status_mib(&self, field: &str) -> f64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.pid))
+            .ok()
+            .and_then(|s| s.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+            .map(|kb| kb / 1024.0)
+            .unwrap_or(0.0)
+    }
+
+    fn rss(&self) -> f64 {
+        self.status_mib("VmRSS:")
+    }
+
+    fn peak(&self) -> f64 {
+        self.status_mib("VmHWM:")
+    }
+
+    /// Resets the peak (VmHWM) to the current RSS.
+    fn reset_peak(&self) {
+        let _ = std::fs::write(format!("/proc/{}/clear_refs", self.pid), "5");
+    }
+}
+
+/// One phase's figures.
+#[derive(Default)]
+struct Phase {
+    label: String,
+    requests: usize,
+    by_status: BTreeMap<u16, usize>,
+    throughput: f64,
+    p50: f64,
+    p99: f64,
+    cpu_ms: f64,
+    peak_mib: f64,
+    github_per_runner: Option<f64>,
+    extra: String,
+}
+
+impl Phase {
+    fn print(&self) {
+        let statuses: Vec<String> = self.by_status.iter().map(|(s, n)| format!("{s}×{n}")).collect();
+        let gh = self.github_per_runner.map(|g| format!(" github_calls/runner={g:.2}")).unwrap_or_default();
+        println!(
+            "{:<34} n={:<6} [{}] {:>7.0}/s p50={:.2}ms p99={:.2}ms cpu/req={:.3}ms peak_rss={:.1}MiB{gh}{}",
+            self.label,
+            self.requests,
+            statuses.join(" "),
+            self.throughput,
+            self.p50,
+            self.p99,
+            self.cpu_ms,
+            self.peak_mib,
+            self.extra
+        );
+    }
+
+    fn errors(&self) -> usize {
+        self.by_status.iter().filter(|(s, _)| !(200..300).contains(*s)).map(|(_, n)| n).sum()
+    }
+}
+
+/// A request the load generator repeats: the `i`-th call.
+type MakeRequest = Arc<dyn Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Send + Sync>;
+
+/// Runs `total` requests with `concurrency` callers; returns latencies (sorted), statuses, wall time.
+async fn drive(client: &reqwest::Client, concurrency: usize, total: usize, make: MakeRequest) -> (Vec<Duration>, BTreeMap<u16, usize>, Duration) {
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
-        let (client, base, next, tag) = (client.clone(), base.to_owned(), next.clone(), tag.to_owned());
+        let (client, next, make) = (client.clone(), next.clone(), make.clone());
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
-            let mut errors = 0;
+            let mut statuses = BTreeMap::<u16, usize>::new();
             loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 if i >= total {
                     break;
                 }
                 let t = Instant::now();
-                let resp = client
-                    .post(format!("{base}/api/v1/runners/jit"))
-                    .header("x-requested-with", "gharts")
-                    .json(&serde_json::json!({ "runner_name": format!("{tag}-{i}"), "team_name": "bench", "labels": ["linux", "x64"] }))
-                    .send()
-                    .await;
+                let status = match make(&client, i).send().await {
+                    Ok(r) => {
+                        let s = r.status().as_u16();
+                        let _ = r.bytes().await;
+                        s
+                    }
+                    Err(_) => 0,
+                };
                 lat.push(t.elapsed());
-                if !resp.is_ok_and(|r| r.status() == 201) {
-                    errors += 1;
-                }
+                *statuses.entry(status).or_default() += 1;
             }
-            (lat, errors)
+            (lat, statuses)
         }));
     }
     let mut all = Vec::new();
-    let mut errors = 0;
+    let mut statuses = BTreeMap::new();
     for t in tasks {
-        let (lat, e) = t.await.expect("task");
-        all.extend(lat);
-        errors += e;
+        if let Ok((lat, s)) = t.await {
+            all.extend(lat);
+            for (k, v) in s {
+                *statuses.entry(k).or_default() += v;
+            }
+        }
     }
     let wall = started.elapsed();
     all.sort();
-    (all, wall, errors)
+    (all, statuses, wall)
+}
+
+/// The peers shared by every database run.
+struct Peers {
+    oidc_issuer: String,
+    github_url: String,
+    _children: Vec<Child>,
+    _dir: PathBuf,
+}
+
+async fn wait_for_line(child: &mut Child, needle: &str) -> anyhow::Result<()> {
+    let out = child.stdout.take().ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+    let mut lines = BufReader::new(out).lines();
+    let found = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(l) = lines.next_line().await? {
+            if l.contains(needle) {
+                return Ok::<bool, std::io::Error>(true);
+            }
+        }
+        Ok(false)
+    })
+    .await;
+    anyhow::ensure!(matches!(found, Ok(Ok(true))), "did not see '{needle}'");
+    // Keep draining so the child never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Ok(())
+}
+
+async fn start_peers(dir: &Path) -> anyhow::Result<Peers> {
+    let oidc_dir = repo().join("end2end/oidc");
+    anyhow::ensure!(oidc_dir.join("node_modules").exists(), "the OpenID Provider test peer needs `npm ci` in end2end/oidc (make setup-test)");
+    let oidc_port = free_port()?;
+    let mut oidc = Command::new("node")
+        .arg("provider.mjs")
+        .args(["--port", &oidc_port.to_string(), "--keys"])
+        .arg(dir.join("op-keys.json"))
+        .current_dir(&oidc_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()?;
+    wait_for_line(&mut oidc, "oidc-provider ready").await?;
+
+    let gh_port = free_port()?;
+    let exe_dir = std::env::current_exe()?.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut github = Command::new(exe_dir.join("fake-github"))
+        .args(["--port", &gh_port.to_string(), "--org", "bench", "--no-simulate"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()?;
+    wait_for_line(&mut github, "fake GitHub").await?;
+    Ok(Peers {
+        oidc_issuer: format!("http://127.0.0.1:{oidc_port}"),
+        github_url: format!("http://127.0.0.1:{gh_port}"),
+        _children: vec![oidc, github],
+        _dir: dir.to_owned(),
+    })
+}
+
+async fn github_calls(peers: &Peers) -> anyhow::Result<u64> {
+    let v: Value = reqwest::get(format!("{}/_fake/requests", peers.github_url)).await?.json().await?;
+    Ok(v["total"].as_u64().unwrap_or(0))
+}
+
+async fn m2m_token(issuer: &str, client: &str) -> anyhow::Result<String> {
+    let resp: Value = reqwest::Client::new()
+        .post(format!("{issuer}/token"))
+        .basic_auth(client, Some(format!("{client}-secret")))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await?
+        .json()
+        .await?;
+    resp["access_token"].as_str().map(str::to_owned).ok_or_else(|| anyhow::anyhow!("no token: {resp}"))
+}
+
+/// A user's access token through the provider's login form (code flow with PKCE).
+async fn user_token(issuer: &str, user: &str) -> anyhow::Result<String> {
+    let redirect_uri = "http://127.0.0.1:9/auth/callback";
+    let verifier = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    let browser = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build()?;
+    let mut url = reqwest::Url::parse(&format!("{issuer}/auth"))?;
+    url.query_pairs_mut()
+        .append_pair("client_id", "gharts-ui")
+        .append_pair("redirect_uri", redirect_uri)
+        .append_pair("response_type", "code")
+        .append_pair("scope", "openid profile email")
+        .append_pair("code_challenge", &challenge)
+        .append_pair("code_challenge_method", "S256")
+        .append_pair("state", "s")
+        .append_pair("nonce", "n");
+    let mut resp = browser.get(url).send().await?;
+    let mut logged_in = false;
+    let code = loop {
+        if resp.status().is_redirection() {
+            let loc = resp.headers()["location"].to_str()?.to_owned();
+            let next = reqwest::Url::parse(issuer)?.join(&loc)?;
+            if next.as_str().starts_with(redirect_uri) {
+                break next.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()).ok_or_else(|| anyhow::anyhow!("no code"))?;
+            }
+            resp = browser.get(next).send().await?;
+        } else {
+            anyhow::ensure!(!logged_in, "login page shown twice");
+            let action = format!("{issuer}{}/login", resp.url().path());
+            resp = browser.post(action).form(&[("username", user), ("password", "password")]).send().await?;
+            logged_in = true;
+        }
+    };
+    let tokens: Value = browser
+        .post(format!("{issuer}/token"))
+        .basic_auth("gharts-ui", Some("gharts-ui-secret"))
+        .form(&[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", redirect_uri), ("code_verifier", &verifier)])
+        .send()
+        .await?
+        .json()
+        .await?;
+    tokens["access_token"].as_str().map(str::to_owned).ok_or_else(|| anyhow::anyhow!("no token: {tokens}"))
+}
+
+/// Where a run's database lives, and how to remove it.
+enum Target {
+    Sqlite { url: String },
+    Postgres { url: String, admin: String, name: String },
+}
+
+impl Target {
+    fn url(&self) -> &str {
+        match self {
+            Target::Sqlite { url } | Target::Postgres { url, .. } => url,
+        }
+    }
+
+    async fn drop_database(&self) {
+        if let Target::Postgres { admin, name, .. } = self
+            && let Ok(pool) = sqlx::PgPool::connect(admin).await
+        {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("drop database if exists \"{name}\" with (force)"))).execute(&pool).await;
+        }
+    }
+}
+
+async fn targets(dir: &Path) -> Vec<Target> {
+    let wanted = std::env::var("BENCH_DATABASE_URL").ok();
+    let sqlite = || Target::Sqlite { url: format!("sqlite://{}/bench.db", dir.display()) };
+    let pg = |admin: String| {
+        let name = format!("gharts_bench_{}", std::process::id());
+        let mut url = reqwest::Url::parse(&admin).expect("postgres URL");
+        url.set_path(&name);
+        Target::Postgres { url: url.to_string(), admin, name }
+    };
+    match wanted.as_deref() {
+        Some(u) if u.starts_with("sqlite") => vec![sqlite()],
+        Some(u) if u.starts_with("postgres") => vec![pg(u.to_owned())],
+        _ => {
+            let mut v = vec![sqlite()];
+            match tokio::time::timeout(Duration::from_secs(3), sqlx::PgPool::connect(PG_DEFAULT)).await {
+                Ok(Ok(_)) => v.push(pg(PG_DEFAULT.to_owned())),
+                _ => println!("(PostgreSQL at {PG_DEFAULT} does not answer: SQLite only)"),
+            }
+            v
+        }
+    }
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let dir = tempfile_dir();
-    let db_url = std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| format!("sqlite://{dir}/bench.db"));
-    let env = Env::from_pairs([("DATABASE_URL", db_url.as_str()), ("BOOTSTRAP_ADMIN_PASSWORD", PASSWORD), ("DB_POOL_MAX", "16"), ("LOG_LEVEL", "warn")]);
-    let config = Config::from_env(&env)?;
-    let db = server::prepare(&config).await?;
-    let fake = Arc::new(FakeGitHub::new());
-    let state = AppState::new(config, db.clone())?.with_github(fake.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(server::run(state, listener, async move {
-        let _ = rx.await;
-    }));
-
-    let client = reqwest::Client::builder().cookie_store(true).pool_max_idle_per_host(128).build()?;
-    let login = client
-        .post(format!("{base}/auth/local-login"))
-        .header("x-requested-with", "gharts")
-        .json(&serde_json::json!({ "username": "admin", "password": PASSWORD }))
-        .send()
-        .await?;
-    anyhow::ensure!(login.status() == 200, "login failed: {}", login.status());
-    let team =
-        client.post(format!("{base}/api/v1/admin/teams")).header("x-requested-with", "gharts").json(&serde_json::json!({ "name": "bench" })).send().await?;
-    anyhow::ensure!(team.status() == 201, "team: {}", team.status());
-
-    println!("GHARTS benchmark ({}; fake GitHub in-process; 2 cores shared with the load generator)", db.kind());
-    // Warm-up.
-    provision_round(&client, &base, 4, 100, "warm").await;
-    for (concurrency, total) in [(16, 2000), (64, 2000)] {
-        let (lat, wall, errors) = provision_round(&client, &base, concurrency, total, &format!("c{concurrency}")).await;
-        println!(
-            "provision  concurrency={concurrency:<3} requests={total} errors={errors} throughput={:.0}/s p50={:.2}ms p99={:.2}ms",
-            total as f64 / wall.as_secs_f64(),
-            percentile(&lat, 0.50).as_secs_f64() * 1000.0,
-            percentile(&lat, 0.99).as_secs_f64() * 1000.0,
-        );
+    let quick = std::env::var("BENCH_QUICK").is_ok_and(|v| v == "1");
+    let dir = std::env::temp_dir().join(format!("gharts-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let peers = start_peers(&dir).await?;
+    let ticks: f64 =
+        std::process::Command::new("getconf").arg("CLK_TCK").output().ok().and_then(|o| String::from_utf8(o.stdout).ok()?.trim().parse().ok()).unwrap_or(100.0);
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "GHARTS benchmark: release gharts process, fake-github process, OpenID Provider peer; {cores} cores shared by all; load average at start {}",
+        load.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    );
+    let mut summaries = Vec::new();
+    for target in targets(&dir).await {
+        let result = run(&peers, &target, ticks, quick).await;
+        target.drop_database().await;
+        summaries.push(result?);
     }
-
-    // Bring the table to 10,000 runners, then time paginated list calls.
-    let have = 4100;
-    let (_, _, errors) = provision_round(&client, &base, 32, 10_000 - have, "fill").await;
-    anyhow::ensure!(errors == 0, "fill errors: {errors}");
-    let team_id = team_id(&client, &base).await?;
-    // The admin's view, and a team's view (`team_id=`: the same query as an M2M client of the
-    // team sees): first pages as a pipeline reads them, then pages across the list.
-    for (label, filter) in [("admin", String::new()), ("team", format!("&team_id={team_id}"))] {
-        for (pages, spread) in [("first", false), ("any", true)] {
-            let mut lat = Vec::new();
-            for i in 0..500 {
-                let offset = if spread { (i * 97) % 9_950 } else { 0 };
-                let t = Instant::now();
-                let resp = client.get(format!("{base}/api/v1/runners?limit=50&offset={offset}{filter}")).send().await?;
-                anyhow::ensure!(resp.status() == 200);
-                let _ = resp.bytes().await?;
-                lat.push(t.elapsed());
-            }
-            lat.sort();
-            println!(
-                "list       view={label:<5} pages={pages:<5} runners=10000 page=50 requests=500 p50={:.2}ms p99={:.2}ms",
-                percentile(&lat, 0.50).as_secs_f64() * 1000.0,
-                percentile(&lat, 0.99).as_secs_f64() * 1000.0
-            );
-        }
+    for s in summaries {
+        println!("{s}");
     }
-    sync_bench(&db_url, db.clone(), fake).await?;
-    println!("peak RSS (server + load generator + fake GitHub, one process): {:.1} MiB", peak_rss_mib());
-    let _ = tx.send(());
-    server.await??;
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
 
-/// The bench team's id.
-async fn team_id(client: &reqwest::Client, base: &str) -> anyhow::Result<String> {
-    let teams: serde_json::Value = client.get(format!("{base}/api/v1/admin/teams?limit=100")).send().await?.json().await?;
-    teams["teams"]
-        .as_array()
-        .and_then(|ts| ts.iter().find(|t| t["name"] == "bench"))
-        .and_then(|t| t["id"].as_str())
-        .map(str::to_owned)
-        .ok_or_else(|| anyhow::anyhow!("no bench team"))
+/// One database: start gharts, run the phases, print; returns the README table.
+async fn run(peers: &Peers, target: &Target, ticks_per_sec: f64, quick: bool) -> anyhow::Result<String> {
+    if let Target::Postgres { admin, name, .. } = target {
+        let pool = sqlx::PgPool::connect(admin).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("drop database if exists \"{name}\" with (force)"))).execute(&pool).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("create database \"{name}\""))).execute(&pool).await?;
+    }
+    let kind = if matches!(target, Target::Sqlite { .. }) { "sqlite" } else { "postgres" };
+    let port = free_port()?;
+    let base = format!("http://127.0.0.1:{port}");
+    let exe_dir = std::env::current_exe()?.parent().map(Path::to_path_buf).unwrap_or_default();
+    let key = repo().join("server/tests/fixtures/github-app-test-key.pem");
+    let mut child = Command::new(exe_dir.join("gharts"))
+        .env("DATABASE_URL", target.url())
+        .env("GHARTS_ADDR", format!("127.0.0.1:{port}"))
+        .env("BOOTSTRAP_ADMIN_PASSWORD", PASSWORD)
+        .env("LOG_LEVEL", std::env::var("LOG_LEVEL").unwrap_or_else(|_| "warn".into()))
+        .env("OIDC_ISSUER", &peers.oidc_issuer)
+        .env("OIDC_AUDIENCE", "gharts-api")
+        .env("GITHUB_API_URL", &peers.github_url)
+        .env("GITHUB_ORG", "bench")
+        .env("GITHUB_APP_ID", "1")
+        .env("GITHUB_INSTALLATION_ID", "1")
+        .env("GITHUB_APP_PRIVATE_KEY_PATH", key)
+        .env("SYNC_ENABLED", "false")
+        .env_remove("GHARTS_FAKE_GITHUB")
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()?;
+    let proc = Proc { pid: child.id().ok_or_else(|| anyhow::anyhow!("gharts exited"))?, ticks_per_sec };
+    let http = reqwest::Client::builder().pool_max_idle_per_host(512).build()?;
+    let started = Instant::now();
+    loop {
+        if http.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status() == 200) {
+            break;
+        }
+        anyhow::ensure!(started.elapsed() < Duration::from_secs(60), "gharts did not become ready");
+        if let Ok(Some(st)) = child.try_wait() {
+            anyhow::bail!("gharts exited: {st}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let idle_start = proc.rss();
+    println!("\n== {kind} ==\nidle RSS after start-up: {idle_start:.1} MiB (started in {:.2} s)", started.elapsed().as_secs_f64());
+
+    // The administrator's session, two teams, the team's M2M client, a user in both teams.
+    let admin = reqwest::Client::builder().cookie_store(true).pool_max_idle_per_host(512).build()?;
+    let post = |path: &str, body: Value| admin.post(format!("{base}{path}")).header("x-requested-with", "gharts").json(&body).send();
+    let login = post("/auth/local-login", json!({ "username": "admin", "password": PASSWORD })).await?;
+    anyhow::ensure!(login.status() == 200, "login: {}", login.status());
+    let mut team_ids = Vec::new();
+    for name in ["bench", "other"] {
+        let resp = post("/api/v1/admin/teams", json!({ "name": name })).await?;
+        anyhow::ensure!(resp.status() == 201, "team: {}", resp.status());
+        let v: Value = resp.json().await?;
+        team_ids.push(v["id"].as_str().unwrap_or_default().to_owned());
+    }
+    let resp = post("/api/v1/admin/oauth-clients", json!({ "client_id": "m2m-a", "team_id": team_ids[0] })).await?;
+    anyhow::ensure!(resp.status() == 201, "oauth client: {}", resp.status());
+    let resp = post("/api/v1/admin/users", json!({ "email": "alice@example.com", "oidc_sub": "alice-sub", "team_ids": team_ids })).await?;
+    anyhow::ensure!(resp.status() == 201, "user: {}", resp.status());
+    let m2m = m2m_token(&peers.oidc_issuer, "m2m-a").await?;
+    let alice = user_token(&peers.oidc_issuer, "alice").await?;
+
+    let mut phases: Vec<Phase> = Vec::new();
+    let measure = |label: String, requests: usize, lat: &[Duration], st: BTreeMap<u16, usize>, wall: Duration, cpu: f64, peak: f64| Phase {
+        label,
+        requests,
+        by_status: st,
+        throughput: requests as f64 / wall.as_secs_f64(),
+        p50: percentile(lat, 0.50),
+        p99: percentile(lat, 0.99),
+        cpu_ms: cpu * 1000.0 / requests as f64,
+        peak_mib: peak,
+        ..Default::default()
+    };
+
+    // Warm-up (token keys fetched, connections open), then provisioning.
+    let provision = |tag: String| -> MakeRequest {
+        let (base, token) = (base.clone(), m2m.clone());
+        Arc::new(move |c: &reqwest::Client, i| {
+            c.post(format!("{base}/api/v1/runners/jit")).bearer_auth(&token).json(&json!({ "runner_name": format!("{tag}-{i}"), "labels": ["linux", "x64"] }))
+        })
+    };
+    drive(&http, 4, 50, provision(format!("{kind}-warm"))).await;
+    let n = if quick { 512 } else { 2560 };
+    for c in [16, 64, 256] {
+        proc.reset_peak();
+        let (cpu0, gh0) = (proc.cpu(), github_calls(peers).await?);
+        let (lat, st, wall) = drive(&http, c, n, provision(format!("{kind}-c{c}"))).await;
+        let (cpu, gh) = (proc.cpu() - cpu0, github_calls(peers).await? - gh0);
+        let created = st.get(&201).copied().unwrap_or(0);
+        let mut p = measure(format!("provision M2M c={c}"), n, &lat, st, wall, cpu, proc.peak());
+        p.github_per_runner = (created > 0).then(|| gh as f64 / created as f64);
+        p.print();
+        phases.push(p);
+    }
+
+    // Seed to 10,000 runners in the team, 2,000 in the other, 100,000 audit rows.
+    let t = Instant::now();
+    seed(target.url(), &team_ids).await?;
+    println!("seeded to {TEAM_RUNNERS} team runners, {OTHER_RUNNERS} in a second team, {AUDIT_ROWS} audit rows in {:.1} s", t.elapsed().as_secs_f64());
+
+    let list_n = if quick { 300 } else { 2000 };
+    let lists: [(&str, reqwest::Client, String, Option<String>); 3] = [
+        ("list admin session team_id=", admin.clone(), format!("/api/v1/runners?limit=50&team_id={}", team_ids[0]), None),
+        ("list team M2M", http.clone(), "/api/v1/runners?limit=50".into(), Some(m2m.clone())),
+        ("list user of 2 teams (OIDC)", http.clone(), "/api/v1/runners?limit=50".into(), Some(alice.clone())),
+    ];
+    for (label, client, path, token) in lists {
+        let url = format!("{base}{path}");
+        // The answer's total, to show what was listed.
+        let mut probe = client.get(&url);
+        if let Some(tk) = &token {
+            probe = probe.bearer_auth(tk);
+        }
+        let total = probe.send().await?.json::<Value>().await?.get("total").cloned().unwrap_or(Value::Null);
+        let make: MakeRequest = Arc::new(move |c: &reqwest::Client, _| {
+            let r = c.get(&url);
+            match &token {
+                Some(tk) => r.bearer_auth(tk),
+                None => r,
+            }
+        });
+        proc.reset_peak();
+        let cpu0 = proc.cpu();
+        let (lat, st, wall) = drive(&client, 16, list_n, make).await;
+        let mut p = measure(format!("{label} c=16"), list_n, &lat, st, wall, proc.cpu() - cpu0, proc.peak());
+        p.extra = format!(" total={total}");
+        p.print();
+        phases.push(p);
+    }
+
+    // The audit log: a filter paged through (admin), then the JSONL export of every row.
+    let audit_n = if quick { 200 } else { 1000 };
+    let url = format!("{base}/api/v1/audit-logs?event_type=runner_deleted&limit=50");
+    let make: MakeRequest = Arc::new(move |c: &reqwest::Client, i| c.get(format!("{url}&offset={}", (i % 40) * 50)));
+    proc.reset_peak();
+    let cpu0 = proc.cpu();
+    let (lat, st, wall) = drive(&admin, 16, audit_n, make).await;
+    let p = measure("audit filter+paging admin c=16".into(), audit_n, &lat, st, wall, proc.cpu() - cpu0, proc.peak());
+    p.print();
+    phases.push(p);
+
+    let exports = if quick { 1 } else { 3 };
+    proc.reset_peak();
+    let cpu0 = proc.cpu();
+    let mut lat = Vec::new();
+    let mut st = BTreeMap::new();
+    let mut bytes = 0;
+    let started = Instant::now();
+    for _ in 0..exports {
+        let t = Instant::now();
+        let resp = admin.get(format!("{base}/api/v1/audit-logs?format=jsonl&limit={AUDIT_ROWS}")).send().await?;
+        *st.entry(resp.status().as_u16()).or_default() += 1;
+        bytes = resp.bytes().await?.len();
+        lat.push(t.elapsed());
+    }
+    lat.sort();
+    let mut p = measure(format!("audit export JSONL {AUDIT_ROWS} rows"), exports, &lat, st, started.elapsed(), proc.cpu() - cpu0, proc.peak());
+    p.extra = format!(" size={:.1}MiB", bytes as f64 / 1048576.0);
+    p.print();
+    phases.push(p);
+
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let idle_end = proc.rss();
+    println!("idle RSS after the phases: {idle_end:.1} MiB");
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+    sync_bench(target.url()).await?;
+    Ok(table(kind, idle_start, idle_end, &phases))
 }
 
-/// Sync cycles over the 10,000 runners, through the real App client and the fake GitHub's
-/// HTTP API (100 pages): the first cycle updates every runner, the second finds no change.
-async fn sync_bench(db_url: &str, db: server::db::Db, fake: Arc<FakeGitHub>) -> anyhow::Result<()> {
+/// The README table: each phase with its targets.
+fn table(kind: &str, idle_start: f64, idle_end: f64, phases: &[Phase]) -> String {
+    let mut s = format!(
+        "\n{kind}: phase | throughput | p50 / p99 | non-2xx | own CPU per request (target) | peak RSS (target)\n---|---|---|---|---|---\nidle after start-up / after the phases | | | | | {idle_start:.1} / {idle_end:.1} MiB (≤ 20 MB)\n"
+    );
+    for p in phases {
+        let (cpu_target, rss_target) = if p.label.starts_with("audit export") { ("–", "–") } else { ("≤ 1 ms", "≤ 40 MB") };
+        s.push_str(&format!(
+            "{} | {:.0}/s | {:.2} / {:.2} ms | {} | {:.3} ms ({cpu_target}) | {:.1} MiB ({rss_target}){}\n",
+            p.label,
+            p.throughput,
+            p.p50,
+            p.p99,
+            p.errors(),
+            p.cpu_ms,
+            p.peak_mib,
+            p.github_per_runner.map(|g| format!("; {g:.2} GitHub calls per runner")).unwrap_or_default()
+        ));
+    }
+    s
+}
+
+/// Runners and audit rows straight into the database, in one transaction per table, many rows
+/// per statement.
+async fn seed(url: &str, team_ids: &[String]) -> anyhow::Result<()> {
+    let config = Config::from_env(&Env::from_pairs([("DATABASE_URL", url), ("DB_POOL_MAX", "2")]))?;
+    let db = Db::connect(&config.database).await?;
+    let team: uuid::Uuid = team_ids[0].parse()?;
+    let other: uuid::Uuid = team_ids[1].parse()?;
+    macro_rules! seed_on {
+        ($p:expr) => {{
+            let p = $p;
+            let have: i64 = sqlx::query_scalar("select count(*) from runners where team_id = $1").bind(team).fetch_one(p).await?;
+            let now = Utc::now();
+            let mut tx = p.begin().await?;
+            let rows: Vec<(uuid::Uuid, i64)> = (0..(TEAM_RUNNERS - have).max(0)).map(|i| (team, i)).chain((0..OTHER_RUNNERS).map(|i| (other, TEAM_RUNNERS + i))).collect();
+            for chunk in rows.chunks(500) {
+                let mut sql = String::from("insert into runners (id, runner_name, status, runner_group_id, labels, ephemeral, team_id, provisioned_by, actor_type, created_at, updated_at, github_runner_id) values ");
+                for (k, _) in chunk.iter().enumerate() {
+                    let b = k * 5;
+                    sql.push_str(&format!("{}(${}, ${}, 'idle', 1, '[\"self-hosted\", \"linux\", \"x64\"]', true, ${}, 'seed', 'm2m', ${}, ${}, ${})", if k > 0 { "," } else { "" }, b + 1, b + 2, b + 3, b + 4, b + 4, b + 5));
+                }
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (t, i) in chunk {
+                    q = q.bind(uuid::Uuid::new_v4()).bind(format!("seed-{i}")).bind(*t).bind(now - chrono::Duration::seconds(100_000 - i)).bind(1_000_000 + i);
+                }
+                q.execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+
+            // The audit log, chained after what the provisioning wrote.
+            let (last_id, last_hash): (i64, String) = sqlx::query_as("select last_id, last_hash from audit_chain_head where singleton = 1").fetch_one(p).await?;
+            let mut prev = last_hash;
+            let mut tx = p.begin().await?;
+            let events = ["runner_deleted", "runner_state_changed", "runner_state_changed", "provision_jit"];
+            let ids: Vec<i64> = (last_id + 1..=last_id.max(0) + (AUDIT_ROWS - last_id).max(0)).collect();
+            let start = now - chrono::Duration::days(30);
+            for chunk in ids.chunks(400) {
+                let mut sql = String::from("insert into audit_log (id, timestamp, event_type, actor_type, user_identity, team_id, event_data, success, prev_hash, hash) values ");
+                let mut binds = Vec::new();
+                for (k, id) in chunk.iter().enumerate() {
+                    let b = k * 10;
+                    sql.push_str(&format!("{}(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})", if k > 0 { "," } else { "" }, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10));
+                    let ts = server::db::now().min(start + chrono::Duration::seconds(*id * 20));
+                    let row = NewAudit {
+                        event_type: events[(*id % 4) as usize].into(),
+                        actor_type: "m2m".into(),
+                        user_identity: "m2m-a".into(),
+                        team_id: Some(if id % 2 == 0 { team } else { other }),
+                        event_data: Some(json!({ "runner_name": format!("seed-{id}"), "labels": ["linux", "x64"] })),
+                        success: true,
+                        ..Default::default()
+                    };
+                    let hash = chain_hash(&prev, *id, &ts, &row);
+                    binds.push((*id, ts, row, std::mem::replace(&mut prev, hash.clone()), hash));
+                }
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (id, ts, row, prev_hash, hash) in binds {
+                    q = q.bind(id).bind(ts).bind(row.event_type).bind(row.actor_type).bind(row.user_identity).bind(row.team_id).bind(row.event_data.map(|v| v.to_string())).bind(row.success).bind(prev_hash).bind(hash);
+                }
+                q.execute(&mut *tx).await?;
+            }
+            if let Some(last) = ids.last() {
+                sqlx::query("update audit_chain_head set last_id = $1, last_hash = $2 where singleton = 1").bind(*last).bind(&prev).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        }};
+    }
+    match &db {
+        Db::Sqlite(p) => seed_on!(p),
+        Db::Postgres(p) => seed_on!(p),
+    }
+    let _ = GENESIS_HASH;
+    db.close().await;
+    Ok(())
+}
+
+/// Two sync cycles over every runner the database holds with a GitHub id, in this process
+/// (the server is stopped): the real App client against an in-process fake GitHub that reports
+/// them online. The first cycle updates every runner, the second finds nothing to change.
+async fn sync_bench(url: &str) -> anyhow::Result<()> {
+    use server::github::GitHubRunner;
+    use server::github::fake::FakeGitHub;
     use server::github::fake_server::{FakeServer, FakeServerConfig};
+    use server::state::AppState;
+    let config = Config::from_env(&Env::from_pairs([("DATABASE_URL", url), ("DB_POOL_MAX", "4")]))?;
+    let db = Db::connect(&config.database).await?;
+    let rows: Vec<(i64, String)> = match &db {
+        Db::Sqlite(p) => {
+            sqlx::query_as("select github_runner_id, runner_name from runners where github_runner_id is not null and status <> 'deleted'").fetch_all(p).await?
+        }
+        Db::Postgres(p) => {
+            sqlx::query_as("select github_runner_id, runner_name from runners where github_runner_id is not null and status <> 'deleted'").fetch_all(p).await?
+        }
+    };
+    let fake = Arc::new(FakeGitHub::new());
+    for (id, name) in &rows {
+        fake.put_runner(GitHubRunner {
+            id: *id,
+            name: name.clone(),
+            status: "online".into(),
+            busy: false,
+            labels: vec!["self-hosted".into(), "linux".into(), "x64".into()],
+            read_only_labels: vec![],
+            runner_group_id: Some(1),
+        });
+    }
     let server_cfg = FakeServerConfig {
         app_id: 1,
         app_public_key_pem: include_str!("../../tests/fixtures/github-app-test-key.pub.pem").to_owned(),
@@ -168,28 +683,25 @@ async fn sync_bench(db_url: &str, db: server::db::Db, fake: Arc<FakeGitHub>) -> 
         token_lifetime: chrono::TimeDelta::hours(1),
     };
     let github = FakeServer::new(server_cfg, fake.clone())?;
-    let url = github.spawn().await?;
+    let gh_url = github.spawn().await?;
     let env = Env::from_pairs([
-        ("DATABASE_URL", db_url),
+        ("DATABASE_URL", url),
         ("LOG_LEVEL", "warn"),
         ("GITHUB_APP_ID", "1"),
         ("GITHUB_INSTALLATION_ID", "1"),
         ("GITHUB_ORG", "bench"),
-        ("GITHUB_API_URL", url.as_str()),
+        ("GITHUB_API_URL", gh_url.as_str()),
         ("GITHUB_APP_PRIVATE_KEY", include_str!("../../tests/fixtures/github-app-test-key.pem")),
     ]);
     let config = Config::from_env(&env)?;
-    let client = server::github::from_config(&config, &server::metrics::Metrics::new())?.expect("GitHub configured");
-    let state = AppState::new(config, db)?.with_github(client);
-    for r in fake.runners() {
-        fake.set_state(r.id, "online", false);
-    }
-    for label in ["first (10,000 updates)", "steady (no change)"] {
+    let client = server::github::from_config(&config, &server::metrics::Metrics::new())?.ok_or_else(|| anyhow::anyhow!("GitHub not configured"))?;
+    let state = AppState::new(config, db.clone())?.with_github(client);
+    for label in ["sync first (updates all)", "sync steady (no change)"] {
         let calls = github.count("GET /orgs/bench/actions/runners");
         let t = Instant::now();
         let report = server::services::sync::run_and_record(&state).await?;
         println!(
-            "sync       {label:<22} runners={} duration={:.0}ms github_list_calls={} updated={} unchanged={}",
+            "{label:<34} runners={} duration={:.0}ms github_list_calls={} updated={} unchanged={} (in the bench process)",
             fake.runner_count(),
             t.elapsed().as_secs_f64() * 1000.0,
             github.count("GET /orgs/bench/actions/runners") - calls,
@@ -197,11 +709,6 @@ async fn sync_bench(db_url: &str, db: server::db::Db, fake: Arc<FakeGitHub>) -> 
             report.unchanged
         );
     }
+    db.close().await;
     Ok(())
-}
-
-fn tempfile_dir() -> String {
-    let dir = std::env::temp_dir().join(format!("gharts-bench-{}", std::process::id()));
-    let _ = std::fs::create_dir_all(&dir);
-    dir.display().to_string()
 }

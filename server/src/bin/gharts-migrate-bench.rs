@@ -29,7 +29,7 @@ async fn open(url: &str) -> anyhow::Result<Db> {
 
 fn sqlite(db: &Db) -> &sqlx::SqlitePool {
     match db {
-        Db::Sqlite(p) => p,
+        Db::Sqlite(p) => p.pool(),
         Db::Postgres(_) => unreachable!("the benchmark's sources are SQLite"),
     }
 }

@@ -85,6 +85,9 @@ pub struct DatabaseConfig {
     pub connect_timeout: Duration,
     /// `RUN_MIGRATIONS` (default true).
     pub run_migrations: bool,
+    /// `DB_SQLITE_CACHE_KIB` (default 2048): SQLite's page cache per connection, in KiB
+    /// (`PRAGMA cache_size`); the memory it may take is this × `DB_POOL_MAX`.
+    pub sqlite_cache_kib: u32,
 }
 
 impl std::fmt::Debug for DatabaseConfig {
@@ -95,6 +98,7 @@ impl std::fmt::Debug for DatabaseConfig {
             .field("acquire_timeout", &self.acquire_timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("run_migrations", &self.run_migrations)
+            .field("sqlite_cache_kib", &self.sqlite_cache_kib)
             .finish()
     }
 }
@@ -289,6 +293,7 @@ impl DatabaseConfig {
             acquire_timeout: Duration::from_secs(env.parse(&["DB_ACQUIRE_TIMEOUT_SECONDS"], 5)?),
             connect_timeout: Duration::from_secs(env.parse(&["DB_CONNECT_TIMEOUT_SECONDS"], 10)?),
             run_migrations: env.bool(&["RUN_MIGRATIONS"], true)?,
+            sqlite_cache_kib: env.parse(&["DB_SQLITE_CACHE_KIB"], 2048)?,
         })
     }
 }

@@ -45,6 +45,9 @@ pub struct OidcConfig {
     pub prompt: Option<String>,
     /// `OIDC_HTTP_TIMEOUT_SECONDS` (default 5): discovery, JWKS and token calls.
     pub http_timeout: Duration,
+    /// `OIDC_TOKEN_CACHE_SIZE` (default 1024; 0 turns it off): verified access tokens kept for
+    /// at most a minute (never past `exp`), so a repeated token skips the signature check.
+    pub token_cache_size: usize,
 }
 
 impl OidcConfig {
@@ -82,6 +85,7 @@ impl OidcConfig {
             send_audience: env.bool(&["OIDC_SEND_AUDIENCE"], false)?,
             prompt: env.string(&["OIDC_PROMPT"]),
             http_timeout: Duration::from_secs(env.parse(&["OIDC_HTTP_TIMEOUT_SECONDS"], 5)?),
+            token_cache_size: env.parse(&["OIDC_TOKEN_CACHE_SIZE"], 1024)?,
         }))
     }
 }

@@ -38,8 +38,10 @@ pub mod teams;
 pub mod user_admin;
 pub mod users;
 pub mod webhooks;
+pub mod write_gate;
 
 pub use page::Page;
+pub use write_gate::SqliteDb;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -48,7 +50,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use secrecy::ExposeSecret;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::config::DatabaseConfig;
 
@@ -87,8 +89,8 @@ pub(crate) fn conflict_or(e: sqlx::Error) -> DbError {
 /// The database: a SQLite or a PostgreSQL pool. Cheap to clone.
 #[derive(Clone, Debug)]
 pub enum Db {
-    /// Embedded SQLite (the default).
-    Sqlite(SqlitePool),
+    /// Embedded SQLite (the default): the pool with its write gate.
+    Sqlite(SqliteDb),
     /// PostgreSQL (production).
     Postgres(PgPool),
 }
@@ -112,9 +114,10 @@ impl Db {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10));
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("cache_size", format!("-{}", cfg.sqlite_cache_kib));
             let pool = SqlitePoolOptions::new().max_connections(cfg.pool_max).acquire_timeout(cfg.acquire_timeout).connect_with(opts).await?;
-            Ok(Db::Sqlite(pool))
+            Ok(Db::Sqlite(SqliteDb::new(pool)))
         } else {
             // sslmode / sslrootcert / sslcert come from the URL's query.
             let opts = PgConnectOptions::from_str(url)?.application_name("gharts");
@@ -141,7 +144,10 @@ impl Db {
 
     /// Applies pending migrations (safe to run concurrently: sqlx takes a lock).
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        on_pool!(self, p => self.migrator().run(p).await)
+        match self {
+            Db::Sqlite(p) => self.migrator().run(p.pool()).await,
+            Db::Postgres(p) => self.migrator().run(p).await,
+        }
     }
 
     /// A trivial query, for readiness.

@@ -325,12 +325,19 @@ impl Db {
     /// A page of visible runners matching `f` (newest first), and the total.
     pub async fn list_runners(&self, vis: &Visibility, f: &RunnerFilter, limit: i64, offset: i64) -> Result<(Vec<RunnerRow>, i64), DbError> {
         let mut w = Filters::default();
+        let mut page_team: Option<(String, String)> = None;
         match vis {
             Visibility::All => {}
             Visibility::Team(t) => w.equals("r.team_id", Some(Arg::Uuid(*t))),
             Visibility::User { id } => {
                 let uid = w.arg(Arg::Uuid(*id));
-                w.push(format!("(r.owner_user_id = {uid} or r.team_id in (select team_id from team_members where user_id = {uid}))"));
+                let in_teams = format!("r.team_id in (select team_id from team_members where user_id = {uid})");
+                // The page reads the runners newest first through `(created_at, id)` and stops
+                // after it; with `in (…)` SQLite would gather every visible row from the two
+                // indexes and sort them all (31 ms of CPU per page at 12,000 rows, issue 14).
+                // The total keeps `in (…)`: two index ranges, no per-row subquery.
+                page_team = Some((in_teams.clone(), format!("exists (select 1 from team_members m where m.user_id = {uid} and m.team_id = r.team_id)")));
+                w.push(format!("(r.owner_user_id = {uid} or {in_teams})"));
             }
         }
         if f.statuses.is_empty() {
@@ -355,7 +362,11 @@ impl Db {
         let count_sql = format!("select count(*) from runners r left join teams t on t.id = r.team_id{}", w.where_sql());
         let count_args = w.args();
         let (l, o) = (w.arg(Arg::Int(limit)), w.arg(Arg::Int(offset)));
-        let page_sql = format!("{RUNNER_SELECT}{} order by r.created_at desc, r.id desc limit {l} offset {o}", w.where_sql());
+        let mut page_where = w.where_sql();
+        if let Some((count_form, page_form)) = &page_team {
+            page_where = page_where.replace(count_form, page_form);
+        }
+        let page_sql = format!("{RUNNER_SELECT}{page_where} order by r.created_at desc, r.id desc limit {l} offset {o}");
         let page_args = w.args();
         Ok(on_pool!(self, p => {
             let rows = bind_args!(sqlx::query_as::<_, RunnerRow>(sqlx::AssertSqlSafe(page_sql)), page_args).fetch_all(p).await?;

@@ -4,6 +4,7 @@
 pub mod keys;
 pub mod login;
 pub mod token;
+pub mod token_cache;
 
 use std::sync::Arc;
 
@@ -22,6 +23,8 @@ pub struct Oidc {
     pub keys: Arc<KeyStore>,
     /// HTTP client for the IdP (timeouts, user agent).
     pub http: reqwest::Client,
+    /// Access tokens verified in the last minute.
+    pub tokens: Arc<token_cache::TokenCache>,
 }
 
 impl Oidc {
@@ -33,15 +36,23 @@ impl Oidc {
             // The token endpoint must not redirect (credentials would follow).
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        Ok(Self { keys: Arc::new(KeyStore::new(cfg.clone(), http.clone())), cfg: Arc::new(cfg), http })
+        let tokens = Arc::new(token_cache::TokenCache::new(cfg.token_cache_size));
+        Ok(Self { keys: Arc::new(KeyStore::new(cfg.clone(), http.clone())), cfg: Arc::new(cfg), http, tokens })
     }
 
-    /// Validates a bearer access token (`aud` must contain `OIDC_AUDIENCE`).
+    /// Validates a bearer access token (`aud` must contain `OIDC_AUDIENCE`); a token verified
+    /// in the last minute is answered from [`token_cache`].
     pub async fn validate_access_token(&self, token: &str) -> Result<Map<String, Value>, TokenError> {
         let Some(audience) = self.cfg.audience.as_deref() else {
             return Err(TokenError::Invalid("bearer tokens are not enabled (OIDC_AUDIENCE is unset)".into()));
         };
-        token::validate(&self.keys, token, &Expect { issuer: &self.cfg.issuer, audience, algorithms: &self.cfg.algorithms }).await
+        let now = std::time::Instant::now();
+        if let Some(claims) = self.tokens.get(token, now) {
+            return Ok(claims);
+        }
+        let claims = token::validate(&self.keys, token, &Expect { issuer: &self.cfg.issuer, audience, algorithms: &self.cfg.algorithms }).await?;
+        self.tokens.put(token, &claims, now);
+        Ok(claims)
     }
 
     /// Whether the browser login is configured.

@@ -48,3 +48,4 @@ mod sync;
 mod teams;
 mod users;
 mod webhooks;
+mod write_gate;

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod audit;
 pub mod batch;
+pub mod github;
 pub mod labels;
 pub mod maintenance;
 pub mod migrate;

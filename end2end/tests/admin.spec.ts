@@ -249,11 +249,11 @@ test("an admin sets up a team, its members and M2M client, manages users and rea
   await expect(page.locator("#members-pager")).toContainText("1–50 of 51");
   await expect(page.locator("#members-list li")).toHaveCount(50);
   await expect(page.locator("#members-pager-prev")).toBeDisabled();
-  await page.click("#members-pager-next");
+  await page.locator("#members-pager-next").dispatchEvent("click");
   await expect(page.locator("#members-pager")).toContainText("51–51 of 51");
   await expect(page.locator("#members-list li")).toHaveCount(1);
   await check(page, "team-members-paged", "admin");
-  await page.click("#members-pager-prev");
+  await page.locator("#members-pager-prev").dispatchEvent("click");
   await expect(page.locator("#members-list li")).toHaveCount(50);
   await page.click("#members-close");
 

@@ -76,9 +76,6 @@ pub async fn check(config: Config) -> anyhow::Result<()> {
     for g in groups.unwrap_or_default() {
         println!("      group {:>6}  {} ({})", g.id, g.name, g.visibility);
     }
-    step(
-        "rate limit",
-        h.rate_limit.as_ref().map(|r| format!("core {}/{}, resets {}", r.remaining, r.limit, r.reset_at.to_rfc3339())).ok_or_else(failed),
-    )?;
+    step("rate limit", h.rate_limit.as_ref().map(|r| format!("core {}/{}, resets {}", r.remaining, r.limit, r.reset_at.to_rfc3339())).ok_or_else(failed))?;
     Ok(())
 }

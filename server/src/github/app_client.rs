@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use tokio::sync::{Mutex, OnceCell};
 
 use super::wire::{self, WireGroups, WireJit, WireRunner, WireRunners};
-use super::{AppFacts, GitHubApi, GitHubError, RateBudget, GitHubRunner, JitConfig, JitRequest, RunnerGroup, RunnerInventory};
+use super::{AppFacts, GitHubApi, GitHubError, GitHubRunner, JitConfig, JitRequest, RateBudget, RunnerGroup, RunnerInventory};
 use crate::config::{Enforcement, GitHubAppConfig};
 use crate::metrics::Metrics;
 

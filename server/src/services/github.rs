@@ -11,7 +11,7 @@ use crate::github::{GitHubApi, GitHubError};
 
 /// How long the whole check may take: the console's panel must answer even when GitHub does
 /// not (the client's own retries would otherwise run to their deadline).
-pub const HEALTH_TIMEOUT: Duration = Duration::from_secs(5);
+pub const HEALTH_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The health of `github` (the configured client, if any) for organisation `org`, gathered
 /// within `timeout`. The App and installation facts are cached by the client after the first

@@ -1,6 +1,9 @@
 //! Teams and memberships (API.md §3.6, §8, §9).
 
-use app::contract::teams::{LabelPolicyCheckRequest, LabelPolicyCheckResponse, MemberResponse, TeamCreateRequest, TeamDeactivateRequest, TeamListResponse, TeamPatchRequest, TeamResponse};
+use app::contract::teams::{
+    LabelPolicyCheckRequest, LabelPolicyCheckResponse, MemberResponse, TeamCreateRequest, TeamDeactivateRequest, TeamListResponse, TeamPatchRequest,
+    TeamResponse,
+};
 use app::contract::{ApiError, ErrorCode, FieldError};
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Value, json};

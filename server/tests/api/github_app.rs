@@ -262,7 +262,11 @@ async fn the_admin_github_panel_names_a_refusal_and_a_silent_github(backend: Bac
     // GitHub refuses the budget call: the App facts stand, the token is not proven.
     peer.fake.push_fault(Fault::status("GET /rate_limit", 403));
     let h = json(w.app.get("/api/v1/admin/github").await).await;
-    assert_eq!((&h["state"], &h["app_slug"], &h["token_ok"], &h["rate_limit"]), (&json!("rejected"), &json!("gharts-test"), &json!(false), &Value::Null), "{h}");
+    assert_eq!(
+        (&h["state"], &h["app_slug"], &h["token_ok"], &h["rate_limit"]),
+        (&json!("rejected"), &json!("gharts-test"), &json!(false), &Value::Null),
+        "{h}"
+    );
     assert!(h["error"].as_str().is_some_and(|e| e.contains("403")), "{h}");
     // GitHub does not answer: the panel still answers, within the bound.
     for _ in 0..4 {
@@ -270,7 +274,7 @@ async fn the_admin_github_panel_names_a_refusal_and_a_silent_github(backend: Bac
     }
     let started = Instant::now();
     let h = json(w.app.get("/api/v1/admin/github").await).await;
-    assert!(started.elapsed() < Duration::from_secs(8), "bounded: {:?}", started.elapsed());
+    assert!(started.elapsed() < Duration::from_secs(15), "bounded: {:?}", started.elapsed());
     assert_eq!((&h["state"], &h["token_ok"]), (&json!("unreachable"), &json!(false)), "{h}");
     assert!(h["error"].as_str().is_some_and(|e| !e.is_empty()), "{h}");
 }

@@ -111,10 +111,7 @@ async fn pending_runners_of_a_user_disabled_in_a_batch_are_reclaimed(backend: Ba
     let (others, _) = provision(&w, "team-runner").await;
     w.app.gh().set_state(bobs[2].1, "online", false);
     assert_eq!(cycle(&w).await.reclaimed_owner_deactivated, 0, "bob is still active");
-    let resp = w
-        .app
-        .post_json("/api/v1/admin/batch/disable-users", &json!({ "comment": "laptop stolen, incident 42", "user_ids": [bob] }))
-        .await;
+    let resp = w.app.post_json("/api/v1/admin/batch/disable-users", &json!({ "comment": "laptop stolen, incident 42", "user_ids": [bob] })).await;
     assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap_or_default());
     let r = cycle(&w).await;
     assert_eq!((r.reclaimed_owner_deactivated, r.deleted), (2, 2), "{r:?}");

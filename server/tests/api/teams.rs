@@ -211,7 +211,8 @@ async fn a_label_policy_is_checked_with_the_messages_of_team_create(backend: Bac
     assert_eq!(patched["errors"], verdict["errors"], "and as team update");
     let ok = json(w.app.post_json("/api/v1/admin/teams/label-policy/validate", &json!({ "optional_label_patterns": ["gpu-.*"] })).await).await;
     assert_eq!(ok, json!({ "valid": true, "errors": [] }));
-    assert_error(w.app.post_json("/api/v1/admin/teams/label-policy/validate", &json!({ "optional_label_patterns": "gpu" })).await, 422, "VALIDATION_ERROR").await;
+    assert_error(w.app.post_json("/api/v1/admin/teams/label-policy/validate", &json!({ "optional_label_patterns": "gpu" })).await, 422, "VALIDATION_ERROR")
+        .await;
     assert_eq!(json(w.app.get("/api/v1/admin/teams").await).await["total"], 3, "nothing was written");
     let resp = w.app.client.post(w.app.url("/api/v1/admin/teams/label-policy/validate")).bearer_auth(&w.m2m_a).json(&bad).send().await.expect("req");
     assert_error(resp, 403, "FORBIDDEN").await;

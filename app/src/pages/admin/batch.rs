@@ -71,7 +71,8 @@ where
                 reason.set(String::new());
                 selected.set(BTreeSet::new());
             }
-            on_done.run(r.map(|b| format!("{}: {} changed, {} failed.", b.action.replace('_', " "), count_of(b.affected_count, noun.0, noun.1), b.failed_count)));
+            on_done
+                .run(r.map(|b| format!("{}: {} changed, {} failed.", b.action.replace('_', " "), count_of(b.affected_count, noun.0, noun.1), b.failed_count)));
         }
     });
     let count = move || selected.with(BTreeSet::len);

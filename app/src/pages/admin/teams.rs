@@ -9,11 +9,11 @@ use leptos_router::hooks::use_query_map;
 use leptos_router::{LazyRoute, lazy_route};
 use uuid::Uuid;
 
+use super::OutcomeNotice;
 use super::batch::{BatchBar, BatchWords};
 use super::clients::ClientDialog;
 use super::members::MembersDialog;
 use super::team_form::TeamForm;
-use super::OutcomeNotice;
 use crate::contract::ApiError;
 use crate::contract::batch::{BatchActionResponse, BatchDeactivateTeamsRequest, BatchReactivateTeamsRequest};
 use crate::contract::teams::{TeamListResponse, TeamResponse};

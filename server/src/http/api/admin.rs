@@ -15,11 +15,7 @@ use crate::state::AppState;
 
 /// The statistics, sync and GitHub health routes.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(get_stats))
-        .routes(routes!(get_sync_status))
-        .routes(routes!(trigger_sync))
-        .routes(routes!(get_github_health))
+    OpenApiRouter::new().routes(routes!(get_stats)).routes(routes!(get_sync_status)).routes(routes!(trigger_sync)).routes(routes!(get_github_health))
 }
 
 /// `GET /api/v1/admin/stats`.
@@ -68,7 +64,7 @@ pub async fn trigger_sync(State(s): State<AppState>, AdminCaller(c): AdminCaller
     path = "/api/v1/admin/github",
     tag = "admin",
     responses(
-        (status = 200, description = "The GitHub App connection's health (state `ok`, `not_configured`, `unreachable` or `rejected`), within 5 s", body = GitHubHealthResponse)
+        (status = 200, description = "The GitHub App connection's health (state `ok`, `not_configured`, `unreachable` or `rejected`), within 10 s", body = GitHubHealthResponse)
     )
 )]
 pub async fn get_github_health(State(s): State<AppState>, AdminCaller(_): AdminCaller) -> Json<GitHubHealthResponse> {

@@ -2,7 +2,8 @@
 
 use app::contract::ApiError;
 use app::contract::teams::{
-    LabelPolicyCheckRequest, LabelPolicyCheckResponse, MemberListResponse, MemberResponse, TeamCreateRequest, TeamDeactivateRequest, TeamListResponse, TeamPatchRequest, TeamResponse, UserTeamsResponse,
+    LabelPolicyCheckRequest, LabelPolicyCheckResponse, MemberListResponse, MemberResponse, TeamCreateRequest, TeamDeactivateRequest, TeamListResponse,
+    TeamPatchRequest, TeamResponse, UserTeamsResponse,
 };
 use axum::Json;
 use axum::extract::State;

@@ -224,8 +224,6 @@ test("incident: an admin sets up team-x, bob fills its quota, the admin disables
   await ap.fill("#team-groups", "1");
   await ap.press("#team-groups", "Enter");
   await ap.click("#team-save");
-  await expect(ap.locator("#team-form .notice.error")).toHaveCount(0);
-  await expect(ap.locator(".notice.success")).toHaveText("Team team-x created.", { timeout: 15_000 });
   const row = ap.locator("tr[data-team='team-x']");
   await expect(row).toContainText("0 of 2");
   await expect(row).toContainText("1 (default)");

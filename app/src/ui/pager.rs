@@ -89,9 +89,9 @@ pub fn LocalPager(id: &'static str, total: i64, limit: i64, offset: RwSignal<i64
         view! {
             <nav class="pager" aria-label="Pages" id=id>
                 <span>{format!("{first}–{last} of {total}")}</span>
-                <button type="button" class="secondary" id=format!("{id}-prev") disabled=here == 0
+                <button type="button" class="secondary" id=format!("{id}-prev") disabled={here == 0}
                     on:click=move |_| offset.update(|o| *o = (*o - limit).max(0))>"Previous"</button>
-                <button type="button" class="secondary" id=format!("{id}-next") disabled=here + limit >= total
+                <button type="button" class="secondary" id=format!("{id}-next") disabled={here + limit >= total}
                     on:click=move |_| offset.update(|o| *o += limit)>"Next"</button>
             </nav>
         }

@@ -43,14 +43,15 @@ if [ -n "${TEST_OIDC_ISSUER:-}" ]; then
 fi
 
 # The fake GitHub as a process (built by `make build`), playing the runners: online 1 s after
-# their JIT config is issued, and staying idle. The long browser journey (journey.spec.ts) needs
+# their JIT config is issued, and staying idle; except runners named `held-*`, which never come
+# online (unused JIT configs, kept pending: the incident flow in journey.spec.ts needs them). The long browser journey (journey.spec.ts) needs
 # it and the provider, and runs on PostgreSQL only (one database is enough for it).
 github_env=()
 journey=""
 fake_github="$(dirname "$bin")/fake-github"
 if [ -x "$fake_github" ]; then
   github_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-  "$fake_github" --port "$github_port" --org e2e --online-after 1 --busy-after 86400 --done-after 86400 > "$work/github.log" 2>&1 &
+  "$fake_github" --port "$github_port" --org e2e --online-after 1 --busy-after 86400 --done-after 86400 --never-online held- > "$work/github.log" 2>&1 &
   github_pid=$!
   for _ in $(seq 1 100); do
     [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$github_port/" || true)" != 000 ] && break

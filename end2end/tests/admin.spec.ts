@@ -166,6 +166,17 @@ test("an admin sets up a team, its members and M2M client, manages users and rea
   await page.click("#user-batch-confirm");
   await expect(page.locator(".notice.success")).toContainText("1 user changed");
   await expect(page.locator("tr[data-user='erin@example.com']")).toHaveCount(0);
+  // The state filter, in the URL: deactivated users only (frank and erin), then all.
+  await page.selectOption("#filter-state", "deactivated");
+  await expect(page).toHaveURL(/state=deactivated/);
+  await expect(page.locator("tr[data-user='erin@example.com']")).toBeVisible();
+  await expect(page.locator("tr[data-user='frank@example.com']")).toBeVisible();
+  await expect(page.locator("#users-table tbody tr")).toHaveCount(2);
+  await check(page, "users-deactivated", "admin");
+  await page.selectOption("#filter-state", "all");
+  await expect(page).toHaveURL(/state=all/);
+  await expect(page.locator("tr[data-user='erin@example.com']")).toBeVisible();
+  await expect(page.locator("#users-table tbody tr").first()).toBeVisible();
 
   // Audit log: each step with its actor; the type filter in the URL; the details drawer.
   await page.goto("/app/admin/audit");
@@ -219,7 +230,32 @@ test("an admin sets up a team, its members and M2M client, manages users and rea
   for (const [name, href] of [["Teams", "/app/admin/teams"], ["Users", "/app/admin/users"], ["Audit log", "/app/admin/audit"], ["Security events", "/app/admin/security"]]) {
     await expect(page.locator(`nav.sidebar a[href='${href}']`)).toHaveText(name);
   }
+  // GitHub health (scripts/e2e.sh runs the fake GitHub: App 1 installed on organisation e2e).
+  await expect(page.locator("#github-state")).toHaveAttribute("data-state", "ok");
+  await expect(page.locator("#github-app")).toHaveText("GHARTS test App (gharts-test, id 1)");
+  await expect(page.locator("#github-installation")).toHaveText("1 on e2e");
+  await expect(page.locator("#github-token")).toHaveText("minted");
+  await expect(page.locator("#github-rate")).toContainText("of 5000 left, resets");
+  await page.click("#github-recheck");
+  await expect(page.locator("#github-state")).toHaveAttribute("data-state", "ok");
   await check(page, "overview", "admin");
+
+  // A large team: the members dialog pages on the server (50 at a time).
+  for (let i = 0; i < 50; i++) {
+    await api(page, "post", "/api/v1/admin/users", { email: `bulk-${i}@example.com`, team_ids: [other.id] });
+  }
+  await page.goto("/app/admin/teams");
+  await page.click("button[aria-label='Members of adm-other']");
+  await expect(page.locator("#members-pager")).toContainText("1–50 of 51");
+  await expect(page.locator("#members-list li")).toHaveCount(50);
+  await expect(page.locator("#members-pager-prev")).toBeDisabled();
+  await page.locator("#members-pager-next").dispatchEvent("click");
+  await expect(page.locator("#members-pager")).toContainText("51–51 of 51");
+  await expect(page.locator("#members-list li")).toHaveCount(1);
+  await check(page, "team-members-paged", "admin");
+  await page.locator("#members-pager-prev").dispatchEvent("click");
+  await expect(page.locator("#members-list li")).toHaveCount(50);
+  await page.click("#members-close");
 
   expect(pageErrors).toEqual([]);
 });
@@ -264,11 +300,11 @@ test("a member gets the 403 page on every admin page, and sees only their teams'
   const mainWasm = fetched.find((p) => p.endsWith(".wasm") && !p.includes("split___") && !p.includes("chunk_"));
   expect(mainWasm).toBeDefined();
   const firstLoad = (await (await carol.request.get(mainWasm ?? "")).body()).toString("latin1");
-  for (const text of ["Disable the old client and register this one", "Include deactivated users", "Change teams in a batch"]) {
+  for (const text of ["Disable the old client and register this one", "their pending runners are reclaimed at the next sync", "Change teams in a batch"]) {
     expect(firstLoad.includes(text), text).toBe(false);
   }
   // No admin data through the server functions either.
-  for (const [fn, data] of [["admin/users/list", { include_inactive: true, is_admin: null, search: null, limit: 50, offset: 0 }], ["admin/stats", {}], ["audit/verify", {}]] as const) {
+  for (const [fn, data] of [["admin/users/list", { active: null, is_admin: null, search: null, limit: 50, offset: 0 }], ["admin/stats", {}], ["audit/verify", {}]] as const) {
     const r = await carol.request.post(`/api/ui/${fn}`, { data });
     expect(r.status(), fn).toBe(403);
   }

@@ -1,7 +1,8 @@
 // The journey of a team member and an admin through the whole stack: gharts, the OpenID
 // Provider (bob signs in with SSO) and the fake GitHub process playing the runners (online
-// 1 s after their JIT config is issued), under the production Content-Security-Policy.
-// scripts/e2e.sh runs it with E2E_JOURNEY=1 on one database.
+// 1 s after their JIT config is issued, except `held-*` ones, which stay pending), under the
+// production Content-Security-Policy. scripts/e2e.sh runs it with E2E_JOURNEY=1 on PostgreSQL.
+// The second test is the admin's incident flow of issue 12, in the console from end to end.
 import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 
@@ -163,6 +164,170 @@ test("bob provisions and deletes a runner for his team; an admin deletes two in 
   await expect(ap.locator(".notice.success")).toContainText("Deleted 2 runners");
   await ap.goto("/app/runners?status=deleted");
   for (const name of ["j-one", "j-two"]) await expect(ap.locator(`tr[data-runner='${name}'] .badge`)).toHaveText("deleted");
+
+  expect(problems).toEqual([]);
+  await member.context.close();
+  await admin.context.close();
+});
+
+/** Bob signs in through the OpenID Provider's login page in a fresh context. */
+async function bobSignsIn(page: Page, next: string) {
+  await page.goto(next);
+  await page.click("#sso-login");
+  await page.fill("#username", "bob");
+  await page.fill("#password", "password");
+  await page.click("#login");
+  await expect(page.locator("#role-badge")).toHaveText("Member");
+  expect(new URL(page.url()).pathname).toBe(next);
+}
+
+/** Bob provisions one `held-*` runner (the fake GitHub never brings those online) in team-x. */
+async function provisionHeld(page: Page): Promise<string> {
+  await page.goto("/app/runners/provision");
+  await page.selectOption("#team", { label: "team-x" });
+  await page.fill("#runner-name", "held");
+  await expect(page.locator("#quota-line")).toContainText("Team quota:");
+  await page.click("#provision");
+  await expect(page.locator("#done-title")).toHaveText(/^Runner held-[0-9a-f]{6} provisioned$/);
+  return ((await page.locator("#done-title").textContent()) ?? "").split(" ")[1];
+}
+
+test("incident: an admin sets up team-x, bob fills its quota, the admin disables bob and his unused runners are reclaimed", async ({ browser }) => {
+  test.skip(!process.env.E2E_JOURNEY, "runs when scripts/e2e.sh provides the OpenID Provider and the fake GitHub");
+  test.setTimeout(180_000);
+  mkdirSync(artifacts, { recursive: true });
+  const problems: string[] = [];
+  const admin = await watched(browser, problems);
+  const ap = admin.page;
+  await ap.goto("/app/login");
+  await ap.fill("#username", "admin");
+  await ap.fill("#password", password);
+  await ap.click("#login");
+  await expect(ap.locator("#role-badge")).toHaveText("Admin");
+  // Bob exists (the first test created him); alone, this test creates him.
+  const found = await (await ap.request.get("/api/v1/admin/users?include_inactive=true&search=bob@example.com")).json();
+  if (found.users.length === 0) {
+    const r = await ap.request.post("/api/v1/admin/users", { headers, data: { email: "bob@example.com", display_name: "Bob" } });
+    expect(r.status(), await r.text()).toBe(201);
+  }
+
+  // 1. team-x: required label team-x, pattern gpu-.*, quota 2, runner group 1 (the fake's).
+  await ap.goto("/app/admin/teams");
+  await ap.click("#team-create");
+  await ap.fill("#team-name", "team-x");
+  await ap.fill("#team-required", "team-x");
+  await ap.press("#team-required", "Enter");
+  await ap.fill("#team-patterns", "gpu-.*");
+  await ap.press("#team-patterns", "Enter");
+  await expect(ap.locator("#pattern-check")).toContainText("accepts every pattern");
+  await ap.fill("#team-max", "2");
+  await ap.fill("#team-groups", "1");
+  await ap.press("#team-groups", "Enter");
+  await ap.click("#team-save");
+  const row = ap.locator("tr[data-team='team-x']");
+  await expect(row).toContainText("0 of 2");
+  await expect(row).toContainText("1 (default)");
+
+  // 2. Bob joins it.
+  await ap.click("button[aria-label='Members of team-x']");
+  await ap.fill("#member-search", "bob");
+  await ap.locator("#member-candidates li", { hasText: "bob@example.com" }).locator("button").click();
+  await expect(ap.locator("#members-list li", { hasText: "bob@example.com" })).toContainText("Joined");
+  await ap.click("#members-close");
+
+  // 3. Its CI pipeline's M2M client, registered and then rotated in one guided step.
+  await ap.click("button[aria-label='M2M client of team-x']");
+  await ap.click("#client-register");
+  await ap.fill("#client-id-input", "team-x-ci-1");
+  await ap.fill("#client-description", "team-x pipeline");
+  await ap.click("#client-submit");
+  await expect(ap.locator("#client-status")).toHaveText("Active");
+  await ap.click("#client-rotate");
+  await ap.fill("#client-id-input", "team-x-ci-2");
+  await ap.click("#client-submit");
+  await expect(ap.locator("#client-id")).toHaveText("team-x-ci-2");
+  await expect(ap.locator("#client-status")).toHaveText("Active");
+  await expect(ap.locator("#client-facts ~ details summary")).toContainText("1 earlier registration");
+  await ap.click("#client-close");
+
+  // 4. Bob (SSO): a label outside the policy is refused (and recorded), two runners fit the
+  // quota, the third is refused with the quota's message.
+  const member = await watched(browser, problems);
+  const bp = member.page;
+  await bobSignsIn(bp, "/app/runners/provision");
+  await bp.selectOption("#team", { label: "team-x" });
+  await bp.fill("#runner-name", "held");
+  await bp.fill("#label-input", "cpu-big");
+  await bp.press("#label-input", "Enter");
+  await expect(bp.locator("#dry-run-refused")).toContainText("LABEL_POLICY_VIOLATION");
+  await bp.click("#provision");
+  await expect(bp.locator("#provision-error")).toContainText("LABEL_POLICY_VIOLATION");
+  const held = [await provisionHeld(bp), await provisionHeld(bp)];
+  await bp.goto("/app/runners/provision");
+  await bp.selectOption("#team", { label: "team-x" });
+  const quota = "Team 'team-x' runner quota exceeded. Maximum allowed: 2, current: 2";
+  await expect(bp.locator("#dry-run-refused")).toContainText(quota);
+  await bp.click("#provision");
+  await expect(bp.locator("#provision-error")).toContainText(quota);
+  await expect(bp.locator("#provision-error")).toContainText("QUOTA_EXCEEDED");
+  await shot(bp, "incident-quota");
+
+  // 5. Bob's team view of the security events shows the refused label.
+  await bp.goto("/app/admin/security");
+  await bp.selectOption("#filter-team", { label: "team-x" });
+  await expect(bp.locator("tr[data-event='label_policy_violation']")).toContainText("team-x");
+  await shot(bp, "incident-bob-security");
+
+  // 6. The incident: the admin disables bob in a batch, with a reason, after the preview.
+  await ap.goto("/app/admin/users?q=bob%40example.com");
+  await ap.locator("tr[data-user='bob@example.com'] input[type='checkbox']").check();
+  await ap.click("#batch-disable");
+  await expect(ap.locator("#user-batch-preview")).toContainText("bob@example.com — would be disabled");
+  await ap.fill("#user-batch-reason", "laptop stolen, incident 12");
+  await ap.click("#user-batch-confirm");
+  await expect(ap.locator(".notice.success")).toContainText("1 user changed");
+  // His session has ended.
+  await bp.goto("/app/runners");
+  await expect(bp).toHaveURL(/\/app\/login/);
+
+  // 7. The next sync reclaims his two unused runners (at GitHub too); the runners page shows why.
+  await ap.goto("/app/runners?team=team-x&status=deleted");
+  await expect(async () => {
+    await ap.reload();
+    for (const name of held) {
+      await expect(ap.locator(`tr[data-runner='${name}'] .badge`)).toHaveText("deleted", { timeout: 1_000 });
+      await expect(ap.locator(`tr[data-runner='${name}'] .deletion-reason`)).toHaveText("owner deactivated", { timeout: 1_000 });
+    }
+  }).toPass({ timeout: 40_000, intervals: [1_000] });
+  await shot(ap, "incident-runners");
+
+  // 8. The audit log: every step with its actor, and the chain holds.
+  await ap.goto("/app/admin/audit");
+  await ap.fill("#filter-team", "team-x");
+  await ap.press("#filter-team", "Enter");
+  await expect(ap).toHaveURL(/team=team-x/);
+  const steps: [string, string, number][] = [
+    ["team_created", "admin", 1],
+    ["team_member_added", "admin", 1],
+    ["oauth_client_created", "admin", 2],
+    ["oauth_client_updated", "admin", 1],
+    ["provision_jit", "bob", 2],
+    ["runner_removed", "system", 2],
+  ];
+  for (const [event, actor, n] of steps) {
+    await expect(ap.locator(`tr[data-event='${event}']`), event).toHaveCount(n);
+    await expect(ap.locator(`tr[data-event='${event}'] .actor`).first(), event).toContainText(actor);
+  }
+  await shot(ap, "incident-audit");
+  await ap.goto("/app/admin/audit?type=batch_disable_users");
+  await expect(ap.locator("tr[data-event='batch_disable_users'] .actor").first()).toContainText("admin");
+  await ap.click("#verify-chain");
+  await expect(ap.locator("#chain-result")).toContainText("The chain holds");
+
+  // 9. The admin sees the refused label among the security events.
+  await ap.goto("/app/admin/security?type=label_policy_violation");
+  await expect(ap.locator("tr[data-event='label_policy_violation']", { hasText: "team-x" })).toHaveCount(1);
+  await shot(ap, "incident-security");
 
   expect(problems).toEqual([]);
   await member.context.close();

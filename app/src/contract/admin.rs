@@ -127,3 +127,48 @@ pub struct SyncTriggerResponse {
     #[serde(with = "super::timestamp")]
     pub requested_at: DateTime<Utc>,
 }
+
+/// `GET /api/v1/admin/github` response (API.md §14.4): what `gharts github check` reports about
+/// the GitHub App connection, without secrets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct GitHubHealthResponse {
+    /// `ok`; `not_configured` (no `GITHUB_APP_ID`); `unreachable` (network, timeout, 5xx or
+    /// rate-limited: retrying may help); `rejected` (GitHub refused: the key, the App id, the
+    /// installation or its permissions).
+    pub state: String,
+    /// `GITHUB_ORG`.
+    pub org: Option<String>,
+    /// The App's id, as GitHub reports it.
+    pub app_id: Option<i64>,
+    /// The App's slug.
+    pub app_slug: Option<String>,
+    /// The App's name.
+    pub app_name: Option<String>,
+    /// The installation on the organisation.
+    pub installation_id: Option<i64>,
+    /// The account the App is installed on.
+    pub installation_account: Option<String>,
+    /// An installation token could be minted (the rate-limit call needs one).
+    pub token_ok: bool,
+    /// The installation's core REST budget.
+    pub rate_limit: Option<GitHubRateLimit>,
+    /// What failed, when `state` is not `ok`.
+    pub error: Option<String>,
+    /// When these facts were gathered.
+    #[serde(with = "super::timestamp")]
+    pub checked_at: DateTime<Utc>,
+}
+
+/// GitHub's core REST rate-limit budget for the installation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct GitHubRateLimit {
+    /// Calls left in this window.
+    pub remaining: i64,
+    /// Calls per window.
+    pub limit: i64,
+    /// When the window resets.
+    #[serde(with = "super::timestamp")]
+    pub reset_at: DateTime<Utc>,
+}

@@ -186,3 +186,27 @@ pub struct UserTeamsResponse {
     /// As applied.
     pub offset: i64,
 }
+
+/// `POST /api/v1/admin/teams/label-policy/validate` body (API.md §8.7): a policy to check
+/// before saving it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct LabelPolicyCheckRequest {
+    /// Required labels, as team create/update take them.
+    #[serde(default)]
+    pub required_labels: Vec<String>,
+    /// Optional label patterns, as team create/update take them.
+    #[serde(default)]
+    pub optional_label_patterns: Vec<String>,
+}
+
+/// `POST /api/v1/admin/teams/label-policy/validate` response: the field errors team create and
+/// update would answer for this policy (none: they would accept it).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct LabelPolicyCheckResponse {
+    /// No errors.
+    pub valid: bool,
+    /// Per field (`required_labels[i]`, `optional_label_patterns[i]`, …), with the same messages.
+    pub errors: Vec<super::FieldError>,
+}

@@ -1,15 +1,15 @@
 //! `/app/admin`: what an admin checks first — runners, teams, users and security events as the
-//! server counts them, and the sync worker (leader, heartbeat, last result) with "Sync now".
+//! server counts them, the sync worker (leader, heartbeat, last result) with "Sync now", and the
+//! GitHub App's health (`gharts github check`'s facts).
 
 use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
 
-use crate::contract::admin::{AdminStatsResponse, SyncStatusResponse};
-use crate::server_fns::admin::{admin_stats, security_last_day, sync_status, trigger_sync};
-use crate::server_fns::console::get_service_status;
+use crate::contract::admin::{AdminStatsResponse, GitHubHealthResponse, SyncStatusResponse};
+use crate::server_fns::admin::{admin_stats, github_health, security_last_day, sync_status, trigger_sync};
 use crate::ui::clock::use_clock;
 use crate::ui::errors::{ErrorNotice, SuccessNotice};
-use crate::ui::format::MaybeWhen;
+use crate::ui::format::{MaybeWhen, When};
 
 /// The admin overview route.
 pub struct AdminOverviewPage;
@@ -42,9 +42,11 @@ fn AdminOverview() -> impl IntoView {
         clock.refresh.get();
         security_last_day()
     });
-    let health = LocalResource::new(move || {
-        clock.refresh.get();
-        get_service_status()
+    // Asked on opening and on "Check again" (not on every refresh: each check calls GitHub).
+    let recheck = RwSignal::new(0u32);
+    let github = LocalResource::new(move || {
+        recheck.get();
+        github_health()
     });
     view! {
         <h1>"Administration"</h1>
@@ -74,11 +76,18 @@ fn AdminOverview() -> impl IntoView {
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                 })}
             </Transition>
-            <p class="small" id="github-health">
-                "GitHub App: "
-                {move || health.get().map(|r| r.map(|h| h.github).unwrap_or_else(|_| "unknown".into()))}
-                " (run " <code>"gharts github check"</code> " for the installation and the rate-limit budget)"
-            </p>
+        </section>
+        <section class="card" aria-labelledby="github-title" id="github-health">
+            <div class="page-head">
+                <h2 id="github-title">"GitHub App"</h2>
+                <button class="secondary" id="github-recheck" on:click=move |_| recheck.update(|n| *n += 1)>"Check again"</button>
+            </div>
+            <Transition fallback=|| view! { <p class="loading">"Checking GitHub…"</p> }>
+                {move || github.get().map(|r| match r {
+                    Ok(h) => view! { <GitHubHealth h=h/> }.into_any(),
+                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                })}
+            </Transition>
         </section>
         <section class="card" aria-labelledby="sync-title">
             <div class="page-head">
@@ -132,6 +141,42 @@ fn Sync(s: SyncStatusResponse) -> impl IntoView {
             <dt>"Result"</dt><dd><code>{s.last_sync_result.map(|v| v.to_string()).unwrap_or_else(|| "—".into())}</code></dd>
             <dt>"Last error"</dt><dd>{s.last_sync_error.unwrap_or_else(|| "none".into())}</dd>
             <dt>"Late"</dt><dd>{if s.is_stale { "yes: no successful cycle for three intervals" } else { "no" }}</dd>
+        </dl>
+    }
+}
+
+/// `gharts github check`'s facts: the state first, then the App, the installation, the token
+/// and the rate-limit budget.
+#[component]
+fn GitHubHealth(h: GitHubHealthResponse) -> impl IntoView {
+    let (class, summary) = match h.state.as_str() {
+        "ok" => ("notice success", "Connected: GHARTS can reach GitHub as the App."),
+        "not_configured" => ("notice warn", "Not configured: provisioning and sync are off until the GitHub App is set up."),
+        "unreachable" => ("notice error", "Unreachable: GitHub did not answer in time, or is failing. Retrying may help."),
+        _ => ("notice error", "Rejected: GitHub refused the App. Check its id, key, installation and permissions."),
+    };
+    let dash = || "—".to_owned();
+    view! {
+        <div class=class role="status" id="github-state" data-state=h.state.clone()>
+            <p>{summary}</p>
+            {h.error.clone().map(|e| view! { <p class="small" id="github-error">{e}</p> })}
+        </div>
+        <dl class="facts" id="github-facts">
+            <dt>"Organisation"</dt><dd>{h.org.clone().unwrap_or_else(dash)}</dd>
+            <dt>"App"</dt><dd id="github-app">{match (h.app_name.clone(), h.app_slug.clone(), h.app_id) {
+                (Some(n), Some(s), Some(id)) => format!("{n} ({s}, id {id})"),
+                _ => dash(),
+            }}</dd>
+            <dt>"Installation"</dt><dd id="github-installation">{match (h.installation_id, h.installation_account.clone()) {
+                (Some(id), Some(a)) => format!("{id} on {a}"),
+                _ => dash(),
+            }}</dd>
+            <dt>"Installation token"</dt><dd id="github-token">{if h.token_ok { "minted" } else { "not available" }}</dd>
+            <dt>"Rate limit"</dt><dd id="github-rate">{match h.rate_limit.clone() {
+                Some(r) => view! { {format!("{} of {} left, resets ", r.remaining, r.limit)}<When t=r.reset_at/> }.into_any(),
+                None => dash().into_any(),
+            }}</dd>
+            <dt>"Checked"</dt><dd><When t=h.checked_at/></dd>
         </dl>
     }
 }

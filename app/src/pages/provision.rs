@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::contract::runners::{DryRunResponse, JitProvisionRequest, JitProvisionResponse};
 use crate::contract::{ApiError, ErrorCode};
 use crate::server_fns::provision::{dry_run, get_team, provision_runner};
+use crate::ui::chips::ChipInput;
 use crate::ui::clock::use_clock;
 use crate::ui::errors::ErrorNotice;
 use crate::ui::format::{absolute, countdown};
@@ -76,7 +77,12 @@ fn ProvisionForm(on_done: Callback<JitProvisionResponse>) -> impl IntoView {
     let session = use_session();
     let teams = move || session.user().map(|m| m.teams).unwrap_or_default();
     let draft = RwSignal::new(Draft { team_id: teams().first().map(|t| t.id), ..Default::default() });
-    let label_input = RwSignal::new(String::new());
+    // The chips edit their own list; the draft (and so the dry run) follows it.
+    let labels = RwSignal::new(Vec::<String>::new());
+    Effect::new(move |_| {
+        let l = labels.get();
+        draft.update(|d| d.labels = l);
+    });
     let team = LocalResource::new(move || {
         let id = draft.with(|d| d.team_id);
         async move {
@@ -100,17 +106,6 @@ fn ProvisionForm(on_done: Callback<JitProvisionResponse>) -> impl IntoView {
             on_done.run(r);
         }
     });
-    let add_labels = move || {
-        let raw = label_input.get_untracked();
-        draft.update(|d| {
-            for l in raw.split([',', ' ']).map(str::trim).filter(|l| !l.is_empty()) {
-                if !d.labels.iter().any(|x| x.eq_ignore_ascii_case(l)) {
-                    d.labels.push(l.to_owned());
-                }
-            }
-        });
-        label_input.set(String::new());
-    };
     let groups = move || match team.get().flatten() {
         Some(Ok(t)) => (t.allowed_runner_group_ids, t.default_runner_group_id),
         _ => (Vec::new(), None),
@@ -151,30 +146,8 @@ fn ProvisionForm(on_done: Callback<JitProvisionResponse>) -> impl IntoView {
 
             <fieldset>
                 <legend>"Labels"</legend>
-                <ul class="labels editable" id="label-chips" aria-label="Requested labels">
-                    {move || draft.with(|d| d.labels.clone()).into_iter().map(|l| {
-                        let gone = l.clone();
-                        view! {
-                            <li class="pill">{l.clone()}
-                                <button type="button" class="chip-remove" aria-label=format!("Remove label {l}")
-                                    on:click=move |_| draft.update(|d| d.labels.retain(|x| *x != gone))>"×"</button>
-                            </li>
-                        }
-                    }).collect_view()}
-                </ul>
-                <div class="row">
-                    <label for="label-input" class="visually-hidden">"Add labels"</label>
-                    <input id="label-input" placeholder="Add labels (Enter or comma)" aria-describedby="labels-hint"
-                        prop:value=label_input
-                        on:input=move |ev| {
-                            let v = event_target_value(&ev);
-                            label_input.set(v.clone());
-                            if v.ends_with(',') { add_labels(); }
-                        }
-                        on:keydown=move |ev| if ev.key() == "Enter" { ev.prevent_default(); add_labels(); }/>
-                    <button type="button" class="secondary" id="add-label" on:click=move |_| add_labels()>"Add"</button>
-                </div>
-                <p id="labels-hint" class="muted small">"System labels (self-hosted, the OS and architecture) and your team's required labels are added for you."</p>
+                <ChipInput id="label-input" label="Requested labels" what="label" values=labels
+                    hint="Enter or comma adds a label. System labels (self-hosted, the OS and architecture) and your team's required labels are added for you."/>
             </fieldset>
 
             <label for="runner-group">"Runner group"</label>
@@ -199,7 +172,7 @@ fn ProvisionForm(on_done: Callback<JitProvisionResponse>) -> impl IntoView {
                 }}
             </section>
 
-            {move || submit.value().get().and_then(Result::err).map(|e| view! { <ErrorNotice error=e/> })}
+            <div id="provision-error">{move || submit.value().get().and_then(Result::err).map(|e| view! { <ErrorNotice error=e/> })}</div>
             <div class="actions">
                 <button id="provision" type="submit" disabled=move || submit.pending().get() || draft.with(|d| d.team_id.is_none())>
                     {move || if submit.pending().get() { "Provisioning…" } else { "Provision runner" }}

@@ -18,12 +18,9 @@ use crate::ui::dialog::Modal;
 use crate::ui::errors::{ErrorNotice, SuccessNotice};
 use crate::ui::format::{StatusBadge, When};
 use crate::ui::pager::{DEFAULT_PAGE_SIZE, PAGE_SIZES, Pager, query_setter};
+use crate::ui::reason::{ReasonField, reason_ok};
 use crate::ui::runner_actions::{DeleteRunnerDialog, RunnerActions};
 use crate::ui::session::use_session;
-
-/// Bulk-delete reasons: the API's bounds, shown as a counter.
-const REASON_MIN: usize = 10;
-const REASON_MAX: usize = 500;
 
 /// The runners route.
 pub struct RunnersPage;
@@ -217,7 +214,10 @@ fn RunnerRow(r: RunnerStatus, selected: RwSignal<BTreeSet<Uuid>>, admin: bool, o
                 </td>
             })}
             <th scope="row"><a href=format!("/app/runners/{id}")>{r.runner_name.clone()}</a>{r.ephemeral.then_some(" ")}{r.ephemeral.then(|| view! { <span class="muted small">"ephemeral"</span> })}</th>
-            <td><StatusBadge status=r.status.as_str().to_owned()/></td>
+            <td>
+                <StatusBadge status=r.status.as_str().to_owned()/>
+                {r.deletion_reason.clone().map(|why| view! { <span class="muted small deletion-reason">{format!(" {}", why.replace('_', " "))}</span> })}
+            </td>
             <td>{r.team_name.clone().unwrap_or_else(|| "—".into())}</td>
             <td>
                 <ul class="labels">
@@ -272,8 +272,7 @@ fn BulkDelete(selected: RwSignal<BTreeSet<Uuid>>, on_done: Callback<Result<Strin
         }
     });
     let count = move || selected.with(BTreeSet::len);
-    let len = move || reason.with(|r| r.trim().chars().count());
-    let valid = move || (REASON_MIN..=REASON_MAX).contains(&len());
+    let valid = move || reason.with(|r| reason_ok(r));
     view! {
         <Show when=move || { count() > 0 }>
             <p class="bulk-bar">
@@ -299,12 +298,7 @@ fn BulkDelete(selected: RwSignal<BTreeSet<Uuid>>, on_done: Callback<Result<Strin
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                 })}
             </Suspense>
-            <label for="bulk-reason">"Reason (recorded in the audit log)"</label>
-            <textarea id="bulk-reason" rows="3" maxlength=REASON_MAX.to_string() aria-describedby="bulk-reason-count"
-                prop:value=reason on:input=move |ev| reason.set(event_target_value(&ev))></textarea>
-            <p id="bulk-reason-count" class=move || if valid() { "muted small" } else { "error small" }>
-                {move || format!("{} / {REASON_MAX} characters (at least {REASON_MIN})", len())}
-            </p>
+            <ReasonField id="bulk-reason" reason=reason/>
             {move || run.value().get().and_then(Result::err).map(|e| view! { <ErrorNotice error=e/> })}
             <div class="dialog-actions">
                 <button class="secondary" on:click=move |_| open.set(false)>"Cancel"</button>

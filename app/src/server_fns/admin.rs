@@ -1,4 +1,4 @@
-//! Admin overview: statistics, the sync worker, and "sync now".
+//! Admin overview: statistics, the sync worker, "sync now" and the GitHub App's health.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -9,7 +9,7 @@ use crate::ssr::{NO_BODY, rest};
 use http::Method;
 
 use crate::contract::ApiError;
-use crate::contract::admin::{AdminStatsResponse, SyncStatusResponse, SyncTriggerResponse};
+use crate::contract::admin::{AdminStatsResponse, GitHubHealthResponse, SyncStatusResponse, SyncTriggerResponse};
 
 /// `GET /api/v1/admin/stats`.
 #[server(prefix = "/api/ui", endpoint = "admin/stats", input = Json)]
@@ -27,6 +27,12 @@ pub async fn sync_status() -> Result<SyncStatusResponse, ApiError> {
 #[server(prefix = "/api/ui", endpoint = "admin/sync-trigger", input = Json)]
 pub async fn trigger_sync() -> Result<SyncTriggerResponse, ApiError> {
     rest(Method::POST, "/api/v1/admin/sync/trigger".into(), NO_BODY).await
+}
+
+/// `GET /api/v1/admin/github`: the App, its installation, the token and the rate-limit budget.
+#[server(prefix = "/api/ui", endpoint = "admin/github", input = Json)]
+pub async fn github_health() -> Result<GitHubHealthResponse, ApiError> {
+    rest(Method::GET, "/api/v1/admin/github".into(), NO_BODY).await
 }
 
 /// Security events of the last 24 hours by severity, most serious first

@@ -32,19 +32,14 @@ pub async fn update_team(team_id: Uuid, patch: TeamPatchRequest) -> Result<TeamR
     rest(Method::PATCH, format!("/api/v1/admin/teams/{team_id}"), Some(&patch)).await
 }
 
-/// The server's verdict on label patterns, without writing anything: the create route's
-/// validation lists every offending field, and the empty name this sends is always refused,
-/// so nothing can be created. Answers the pattern errors (none: every pattern compiles).
+/// The server's verdict on label patterns, without writing anything
+/// (`POST /api/v1/admin/teams/label-policy/validate`): the pattern errors team create and
+/// update would answer (none: every pattern compiles).
 #[server(prefix = "/api/ui", endpoint = "admin/teams/check-patterns", input = Json)]
 pub async fn check_label_patterns(patterns: Vec<String>) -> Result<Vec<FieldError>, ApiError> {
-    let probe = TeamCreateRequest { name: String::new(), optional_label_patterns: Some(patterns), ..Default::default() };
-    match crate::ssr::call::<TeamResponse>(Method::POST, "/api/v1/admin/teams".into(), Some(&probe)).await {
-        Ok(_) => Err(ApiError::new(crate::contract::ErrorCode::InternalError, "the pattern check created a team")),
-        Err(e) if e.error_code == crate::contract::ErrorCode::ValidationError => {
-            Ok(e.errors.unwrap_or_default().into_iter().filter(|f| f.field.starts_with("optional_label_patterns")).collect())
-        }
-        Err(e) => crate::ssr::with_status(Err(e)),
-    }
+    let body = crate::contract::teams::LabelPolicyCheckRequest { required_labels: Vec::new(), optional_label_patterns: patterns };
+    let verdict: crate::contract::teams::LabelPolicyCheckResponse = rest(Method::POST, "/api/v1/admin/teams/label-policy/validate".into(), Some(&body)).await?;
+    Ok(verdict.errors)
 }
 
 /// Deactivates a team with a reason (`POST …/deactivate`).

@@ -15,11 +15,15 @@ use crate::contract::batch::{BatchActionResponse, BatchDisableUsersRequest, Batc
 use crate::contract::teams::UserTeamsResponse;
 use crate::contract::users::{UserCreateRequest, UserListResponse, UserResponse, UserUpdateRequest};
 
-/// A page of users (`GET /api/v1/admin/users`), optionally inactive ones too, admins only or
-/// not, and matching a search text (email, name, subject, username).
+/// A page of users (`GET /api/v1/admin/users`): active ones (`Some(true)`), deactivated ones
+/// (`Some(false)`) or all, admins only or not, and matching a search text (email, name,
+/// subject, username).
 #[server(prefix = "/api/ui", endpoint = "admin/users/list", input = Json)]
-pub async fn list_users(include_inactive: bool, is_admin: Option<bool>, search: Option<String>, limit: i64, offset: i64) -> Result<UserListResponse, ApiError> {
-    let mut q = format!("/api/v1/admin/users?include_inactive={include_inactive}&limit={limit}&offset={offset}");
+pub async fn list_users(active: Option<bool>, is_admin: Option<bool>, search: Option<String>, limit: i64, offset: i64) -> Result<UserListResponse, ApiError> {
+    let mut q = format!("/api/v1/admin/users?include_inactive=true&limit={limit}&offset={offset}");
+    if let Some(a) = active {
+        q.push_str(&format!("&active={a}"));
+    }
     if let Some(a) = is_admin {
         q.push_str(&format!("&is_admin={a}"));
     }

@@ -78,3 +78,22 @@ pub fn Pager(total: i64, limit: i64, offset: i64) -> impl IntoView {
         </nav>
     }
 }
+
+/// Paging inside a dialog (no URL of its own): "a–b of n" with previous and next buttons that
+/// move `offset` by `limit`. Nothing is shown when everything fits on one page.
+#[component]
+pub fn LocalPager(id: &'static str, total: i64, limit: i64, offset: RwSignal<i64>) -> impl IntoView {
+    let here = offset.get_untracked();
+    let (first, last) = if total == 0 { (0, 0) } else { (here + 1, (here + limit).min(total)) };
+    (total > limit).then(|| {
+        view! {
+            <nav class="pager" aria-label="Pages" id=id>
+                <span>{format!("{first}–{last} of {total}")}</span>
+                <button type="button" class="secondary" id=format!("{id}-prev") disabled={here == 0}
+                    on:click=move |_| offset.update(|o| *o = (*o - limit).max(0))>"Previous"</button>
+                <button type="button" class="secondary" id=format!("{id}-next") disabled={here + limit >= total}
+                    on:click=move |_| offset.update(|o| *o += limit)>"Next"</button>
+            </nav>
+        }
+    })
+}

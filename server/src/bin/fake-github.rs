@@ -42,6 +42,10 @@ struct Args {
     /// Seconds until its job is done and it goes offline.
     #[arg(long, default_value_t = 20)]
     done_after: u64,
+    /// Runners whose name starts with this never come online: a JIT config issued and never
+    /// used, which GHARTS keeps `pending` (the browser journey's incident flow needs some).
+    #[arg(long)]
+    never_online: Option<String>,
 }
 
 #[tokio::main]
@@ -65,7 +69,8 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("  GITHUB_APP_PRIVATE_KEY_FILE=server/tests/fixtures/github-app-test-key.pem");
     if !args.no_simulate {
-        tokio::spawn(simulate(state, [args.online_after, args.busy_after, args.done_after].map(Duration::from_secs)));
+        let timing = [args.online_after, args.busy_after, args.done_after].map(Duration::from_secs);
+        tokio::spawn(simulate(state, timing, args.never_online));
     }
     // `GET /_fake/requests`: how many GitHub API requests the fake has answered (`make bench`
     // counts GitHub calls per created runner with it); not itself counted.
@@ -77,12 +82,15 @@ async fn main() -> anyhow::Result<()> {
 }
 
 /// Each new runner: online after `online`, busy after `busy`, done (offline) after `done`
-/// (5, 10 and 20 s unless told otherwise).
-async fn simulate(state: Arc<FakeGitHub>, [online, busy, done]: [Duration; 3]) {
+/// (5, 10 and 20 s unless told otherwise); never, for a name starting with `never_online`.
+async fn simulate(state: Arc<FakeGitHub>, [online, busy, done]: [Duration; 3], never_online: Option<String>) {
     let mut first_seen: HashMap<i64, Instant> = HashMap::new();
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
         for r in state.runners() {
+            if never_online.as_deref().is_some_and(|p| r.name.starts_with(p)) {
+                continue;
+            }
             let age = first_seen.entry(r.id).or_insert_with(Instant::now).elapsed();
             let (status, is_busy) = if age < online {
                 continue;

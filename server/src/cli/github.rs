@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::github::app_client::AppClient;
 use crate::github::{GitHubApi, GitHubError};
 use crate::metrics::Metrics;
-use crate::services::{sync, sync_worker};
+use crate::services::{github, sync, sync_worker};
 
 /// `gharts sync --once`.
 pub async fn sync_once(config: Config) -> anyhow::Result<()> {
@@ -36,13 +36,14 @@ pub async fn sync_worker(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `gharts github check`.
+/// `gharts github check`: the health facts the admin console shows (one service function),
+/// then the runner permission and the runner groups.
 pub async fn check(config: Config) -> anyhow::Result<()> {
     let Some(app) = &config.github else {
         bail!("GitHub is not configured: set GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY and GITHUB_ORG");
     };
     let client = AppClient::new(app, config.label_policy_enforcement, Metrics::new())?;
-    let step = |what: &str, r: Result<String, GitHubError>| match r {
+    let step = |what: &str, r: Result<String, String>| match r {
         Ok(detail) => {
             println!("ok    {what}: {detail}");
             Ok(())
@@ -52,21 +53,29 @@ pub async fn check(config: Config) -> anyhow::Result<()> {
             Err(anyhow::anyhow!("{what}: {e}"))
         }
     };
-    step("app", client.app_info().await.map(|a| format!("{} (id {})", a["name"].as_str().unwrap_or("?"), a["id"])))?;
-    step("installation", client.installation_id().await.map(|id| format!("{id} on organisation {}", client.org())))?;
-    step("runner permission", client.list_runners().await.map(|inv| format!("{} runners in {} page(s)", inv.runners.len(), inv.pages)))?;
+    let h = github::health(Some(&client as &dyn GitHubApi), Some(client.org()), github::HEALTH_TIMEOUT).await;
+    let failed = || h.error.clone().unwrap_or_default();
+    step(
+        "app",
+        match (&h.app_name, &h.app_slug, h.app_id) {
+            (Some(name), Some(slug), Some(id)) => Ok(format!("{name} ({slug}, id {id})")),
+            _ => Err(failed()),
+        },
+    )?;
+    step(
+        "installation",
+        match (h.installation_id, &h.installation_account) {
+            (Some(id), Some(account)) => Ok(format!("{id} on organisation {} (account {account})", client.org())),
+            _ => Err(failed()),
+        },
+    )?;
+    let github_step = |r: Result<String, GitHubError>| r.map_err(|e| e.to_string());
+    step("runner permission", github_step(client.list_runners().await.map(|inv| format!("{} runners in {} page(s)", inv.runners.len(), inv.pages))))?;
     let groups = client.list_runner_groups().await;
-    step("runner groups", groups.as_ref().map(|g| format!("{} group(s)", g.len())).map_err(Clone::clone))?;
+    step("runner groups", github_step(groups.as_ref().map(|g| format!("{} group(s)", g.len())).map_err(Clone::clone)))?;
     for g in groups.unwrap_or_default() {
         println!("      group {:>6}  {} ({})", g.id, g.name, g.visibility);
     }
-    step(
-        "rate limit",
-        client.rate_limit().await.map(|r| {
-            let core = &r["resources"]["core"];
-            let jit = &r["resources"]["actions_runner_registration"];
-            format!("core {}/{}, runner registration {}/{}", core["remaining"], core["limit"], jit["remaining"], jit["limit"])
-        }),
-    )?;
+    step("rate limit", h.rate_limit.as_ref().map(|r| format!("core {}/{}, resets {}", r.remaining, r.limit, r.reset_at.to_rfc3339())).ok_or_else(failed))?;
     Ok(())
 }

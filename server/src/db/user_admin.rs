@@ -210,30 +210,31 @@ impl Db {
         }))
     }
 
-    /// A page of users (`created_at` descending, then id) and the total; `search` is a
-    /// case-insensitive substring of the email, display name, subject or username.
+    /// A page of users (`created_at` descending, then id) and the total: active ones if
+    /// `active`, deactivated ones if `inactive`; `search` is a case-insensitive substring of the
+    /// email, display name, subject or username.
     pub async fn list_users(
         &self,
-        include_inactive: bool,
+        (active, inactive): (bool, bool),
         is_admin: Option<bool>,
         search: Option<&str>,
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<UserRow>, i64), DbError> {
-        let like = "like $4 escape '\\'";
+        let like = "like $5 escape '\\'";
         let filter = format!(
-            "($1 or is_active) and (not $2 or is_admin = $3) and (lower(coalesce(email, '')) {like} or lower(coalesce(display_name, '')) {like} \
+            "(($1 and is_active) or ($2 and not is_active)) and (not $3 or is_admin = $4) and (lower(coalesce(email, '')) {like} or lower(coalesce(display_name, '')) {like} \
              or lower(coalesce(oidc_sub, '')) {like} or lower(coalesce(username, '')) {like})"
         );
-        let page = AssertSqlSafe(format!("select {USER_COLUMNS} from users where {filter} order by created_at desc, id limit $5 offset $6"));
+        let page = AssertSqlSafe(format!("select {USER_COLUMNS} from users where {filter} order by created_at desc, id limit $6 offset $7"));
         let count = AssertSqlSafe(format!("select count(*) from users where {filter}"));
         let (has_filter, admin) = (is_admin.is_some(), is_admin.unwrap_or(false));
         let pattern = format!("%{}%", search.unwrap_or("").to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
         Ok(on_pool!(self, p => {
             let rows = sqlx::query_as::<_, UserRow>(page)
-                .bind(include_inactive).bind(has_filter).bind(admin).bind(&pattern).bind(limit).bind(offset)
+                .bind(active).bind(inactive).bind(has_filter).bind(admin).bind(&pattern).bind(limit).bind(offset)
                 .fetch_all(p).await?;
-            let total: i64 = sqlx::query_scalar(count).bind(include_inactive).bind(has_filter).bind(admin).bind(&pattern).fetch_one(p).await?;
+            let total: i64 = sqlx::query_scalar(count).bind(active).bind(inactive).bind(has_filter).bind(admin).bind(&pattern).fetch_one(p).await?;
             (rows, total)
         }))
     }

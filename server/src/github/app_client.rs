@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use tokio::sync::{Mutex, OnceCell};
 
 use super::wire::{self, WireGroups, WireJit, WireRunner, WireRunners};
-use super::{GitHubApi, GitHubError, GitHubRunner, JitConfig, JitRequest, RunnerGroup, RunnerInventory};
+use super::{AppFacts, GitHubApi, GitHubError, GitHubRunner, JitConfig, JitRequest, RateBudget, RunnerGroup, RunnerInventory};
 use crate::config::{Enforcement, GitHubAppConfig};
 use crate::metrics::Metrics;
 
@@ -82,6 +82,7 @@ pub struct AppClient {
     org: String,
     configured_installation: Option<u64>,
     installation: OnceCell<u64>,
+    facts: OnceCell<AppFacts>,
     token: Mutex<Option<CachedToken>>,
     permissions: Value,
     metrics: Metrics,
@@ -110,6 +111,7 @@ impl AppClient {
             org: config.org.clone(),
             configured_installation: config.installation_id,
             installation: OnceCell::new(),
+            facts: OnceCell::new(),
             token: Mutex::new(None),
             permissions,
             metrics,
@@ -128,24 +130,31 @@ impl AppClient {
         if let Some(id) = self.configured_installation {
             return Ok(id);
         }
-        self.installation
-            .get_or_try_init(|| async {
-                #[derive(Deserialize)]
-                struct Installation {
-                    id: u64,
-                }
-                let path = format!("/orgs/{}/installation", self.org);
-                let reply = self.call(As::App, Method::GET, "GET /orgs/{org}/installation", &path, None).await?;
-                match reply.status {
-                    StatusCode::OK => Ok(reply.json::<Installation>("installation")?.id),
-                    StatusCode::NOT_FOUND => {
-                        Err(GitHubError::Rejected { status: 404, message: format!("the App is not installed on organisation {}", self.org) })
-                    }
-                    _ => Err(reply.rejected()),
-                }
-            })
-            .await
-            .copied()
+        self.installation.get_or_try_init(|| async { self.org_installation().await.map(|(id, _)| id) }).await.copied()
+    }
+
+    /// `GET /orgs/{org}/installation`: the App's installation on the organisation, and the
+    /// account it is installed on.
+    async fn org_installation(&self) -> Result<(u64, String), GitHubError> {
+        #[derive(Deserialize)]
+        struct Account {
+            login: String,
+        }
+        #[derive(Deserialize)]
+        struct Installation {
+            id: u64,
+            account: Option<Account>,
+        }
+        let path = format!("/orgs/{}/installation", self.org);
+        let reply = self.call(As::App, Method::GET, "GET /orgs/{org}/installation", &path, None).await?;
+        match reply.status {
+            StatusCode::OK => {
+                let i = reply.json::<Installation>("installation")?;
+                Ok((i.id, i.account.map_or_else(|| self.org.clone(), |a| a.login)))
+            }
+            StatusCode::NOT_FOUND => Err(GitHubError::Rejected { status: 404, message: format!("the App is not installed on organisation {}", self.org) }),
+            _ => Err(reply.rejected()),
+        }
     }
 
     /// A valid installation token (cached; minted when < 5 minutes are left or `force`).
@@ -438,5 +447,29 @@ impl GitHubApi for AppClient {
             StatusCode::NOT_FOUND | StatusCode::CONFLICT => Ok(false),
             _ => Err(reply.rejected()),
         }
+    }
+
+    async fn app_facts(&self) -> Result<AppFacts, GitHubError> {
+        self.facts
+            .get_or_try_init(|| async {
+                let app = self.app_info().await?;
+                let (found, account) = self.org_installation().await?;
+                Ok(AppFacts {
+                    app_id: app["id"].as_i64().unwrap_or_default(),
+                    slug: app["slug"].as_str().unwrap_or_default().to_owned(),
+                    name: app["name"].as_str().unwrap_or_default().to_owned(),
+                    installation_id: self.configured_installation.unwrap_or(found),
+                    account,
+                })
+            })
+            .await
+            .cloned()
+    }
+
+    async fn rate_budget(&self) -> Result<RateBudget, GitHubError> {
+        let r = self.rate_limit().await?;
+        let core = &r["resources"]["core"];
+        let n = |k: &str| core[k].as_i64().unwrap_or_default();
+        Ok(RateBudget { remaining: n("remaining"), limit: n("limit"), reset: n("reset") })
     }
 }

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 
 use base64::Engine;
 
-use super::{GitHubApi, GitHubError, GitHubRunner, JitConfig, JitRequest, RunnerGroup, RunnerInventory};
+use super::{AppFacts, GitHubApi, GitHubError, GitHubRunner, JitConfig, JitRequest, RateBudget, RunnerGroup, RunnerInventory};
 
 /// The fake organisation.
 #[derive(Default)]
@@ -210,5 +210,13 @@ impl GitHubApi for FakeGitHub {
     async fn cancel_workflow_run(&self, owner: &str, repo: &str, run_id: i64) -> Result<bool, GitHubError> {
         lock(&self.cancelled_runs).push((owner.to_owned(), repo.to_owned(), run_id));
         Ok(true)
+    }
+
+    async fn app_facts(&self) -> Result<AppFacts, GitHubError> {
+        Ok(AppFacts { app_id: 1, slug: "gharts-fake".into(), name: "GHARTS fake App".into(), installation_id: 1, account: "fake-org".into() })
+    }
+
+    async fn rate_budget(&self) -> Result<RateBudget, GitHubError> {
+        Ok(RateBudget { remaining: 5000, limit: 5000, reset: chrono::Utc::now().timestamp() + 3600 })
     }
 }

@@ -86,6 +86,32 @@ impl std::fmt::Debug for JitConfig {
     }
 }
 
+/// The App and its installation on the organisation, as GitHub reports them (no secrets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppFacts {
+    /// The App's id.
+    pub app_id: i64,
+    /// The App's slug.
+    pub slug: String,
+    /// The App's name.
+    pub name: String,
+    /// The installation on the organisation.
+    pub installation_id: u64,
+    /// The account it is installed on.
+    pub account: String,
+}
+
+/// The installation's core REST budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateBudget {
+    /// Calls left in this window.
+    pub remaining: i64,
+    /// Calls per window.
+    pub limit: i64,
+    /// When the window resets (Unix seconds).
+    pub reset: i64,
+}
+
 /// The client for this configuration: the App when `GITHUB_APP_ID` is set, else `None`.
 pub fn from_config(config: &crate::config::Config, metrics: &crate::metrics::Metrics) -> anyhow::Result<Option<SharedGitHub>> {
     let Some(app) = &config.github else { return Ok(None) };
@@ -138,6 +164,12 @@ pub trait GitHubApi: Send + Sync {
     /// Cancels a workflow run in `owner/repo`: `Ok(true)` when GitHub accepted (202),
     /// `Ok(false)` when the run is unknown or cannot be cancelled (404, 409).
     async fn cancel_workflow_run(&self, owner: &str, repo: &str, run_id: i64) -> Result<bool, GitHubError>;
+    /// The App and its installation (for the health check); kept once known, since they
+    /// change only when the App is reinstalled.
+    async fn app_facts(&self) -> Result<AppFacts, GitHubError>;
+    /// The installation token's core budget (`GET /rate_limit` costs none of it); it mints
+    /// an installation token, so it also proves the token works.
+    async fn rate_budget(&self) -> Result<RateBudget, GitHubError>;
 }
 
 #[cfg(test)]

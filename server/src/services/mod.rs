@@ -6,6 +6,7 @@ pub mod admin;
 pub mod audit;
 pub mod audit_seal;
 pub mod batch;
+pub mod github;
 pub mod labels;
 pub mod maintenance;
 pub mod migrate;

@@ -1,6 +1,9 @@
 //! Teams and memberships (API.md §3.6, §8, §9).
 
-use app::contract::teams::{MemberResponse, TeamCreateRequest, TeamDeactivateRequest, TeamListResponse, TeamPatchRequest, TeamResponse};
+use app::contract::teams::{
+    LabelPolicyCheckRequest, LabelPolicyCheckResponse, MemberResponse, TeamCreateRequest, TeamDeactivateRequest, TeamListResponse, TeamPatchRequest,
+    TeamResponse,
+};
 use app::contract::{ApiError, ErrorCode, FieldError};
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Value, json};
@@ -91,20 +94,32 @@ fn check_quota(field: &str, v: Option<i64>, errors: &mut Vec<FieldError>) {
     }
 }
 
+/// What is wrong with a label policy (the required labels as sent, and the patterns): the
+/// messages team create and update answer, and the console's live check.
+fn label_policy_errors(required: &[String], patterns: &[String]) -> Vec<FieldError> {
+    let mut errors = label_errors("required_labels", required);
+    if dedup(required.iter().cloned()).len() > 50 {
+        errors.push(FieldError { field: "required_labels".into(), message: "at most 50 labels".into() });
+    }
+    errors.extend(pattern_errors(patterns));
+    errors
+}
+
+/// `POST /api/v1/admin/teams/label-policy/validate`: the field errors a team create or update
+/// with this policy would answer, without writing anything.
+pub fn check_label_policy(req: LabelPolicyCheckRequest) -> LabelPolicyCheckResponse {
+    let errors = label_policy_errors(&req.required_labels, &req.optional_label_patterns);
+    LabelPolicyCheckResponse { valid: errors.is_empty(), errors }
+}
+
 /// Validates and normalises a policy; the errors list every offending field.
 fn validate_policy(mut p: TeamPolicy) -> Result<TeamPolicy, ApiError> {
     let mut errors = Vec::new();
     if p.description.as_ref().is_some_and(|d| d.chars().count() > 500) {
         errors.push(FieldError { field: "description".into(), message: "must be at most 500 characters".into() });
     }
-    errors.extend(label_errors("required_labels", &p.required_labels));
+    errors.extend(label_policy_errors(&p.required_labels, p.optional_label_patterns.as_deref().unwrap_or_default()));
     p.required_labels = dedup(p.required_labels);
-    if p.required_labels.len() > 50 {
-        errors.push(FieldError { field: "required_labels".into(), message: "at most 50 labels".into() });
-    }
-    if let Some(patterns) = &p.optional_label_patterns {
-        errors.extend(pattern_errors(patterns));
-    }
     p.optional_label_patterns = p.optional_label_patterns.filter(|v| !v.is_empty());
     check_quota("max_runners", p.max_runners, &mut errors);
     check_quota("max_runners_per_user", p.max_runners_per_user, &mut errors);

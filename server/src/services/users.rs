@@ -173,9 +173,20 @@ pub async fn create(state: &AppState, caller: &Caller, req: UserCreateRequest) -
     Ok(user_response(user))
 }
 
-/// `GET /api/v1/admin/users`.
-pub async fn list(state: &AppState, include_inactive: bool, is_admin: Option<bool>, search: Option<&str>, page: Page) -> AppResult<UserListResponse> {
-    let (rows, total) = state.db.list_users(include_inactive, is_admin, search.map(str::trim).filter(|s| !s.is_empty()), page.limit, page.offset).await?;
+/// `GET /api/v1/admin/users` (API.md §10.2): `active` picks active (`true`) or deactivated
+/// (`false`) users only; without it, `include_inactive` adds the deactivated ones to the active.
+pub async fn list(
+    state: &AppState,
+    (include_inactive, active): (bool, Option<bool>),
+    is_admin: Option<bool>,
+    search: Option<&str>,
+    page: Page,
+) -> AppResult<UserListResponse> {
+    let states = match active {
+        Some(a) => (a, !a),
+        None => (true, include_inactive),
+    };
+    let (rows, total) = state.db.list_users(states, is_admin, search.map(str::trim).filter(|s| !s.is_empty()), page.limit, page.offset).await?;
     Ok(UserListResponse { users: rows.into_iter().map(user_response).collect(), total, limit: page.limit, offset: page.offset })
 }
 

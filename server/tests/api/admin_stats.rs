@@ -233,7 +233,7 @@ async fn only_admins_reach_stats_and_sync(backend: Backend) {
     seed::user(&app.db, "alice@example.com", Some("alice-sub"), true).await;
     let anonymous = reqwest::Client::new();
     for token in [peer.user_token("alice").await, peer.m2m_token("m2m-a").await] {
-        for path in ["/api/v1/admin/stats", "/api/v1/admin/sync/status"] {
+        for path in ["/api/v1/admin/stats", "/api/v1/admin/sync/status", "/api/v1/admin/github"] {
             let e = assert_error(app.get_bearer(path, &token).await, 403, "FORBIDDEN").await;
             assert_eq!(e["detail"], "Admin privileges required");
             assert_error(anonymous.get(app.url(path)).send().await.expect("req"), 401, "UNAUTHENTICATED").await;

@@ -162,6 +162,8 @@ async fn every_route_answers_each_principal_as_the_contract_says(backend: Backen
         (Method::GET, "/api/v1/admin/stats".into(), None, admin(200)),
         (Method::GET, "/api/v1/admin/sync/status".into(), None, admin(200)),
         (Method::POST, "/api/v1/admin/sync/trigger".into(), None, admin(202)),
+        (Method::GET, "/api/v1/admin/github".into(), None, admin(200)),
+        (Method::POST, "/api/v1/admin/teams/label-policy/validate".into(), Some(json!({ "optional_label_patterns": ["gpu-.*"] })), admin(200)),
     ];
     for (method, path, body, expected) in &routes {
         for (i, who) in ALL.into_iter().enumerate() {

@@ -30,7 +30,12 @@ async fn runner(w: &World, id: &str) -> Value {
     json(w.app.client.get(w.app.url(&format!("/api/v1/runners/{id}"))).bearer_auth(&w.m2m_a).send().await.expect("get")).await
 }
 
-both_databases!(a_runner_lives_through_provision_refresh_and_delete_via_github_schemas);
+both_databases!(
+    a_runner_lives_through_provision_refresh_and_delete_via_github_schemas,
+    the_admin_github_panel_reports_the_app_installation_and_budget,
+    the_admin_github_panel_names_a_refusal_and_a_silent_github,
+    the_admin_github_panel_says_when_github_is_not_configured,
+);
 
 async fn a_runner_lives_through_provision_refresh_and_delete_via_github_schemas(backend: Backend) {
     let peer = GitHubPeer::start().await;
@@ -232,4 +237,60 @@ async fn the_github_commands_check_the_app_and_run_a_cycle() {
     });
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("FAIL  app"));
+}
+
+/// `GET /api/v1/admin/github` (API.md §14.4): `gharts github check`'s facts, through GitHub's
+/// schemas; the App and installation are asked once, the budget each time; no secret.
+async fn the_admin_github_panel_reports_the_app_installation_and_budget(backend: Backend) {
+    let peer = GitHubPeer::start().await;
+    let w = world_on(&peer, backend).await;
+    let resp = w.app.get("/api/v1/admin/github").await;
+    assert_eq!(resp.status(), 200);
+    let h = json(resp).await;
+    assert_eq!(
+        (&h["state"], &h["org"], &h["app_id"], &h["app_slug"], &h["app_name"]),
+        (&json!("ok"), &json!("acme"), &json!(crate::github_peer::APP_ID), &json!("gharts-test"), &json!("GHARTS test App")),
+        "{h}"
+    );
+    assert_eq!((&h["installation_id"], &h["installation_account"], &h["token_ok"]), (&json!(77), &json!("acme"), &json!(true)), "{h}");
+    assert_eq!(h["rate_limit"]["limit"], 5000, "{h}");
+    assert!(h["rate_limit"]["remaining"].as_i64().is_some_and(|n| n > 0 && n <= 5000), "{h}");
+    assert!(h["rate_limit"]["reset_at"].as_str().is_some_and(|t| t.ends_with('Z')), "{h}");
+    assert_eq!(h["error"], Value::Null);
+    let text = h.to_string().to_lowercase();
+    assert!(!text.contains("private") && !text.contains("token\":\"") && !text.contains("ghs_"), "no secret: {h}");
+    let again = json(w.app.get("/api/v1/admin/github").await).await;
+    assert_eq!(again["state"], "ok");
+    assert_eq!((peer.fake.count("GET /app"), peer.fake.count("GET /orgs/acme/installation")), (1, 1), "cached facts");
+    assert_eq!(peer.fake.count("GET /rate_limit"), 2, "the budget is asked each time");
+}
+
+async fn the_admin_github_panel_names_a_refusal_and_a_silent_github(backend: Backend) {
+    let peer = GitHubPeer::start().await;
+    let w = world_on(&peer, backend).await;
+    // GitHub refuses the budget call: the App facts stand, the token is not proven.
+    peer.fake.push_fault(Fault::status("GET /rate_limit", 403));
+    let h = json(w.app.get("/api/v1/admin/github").await).await;
+    assert_eq!(
+        (&h["state"], &h["app_slug"], &h["token_ok"], &h["rate_limit"]),
+        (&json!("rejected"), &json!("gharts-test"), &json!(false), &Value::Null),
+        "{h}"
+    );
+    assert!(h["error"].as_str().is_some_and(|e| e.contains("403")), "{h}");
+    // GitHub does not answer: the panel still answers, within the bound.
+    for _ in 0..4 {
+        peer.fake.push_fault(Fault::delay("GET /rate_limit", Duration::from_secs(30)));
+    }
+    let started = Instant::now();
+    let h = json(w.app.get("/api/v1/admin/github").await).await;
+    assert!(started.elapsed() < Duration::from_secs(15), "bounded: {:?}", started.elapsed());
+    assert_eq!((&h["state"], &h["token_ok"]), (&json!("unreachable"), &json!(false)), "{h}");
+    assert!(h["error"].as_str().is_some_and(|e| !e.is_empty()), "{h}");
+}
+
+async fn the_admin_github_panel_says_when_github_is_not_configured(backend: Backend) {
+    let w = world_using(app(backend).without_github(), json!({})).await;
+    let h = json(w.app.get("/api/v1/admin/github").await).await;
+    assert_eq!((&h["state"], &h["org"], &h["app_id"], &h["token_ok"]), (&json!("not_configured"), &Value::Null, &Value::Null, &json!(false)), "{h}");
+    assert!(h["error"].as_str().is_some_and(|e| e.contains("GITHUB_APP_ID")), "{h}");
 }

@@ -35,6 +35,7 @@ both_databases!(
     runners_follow_github_through_their_lifecycle,
     unused_configs_are_reclaimed_after_the_expiry,
     pending_runners_of_a_deactivated_team_are_reclaimed,
+    pending_runners_of_a_user_disabled_in_a_batch_are_reclaimed,
     label_drift_is_reported_once_in_audit_mode,
     label_drift_deletes_the_runner_in_enforce_mode,
     unmanaged_runners_are_reported_once_and_never_deleted,
@@ -90,6 +91,42 @@ async fn pending_runners_of_a_deactivated_team_are_reclaimed(backend: Backend) {
     assert_eq!((r.reclaimed_owner_deactivated, r.deleted), (1, 1));
     assert_eq!(status_of(&w, id).await, json!({ "status": "deleted", "reason": "owner_deactivated" }));
     assert!(w.app.gh().runner(gid).is_none());
+}
+
+/// The incident flow (API.md §10.4, §10.7.1): a user disabled in a batch keeps no unused JIT
+/// config; the next cycle deletes their `pending` runners (at GitHub too) but leaves one that
+/// is already online, and another member's runner, alone.
+async fn pending_runners_of_a_user_disabled_in_a_batch_are_reclaimed(backend: Backend) {
+    let w = world(backend, json!({})).await;
+    let bob = crate::seed::user(&w.app.db, "bob@example.com", Some("bob-sub"), true).await;
+    crate::seed::member(&w.app.db, w.team_a, bob).await;
+    let token = w.peer.user_token("bob").await;
+    let mut bobs = Vec::new();
+    for name in ["bob-one", "bob-two", "bob-online"] {
+        let resp = w.provision(&token, &json!({ "runner_name": name })).await;
+        assert_eq!(resp.status(), 201, "provision {name}");
+        let body = json(resp).await;
+        bobs.push((body["runner_id"].as_str().expect("id").parse::<Uuid>().expect("uuid"), body["github_runner_id"].as_i64().expect("gid")));
+    }
+    let (others, _) = provision(&w, "team-runner").await;
+    w.app.gh().set_state(bobs[2].1, "online", false);
+    assert_eq!(cycle(&w).await.reclaimed_owner_deactivated, 0, "bob is still active");
+    let resp = w.app.post_json("/api/v1/admin/batch/disable-users", &json!({ "comment": "laptop stolen, incident 42", "user_ids": [bob] })).await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap_or_default());
+    let r = cycle(&w).await;
+    assert_eq!((r.reclaimed_owner_deactivated, r.deleted), (2, 2), "{r:?}");
+    for (id, gid) in &bobs[..2] {
+        assert_eq!(status_of(&w, *id).await, json!({ "status": "deleted", "reason": "owner_deactivated" }));
+        assert!(w.app.gh().runner(*gid).is_none(), "deleted at GitHub");
+    }
+    assert_eq!(status_of(&w, bobs[2].0).await["status"], "idle", "a runner already online is not reclaimed");
+    assert_eq!(status_of(&w, others).await["status"], "pending", "the M2M client's runner stays");
+    // The deletions are audited with the sync as their actor.
+    let audit = json(w.app.get("/api/v1/audit-logs?event_type=runner_removed&limit=10").await).await;
+    assert_eq!(audit["total"].as_i64().unwrap_or(-1), 2, "{audit}");
+    for row in audit["logs"].as_array().expect("logs") {
+        assert_eq!((row["actor_type"].as_str(), row["event_data"]["reason"].as_str()), (Some("system"), Some("owner_deactivated")), "{row}");
+    }
 }
 
 async fn label_drift_is_reported_once_in_audit_mode(backend: Backend) {

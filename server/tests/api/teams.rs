@@ -18,6 +18,7 @@ both_databases!(
     memberships_are_added_listed_and_removed,
     non_admins_are_refused_before_their_body_is_read,
     team_names_are_unique_and_admins_is_reserved,
+    a_label_policy_is_checked_with_the_messages_of_team_create,
 );
 
 async fn admins_see_the_virtual_team_first_and_totals_count_it(backend: Backend) {
@@ -189,4 +190,30 @@ async fn team_names_are_unique_and_admins_is_reserved(backend: Backend) {
     assert_eq!(created["allowed_runner_group_ids"], json!([9]));
     assert_eq!(created["created_by"], "admin");
     assert_eq!(created["member_count"], 0);
+}
+
+/// API.md §8.7: the live check answers exactly the field errors team create and update would,
+/// and writes nothing.
+async fn a_label_policy_is_checked_with_the_messages_of_team_create(backend: Backend) {
+    let w = world(backend, json!({})).await;
+    let bad = json!({ "required_labels": ["ok", "not ok!"], "optional_label_patterns": ["gpu-.*", "gpu-(", "prod)|(dev"] });
+    let resp = w.app.post_json("/api/v1/admin/teams/label-policy/validate", &bad).await;
+    assert_eq!(resp.status(), 200);
+    let verdict = json(resp).await;
+    assert_eq!(verdict["valid"], false, "{verdict}");
+    let fields: Vec<&str> = verdict["errors"].as_array().expect("errors").iter().map(|e| e["field"].as_str().expect("field")).collect();
+    assert_eq!(fields, ["required_labels[1]", "optional_label_patterns[1]", "optional_label_patterns[2]"], "{verdict}");
+    let mut create = bad.clone();
+    create["name"] = json!("policy-probe");
+    let refused = assert_error(w.app.post_json("/api/v1/admin/teams", &create).await, 422, "VALIDATION_ERROR").await;
+    assert_eq!(refused["errors"], verdict["errors"], "the same fields and messages as team create");
+    let patched = assert_error(patch(&w, bad.clone()).await, 422, "VALIDATION_ERROR").await;
+    assert_eq!(patched["errors"], verdict["errors"], "and as team update");
+    let ok = json(w.app.post_json("/api/v1/admin/teams/label-policy/validate", &json!({ "optional_label_patterns": ["gpu-.*"] })).await).await;
+    assert_eq!(ok, json!({ "valid": true, "errors": [] }));
+    assert_error(w.app.post_json("/api/v1/admin/teams/label-policy/validate", &json!({ "optional_label_patterns": "gpu" })).await, 422, "VALIDATION_ERROR")
+        .await;
+    assert_eq!(json(w.app.get("/api/v1/admin/teams").await).await["total"], 3, "nothing was written");
+    let resp = w.app.client.post(w.app.url("/api/v1/admin/teams/label-policy/validate")).bearer_auth(&w.m2m_a).json(&bad).send().await.expect("req");
+    assert_error(resp, 403, "FORBIDDEN").await;
 }

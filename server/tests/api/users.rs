@@ -198,6 +198,12 @@ async fn the_user_list_is_ordered_filtered_and_paginated(backend: Backend) {
     assert_eq!(json(app.get("/api/v1/admin/users?search=%25").await).await["total"], 0);
     assert_eq!(json(app.get("/api/v1/admin/users?search=u_%40").await).await["total"], 0);
     assert_eq!(json(app.get("/api/v1/admin/users?search=").await).await["total"], 4);
+    // `active` picks one state and overrides `include_inactive`.
+    let deactivated = json(app.get("/api/v1/admin/users?active=false&include_inactive=false").await).await;
+    assert_eq!((ids(&deactivated), deactivated["total"].clone()), (vec![u3.clone()], json!(1)));
+    let active = json(app.get("/api/v1/admin/users?active=1&include_inactive=true").await).await;
+    assert_eq!((ids(&active), active["total"].clone()), (vec![u4.clone(), u2.clone(), u1.clone(), admin.clone()], json!(4)));
+    assert_eq!(ids(&json(app.get("/api/v1/admin/users?active=false&search=u1").await).await), Vec::<String>::new());
 
     for (query, expected) in [
         ("limit=0", "query.limit"),
@@ -206,6 +212,7 @@ async fn the_user_list_is_ordered_filtered_and_paginated(backend: Backend) {
         ("offset=-1", "query.offset"),
         ("is_admin=maybe", "query.is_admin"),
         ("include_inactive=perhaps", "query.include_inactive"),
+        ("active=unknown", "query.active"),
     ] {
         let e = assert_error(app.get(&format!("/api/v1/admin/users?{query}")).await, 422, "VALIDATION_ERROR").await;
         assert_eq!(field(&e), expected, "{query}");

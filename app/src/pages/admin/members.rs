@@ -17,6 +17,10 @@ use crate::server_fns::users::{list_users, update_user};
 use crate::ui::dialog::{Modal, open_while};
 use crate::ui::errors::{ErrorNotice, SuccessNotice};
 use crate::ui::format::When;
+use crate::ui::pager::LocalPager;
+
+/// Members per page of the dialog (the server pages; a team may have thousands).
+const MEMBERS_PAGE: i64 = 50;
 
 /// What a confirmation is about.
 #[derive(Clone)]
@@ -31,9 +35,10 @@ pub fn MembersDialog(team: TeamResponse, on_close: Callback<()>, on_changed: Cal
     let team_id = team.id;
     let system = team.is_system;
     let changed = RwSignal::new(0u32);
+    let offset = RwSignal::new(0i64);
     let members = LocalResource::new(move || {
         changed.get();
-        team_members(team_id, 200, 0)
+        team_members(team_id, MEMBERS_PAGE, offset.get())
     });
     let member_ids = move || match members.get() {
         Some(Ok(m)) => m.members.iter().map(|m| m.user_id).collect::<BTreeSet<_>>(),
@@ -46,7 +51,7 @@ pub fn MembersDialog(team: TeamResponse, on_close: Callback<()>, on_changed: Cal
             if q.trim().chars().count() < 2 {
                 return None;
             }
-            Some(list_users(false, None, Some(q), 20, 0).await)
+            Some(list_users(Some(true), None, Some(q), 20, 0).await)
         }
     });
     let pending = RwSignal::new(None::<Pending>);
@@ -90,12 +95,13 @@ pub fn MembersDialog(team: TeamResponse, on_close: Callback<()>, on_changed: Cal
         })}
         <Suspense fallback=|| view! { <p class="loading">"Loading members…"</p> }>
             {move || members.get().map(|r| match r {
-                Ok(list) if list.members.is_empty() => view! { <p class="empty" id="members-empty">"No members yet."</p> }.into_any(),
+                Ok(list) if list.total == 0 => view! { <p class="empty" id="members-empty">"No members yet."</p> }.into_any(),
                 Ok(list) => view! {
                     <p class="muted small">{count_of(list.total, "member", "members")}</p>
                     <ul class="member-list" id="members-list">
                         {list.members.into_iter().map(|m| view! { <MemberItem m=m pending=pending system=system/> }).collect_view()}
                     </ul>
+                    <LocalPager id="members-pager" total=list.total limit=MEMBERS_PAGE offset=offset/>
                 }.into_any(),
                 Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
             })}

@@ -9,17 +9,17 @@ use leptos_router::hooks::use_query_map;
 use leptos_router::{LazyRoute, lazy_route};
 use uuid::Uuid;
 
-use super::batch::BatchPreview;
+use super::OutcomeNotice;
+use super::batch::{BatchBar, BatchWords};
 use super::clients::ClientDialog;
 use super::members::MembersDialog;
 use super::team_form::TeamForm;
-use super::{OutcomeNotice, count_of};
 use crate::contract::ApiError;
-use crate::contract::batch::{BatchDeactivateTeamsRequest, BatchReactivateTeamsRequest};
+use crate::contract::batch::{BatchActionResponse, BatchDeactivateTeamsRequest, BatchReactivateTeamsRequest};
 use crate::contract::teams::{TeamListResponse, TeamResponse};
 use crate::server_fns::teams::{batch_deactivate_teams, batch_reactivate_teams, deactivate_team, list_teams, reactivate_team};
 use crate::ui::clock::use_clock;
-use crate::ui::dialog::{Modal, open_when, open_while};
+use crate::ui::dialog::{Modal, open_when};
 use crate::ui::errors::ErrorNotice;
 use crate::ui::format::Labels;
 use crate::ui::pager::{Pager, paging_from, query_setter};
@@ -88,7 +88,7 @@ fn Teams() -> impl IntoView {
             </label>
         </form>
         <OutcomeNotice outcome=outcome/>
-        <BatchBar selected=selected on_done=done/>
+        <BatchBar selected=selected on_done=done words=TEAM_BATCH act=team_batch/>
         <Transition fallback=|| view! { <p class="loading">"Loading teams…"</p> }>
             {move || teams.get().map(|r| match r {
                 Ok(list) => view! { <TeamTable list=list selected=selected open=open on_done=done/> }.into_any(),
@@ -298,78 +298,22 @@ fn DeactivateForm(team: TeamResponse, on_done: Callback<Result<String, ApiError>
     }
 }
 
-/// The selected teams: deactivate or reactivate them in one batch, after the server's preview.
-#[component]
-fn BatchBar(selected: RwSignal<BTreeSet<Uuid>>, on_done: Callback<Result<String, ApiError>>) -> impl IntoView {
-    let mode = RwSignal::new(None::<bool>); // Some(true): deactivate, Some(false): reactivate
-    let open = open_while(mode);
-    let reason = RwSignal::new(String::new());
-    let ids = move || Some(selected.get().into_iter().collect::<Vec<_>>());
-    let preview = LocalResource::new(move || {
-        let (m, ids) = (mode.get(), ids());
-        async move {
-            let preview_comment = "preview of a team batch".to_owned();
-            match m {
-                Some(true) => Some(
-                    batch_deactivate_teams(BatchDeactivateTeamsRequest { comment: preview_comment, dry_run: true, team_ids: ids, reason: "preview".into() })
-                        .await,
-                ),
-                Some(false) => Some(batch_reactivate_teams(BatchReactivateTeamsRequest { comment: preview_comment, dry_run: true, team_ids: ids }).await),
-                None => None,
-            }
-        }
-    });
-    let run = Action::new_local(move |(deactivate, comment, ids): &(bool, String, Vec<Uuid>)| {
-        let (deactivate, comment, ids) = (*deactivate, comment.clone(), Some(ids.clone()));
-        async move {
-            if deactivate {
-                batch_deactivate_teams(BatchDeactivateTeamsRequest { reason: comment.clone(), comment, dry_run: false, team_ids: ids }).await
-            } else {
-                batch_reactivate_teams(BatchReactivateTeamsRequest { comment, dry_run: false, team_ids: ids }).await
-            }
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(r) = run.value().get() {
-            if r.is_ok() {
-                mode.set(None);
-                reason.set(String::new());
-                selected.set(BTreeSet::new());
-            }
-            on_done
-                .run(r.map(|b| format!("{}: {} changed, {} failed.", b.action.replace('_', " "), count_of(b.affected_count, "team", "teams"), b.failed_count)));
-        }
-    });
-    let count = move || selected.with(BTreeSet::len);
-    view! {
-        <Show when=move || { count() > 0 }>
-            <p class="bulk-bar">
-                {move || format!("{} selected", count())}
-                <button id="batch-deactivate" class="danger" on:click=move |_| mode.set(Some(true))>"Deactivate selected"</button>
-                <button id="batch-reactivate" class="secondary" on:click=move |_| mode.set(Some(false))>"Reactivate selected"</button>
-                <button class="secondary" on:click=move |_| selected.set(BTreeSet::new())>"Clear selection"</button>
-            </p>
-        </Show>
-        <Modal open=open title="Change teams in a batch" title_id="team-batch-title">
-            <p>{move || if mode.get() == Some(true) {
-                "Deactivated teams cannot provision; their pending runners are reclaimed at the next sync."
-            } else {
-                "Reactivated teams can provision again."
-            }}</p>
-            <BatchPreview id="team-batch-preview" preview=preview/>
-            <ReasonField id="team-batch-reason" reason=reason/>
-            {move || run.value().get().and_then(Result::err).map(|e| view! { <ErrorNotice error=e/> })}
-            <div class="dialog-actions">
-                <button class="secondary" on:click=move |_| open.set(false)>"Cancel"</button>
-                <button id="team-batch-confirm" class="danger" disabled=move || !reason.with(|r| reason_ok(r)) || run.pending().get()
-                    on:click=move |_| {
-                        if let Some(m) = mode.get_untracked() {
-                            run.dispatch((m, reason.get_untracked().trim().to_owned(), selected.get_untracked().into_iter().collect()));
-                        }
-                    }>
-                    {move || format!("{} {}", if mode.get() == Some(true) { "Deactivate" } else { "Reactivate" }, count_of(count() as i64, "team", "teams"))}
-                </button>
-            </div>
-        </Modal>
+/// The teams page's batch: deactivate (the incident action) or reactivate.
+const TEAM_BATCH: BatchWords = BatchWords {
+    prefix: "team",
+    noun: ("team", "teams"),
+    ids: ["batch-deactivate", "batch-reactivate"],
+    verbs: ["Deactivate", "Reactivate"],
+    titles: ["Change teams in a batch", "Change teams in a batch"],
+    explain: ["Deactivated teams cannot provision; their pending runners are reclaimed at the next sync.", "Reactivated teams can provision again."],
+};
+
+/// Calls the teams' batch routes.
+async fn team_batch(deactivate: bool, dry_run: bool, comment: String, ids: Vec<Uuid>) -> Result<BatchActionResponse, ApiError> {
+    let team_ids = Some(ids);
+    if deactivate {
+        batch_deactivate_teams(BatchDeactivateTeamsRequest { reason: comment.clone(), comment, dry_run, team_ids }).await
+    } else {
+        batch_reactivate_teams(BatchReactivateTeamsRequest { comment, dry_run, team_ids }).await
     }
 }

@@ -9,19 +9,18 @@ use leptos_router::hooks::use_query_map;
 use leptos_router::{LazyRoute, lazy_route};
 use uuid::Uuid;
 
-use super::batch::BatchPreview;
+use super::batch::{BatchBar, BatchWords};
 use super::user_form::UserForm;
-use super::{MutationError, OutcomeNotice, count_of, non_empty};
+use super::{OutcomeNotice, non_empty};
 use crate::contract::ApiError;
 use crate::contract::batch::{BatchDisableUsersRequest, BatchRestoreUsersRequest};
 use crate::contract::users::{UserListResponse, UserResponse};
 use crate::server_fns::users::{batch_disable_users, batch_restore_users, list_users};
 use crate::ui::clock::use_clock;
-use crate::ui::dialog::{Modal, open_when, open_while};
+use crate::ui::dialog::{Modal, open_while};
 use crate::ui::errors::ErrorNotice;
 use crate::ui::format::{MaybeWhen, When};
 use crate::ui::pager::{Pager, paging_from, query_setter};
-use crate::ui::reason::{ReasonField, reason_ok};
 
 /// The users route.
 pub struct UsersPage;
@@ -37,10 +36,12 @@ impl LazyRoute for UsersPage {
     }
 }
 
-/// The list query from the URL (`inactive=1`, `admin=1|0`, `q`, `page`, `size`).
+/// The list query from the URL (`state=all|deactivated`, absent for active users; `admin=1|0`,
+/// `q`, `page`, `size`).
 #[derive(Clone, PartialEq)]
 struct Query {
-    inactive: bool,
+    /// `Some(true)` active users, `Some(false)` deactivated ones, `None` all.
+    active: Option<bool>,
     admin: Option<bool>,
     search: Option<String>,
     limit: i64,
@@ -66,7 +67,11 @@ fn Users() -> impl IntoView {
         url.with(|q| {
             let (limit, offset) = paging_from(|k| q.get(k));
             Query {
-                inactive: q.get("inactive").is_some_and(|v| v == "1"),
+                active: match q.get("state").as_deref() {
+                    Some("all") => None,
+                    Some("deactivated") => Some(false),
+                    _ => Some(true),
+                },
                 admin: q.get("admin").and_then(|a| crate::contract::query::parse_bool(&a)),
                 search: non_empty(q.get("q")),
                 limit,
@@ -79,7 +84,7 @@ fn Users() -> impl IntoView {
         clock.refresh.get();
         changed.get();
         let q = query.get();
-        list_users(q.inactive, q.admin, q.search, q.limit, q.offset)
+        list_users(q.active, q.admin, q.search, q.limit, q.offset)
     });
     let outcome = RwSignal::new(None::<Result<String, ApiError>>);
     let selected = RwSignal::new(BTreeSet::<Uuid>::new());
@@ -102,7 +107,7 @@ fn Users() -> impl IntoView {
         </div>
         <Filters query=query/>
         <OutcomeNotice outcome=outcome/>
-        <BatchBar selected=selected on_done=done/>
+        <UserBatchBar selected=selected on_done=done/>
         <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
             {move || users.get().map(|r| match r {
                 Ok(list) => view! { <UserTable list=list selected=selected open=open/> }.into_any(),
@@ -126,10 +131,13 @@ fn Filters(query: Memo<Query>) -> impl IntoView {
     let search = RwSignal::new(query.get_untracked().search.unwrap_or_default());
     view! {
         <form class="filters" role="search" on:submit=move |ev| { ev.prevent_default(); set3("q", search.get_untracked().trim()); }>
-            <label class="inline">
-                <input type="checkbox" id="filter-inactive" prop:checked=move || query.get().inactive
-                    on:change=move |ev| set1("inactive", if event_target_checked(&ev) { "1" } else { "" })/>
-                " Include deactivated users"
+            <label>
+                "State"
+                <select id="filter-state" on:change=move |ev| set1("state", &event_target_value(&ev))>
+                    <option value="" selected=move || query.get().active == Some(true)>"Active"</option>
+                    <option value="deactivated" selected=move || query.get().active == Some(false)>"Deactivated"</option>
+                    <option value="all" selected=move || query.get().active.is_none()>"All"</option>
+                </select>
             </label>
             <label>
                 "Role"
@@ -214,80 +222,38 @@ fn UserTable(list: UserListResponse, selected: RwSignal<BTreeSet<Uuid>>, open: R
     .into_any()
 }
 
-/// The selected users: disable or restore them in one batch, after the server's preview.
+/// The users page's batch: disable (the incident action) or restore.
+const USER_BATCH: BatchWords = BatchWords {
+    prefix: "user",
+    noun: ("user", "users"),
+    ids: ["batch-disable", "batch-restore"],
+    verbs: ["Disable", "Restore"],
+    titles: ["Disable users", "Restore users"],
+    explain: [
+        "Disabled users cannot sign in; their sessions end now and their pending runners are reclaimed at the next sync. You are never disabled yourself, and the last admin is kept.",
+        "Restored users can sign in again.",
+    ],
+};
+
+/// The users page's batch bar; disabling may leave admins out.
 #[component]
-fn BatchBar(selected: RwSignal<BTreeSet<Uuid>>, on_done: Callback<Result<String, ApiError>>) -> impl IntoView {
-    let mode = RwSignal::new(None::<bool>); // Some(true): disable, Some(false): restore
-    let open = open_when(mode, |_| true);
-    let reason = RwSignal::new(String::new());
+fn UserBatchBar(selected: RwSignal<BTreeSet<Uuid>>, on_done: Callback<Result<String, ApiError>>) -> impl IntoView {
     let exclude_admins = RwSignal::new(true);
-    let ids = move || Some(selected.get().into_iter().collect::<Vec<_>>());
-    let preview = LocalResource::new(move || {
-        let (m, ids, ex) = (mode.get(), ids(), exclude_admins.get());
-        async move {
-            let comment = "preview of a user batch".to_owned();
-            match m {
-                Some(true) => Some(batch_disable_users(BatchDisableUsersRequest { comment, dry_run: true, user_ids: ids, exclude_admins: ex }).await),
-                Some(false) => Some(batch_restore_users(BatchRestoreUsersRequest { comment, dry_run: true, user_ids: ids }).await),
-                None => None,
-            }
-        }
-    });
-    let run = Action::new_local(move |(disable, comment, ids, ex): &(bool, String, Vec<Uuid>, bool)| {
-        let (disable, comment, ids, ex) = (*disable, comment.clone(), Some(ids.clone()), *ex);
+    let act = move |disable: bool, dry_run: bool, comment: String, ids: Vec<Uuid>| {
+        let (user_ids, exclude_admins) = (Some(ids), exclude_admins.get());
         async move {
             if disable {
-                batch_disable_users(BatchDisableUsersRequest { comment, dry_run: false, user_ids: ids, exclude_admins: ex }).await
+                batch_disable_users(BatchDisableUsersRequest { comment, dry_run, user_ids, exclude_admins }).await
             } else {
-                batch_restore_users(BatchRestoreUsersRequest { comment, dry_run: false, user_ids: ids }).await
+                batch_restore_users(BatchRestoreUsersRequest { comment, dry_run, user_ids }).await
             }
         }
-    });
-    Effect::new(move |_| {
-        if let Some(r) = run.value().get() {
-            if r.is_ok() {
-                mode.set(None);
-                reason.set(String::new());
-                selected.set(BTreeSet::new());
-            }
-            on_done
-                .run(r.map(|b| format!("{}: {} changed, {} failed.", b.action.replace('_', " "), count_of(b.affected_count, "user", "users"), b.failed_count)));
+    };
+    let options = move || {
+        view! {
+            <label class="inline"><input type="checkbox" id="batch-exclude-admins" prop:checked=exclude_admins
+                on:change=move |ev| exclude_admins.set(event_target_checked(&ev))/>" Leave admins out"</label>
         }
-    });
-    let count = move || selected.with(BTreeSet::len);
-    view! {
-        <Show when=move || { count() > 0 }>
-            <p class="bulk-bar">
-                {move || format!("{} selected", count())}
-                <button id="batch-disable" class="danger" on:click=move |_| mode.set(Some(true))>"Disable selected"</button>
-                <button id="batch-restore" class="secondary" on:click=move |_| mode.set(Some(false))>"Restore selected"</button>
-                <button class="secondary" on:click=move |_| selected.set(BTreeSet::new())>"Clear selection"</button>
-            </p>
-        </Show>
-        <Modal open=open title=Signal::derive(move || if mode.get() == Some(true) { "Disable users".to_owned() } else { "Restore users".to_owned() }) title_id="user-batch-title">
-            <p>{move || if mode.get() == Some(true) {
-                "Disabled users cannot sign in; their sessions end now and their pending runners are reclaimed at the next sync. You are never disabled yourself, and the last admin is kept."
-            } else {
-                "Restored users can sign in again."
-            }}</p>
-            <Show when=move || mode.get() == Some(true)>
-                <label class="inline"><input type="checkbox" id="batch-exclude-admins" prop:checked=exclude_admins
-                    on:change=move |ev| exclude_admins.set(event_target_checked(&ev))/>" Leave admins out"</label>
-            </Show>
-            <BatchPreview id="user-batch-preview" preview=preview/>
-            <ReasonField id="user-batch-reason" reason=reason/>
-            {move || run.value().get().and_then(Result::err).map(|e| view! { <MutationError error=e/> })}
-            <div class="dialog-actions">
-                <button class="secondary" on:click=move |_| open.set(false)>"Cancel"</button>
-                <button id="user-batch-confirm" class="danger" disabled=move || !reason.with(|r| reason_ok(r)) || run.pending().get()
-                    on:click=move |_| {
-                        if let Some(m) = mode.get_untracked() {
-                            run.dispatch((m, reason.get_untracked().trim().to_owned(), selected.get_untracked().into_iter().collect(), exclude_admins.get_untracked()));
-                        }
-                    }>
-                    {move || format!("{} {}", if mode.get() == Some(true) { "Disable" } else { "Restore" }, count_of(count() as i64, "user", "users"))}
-                </button>
-            </div>
-        </Modal>
-    }
+    };
+    view! { <BatchBar selected=selected on_done=on_done words=USER_BATCH act=act options=options/> }
 }

@@ -2,7 +2,8 @@
 
 use app::contract::ApiError;
 use app::contract::teams::{
-    MemberListResponse, MemberResponse, TeamCreateRequest, TeamDeactivateRequest, TeamListResponse, TeamPatchRequest, TeamResponse, UserTeamsResponse,
+    LabelPolicyCheckRequest, LabelPolicyCheckResponse, MemberListResponse, MemberResponse, TeamCreateRequest, TeamDeactivateRequest, TeamListResponse,
+    TeamPatchRequest, TeamResponse, UserTeamsResponse,
 };
 use axum::Json;
 use axum::extract::State;
@@ -28,6 +29,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_members, add_member))
         .routes(routes!(remove_member))
         .routes(routes!(teams_of_user))
+        .routes(routes!(validate_label_policy))
 }
 
 /// `GET /api/v1/admin/teams` query.
@@ -70,6 +72,22 @@ pub async fn create_team(
     AppJson(req): AppJson<TeamCreateRequest>,
 ) -> AppResult<(StatusCode, Json<TeamResponse>)> {
     Ok((StatusCode::CREATED, Json(teams::create(&s, &c, req).await?)))
+}
+
+/// `POST /api/v1/admin/teams/label-policy/validate`: the field errors team create and update
+/// would answer for a label policy, without writing anything.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/teams/label-policy/validate",
+    tag = "teams",
+    request_body = LabelPolicyCheckRequest,
+    responses(
+        (status = 200, description = "The verdict: `valid`, and the field errors team create/update would answer", body = LabelPolicyCheckResponse),
+        (status = 422, description = "VALIDATION_ERROR (the body is not a policy)", body = ApiError)
+    )
+)]
+pub async fn validate_label_policy(AdminCaller(_): AdminCaller, AppJson(req): AppJson<LabelPolicyCheckRequest>) -> Json<LabelPolicyCheckResponse> {
+    Json(teams::check_label_policy(req))
 }
 
 /// `GET /api/v1/admin/teams`.

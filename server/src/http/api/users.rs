@@ -21,6 +21,9 @@ use crate::state::AppState;
 pub struct ListQuery {
     #[serde(default, deserialize_with = "flex_bool")]
     include_inactive: Option<bool>,
+    /// Only active (`true`) or only deactivated (`false`) users; overrides `include_inactive`.
+    #[serde(default, deserialize_with = "flex_bool")]
+    active: Option<bool>,
     #[serde(default, deserialize_with = "flex_bool")]
     is_admin: Option<bool>,
     /// Case-insensitive substring of the email, display name, subject or username.
@@ -55,14 +58,14 @@ pub async fn create_user(
     get,
     path = "/api/v1/admin/users",
     tag = "users",
-    params(("include_inactive" = Option<bool>, Query), ("is_admin" = Option<bool>, Query), ("search" = Option<String>, Query, description = "Case-insensitive substring of the email, display name, OIDC subject or username"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000), ("offset" = Option<i64>, Query, minimum = 0)),
+    params(("include_inactive" = Option<bool>, Query), ("active" = Option<bool>, Query, description = "Only active (true) or only deactivated (false) users; overrides include_inactive"), ("is_admin" = Option<bool>, Query), ("search" = Option<String>, Query, description = "Case-insensitive substring of the email, display name, OIDC subject or username"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000), ("offset" = Option<i64>, Query, minimum = 0)),
     responses(
         (status = 200, description = "Users, newest first", body = UserListResponse)
     )
 )]
 pub async fn list_users(State(s): State<AppState>, AdminCaller(_c): AdminCaller, ApiQuery(q): ApiQuery<ListQuery>) -> AppResult<Json<UserListResponse>> {
     let p = page(q.limit, q.offset, 100, 1000)?;
-    Ok(Json(users::list(&s, q.include_inactive.unwrap_or(false), q.is_admin, q.search.as_deref(), p).await?))
+    Ok(Json(users::list(&s, (q.include_inactive.unwrap_or(false), q.active), q.is_admin, q.search.as_deref(), p).await?))
 }
 
 /// `GET /api/v1/admin/users/{user_id}`.

@@ -33,7 +33,6 @@ use chrono::Utc;
 use serde_json::{Value, json};
 use server::config::{Config, Env};
 use server::db::Db;
-use server::db::audit::{GENESIS_HASH, NewAudit, chain_hash};
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -598,40 +597,27 @@ async fn seed(url: &str, team_ids: &[String]) -> anyhow::Result<()> {
             }
             tx.commit().await?;
 
-            // The audit log, chained after what the provisioning wrote.
-            let (last_id, last_hash): (i64, String) = sqlx::query_as("select last_id, last_hash from audit_chain_head where singleton = 1").fetch_one(p).await?;
-            let mut prev = last_hash;
+            // The audit log: unsealed rows as requests write them (ids from the table), sealed
+            // into the chain below by the same sealer the server runs.
+            let existing: i64 = sqlx::query_scalar("select count(*) from audit_log").fetch_one(p).await?;
             let mut tx = p.begin().await?;
             let events = ["runner_deleted", "runner_state_changed", "runner_state_changed", "provision_jit"];
-            let ids: Vec<i64> = (last_id + 1..=last_id.max(0) + (AUDIT_ROWS - last_id).max(0)).collect();
+            let ids: Vec<i64> = (existing + 1..=AUDIT_ROWS.max(existing)).collect();
             let start = now - chrono::Duration::days(30);
             for chunk in ids.chunks(400) {
-                let mut sql = String::from("insert into audit_log (id, timestamp, event_type, actor_type, user_identity, team_id, event_data, success, prev_hash, hash) values ");
-                let mut binds = Vec::new();
-                for (k, id) in chunk.iter().enumerate() {
-                    let b = k * 10;
-                    sql.push_str(&format!("{}(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})", if k > 0 { "," } else { "" }, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10));
-                    let ts = server::db::now().min(start + chrono::Duration::seconds(*id * 20));
-                    let row = NewAudit {
-                        event_type: events[(*id % 4) as usize].into(),
-                        actor_type: "m2m".into(),
-                        user_identity: "m2m-a".into(),
-                        team_id: Some(if id % 2 == 0 { team } else { other }),
-                        event_data: Some(json!({ "runner_name": format!("seed-{id}"), "labels": ["linux", "x64"] })),
-                        success: true,
-                        ..Default::default()
-                    };
-                    let hash = chain_hash(&prev, *id, &ts, &row);
-                    binds.push((*id, ts, row, std::mem::replace(&mut prev, hash.clone()), hash));
+                let mut sql = String::from("insert into audit_log (timestamp, event_type, actor_type, user_identity, team_id, event_data, success) values ");
+                for k in 0..chunk.len() {
+                    let b = k * 7;
+                    sql.push_str(&format!("{}(${}, ${}, ${}, ${}, ${}, ${}, ${})", if k > 0 { "," } else { "" }, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7));
                 }
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for (id, ts, row, prev_hash, hash) in binds {
-                    q = q.bind(id).bind(ts).bind(row.event_type).bind(row.actor_type).bind(row.user_identity).bind(row.team_id).bind(row.event_data.map(|v| v.to_string())).bind(row.success).bind(prev_hash).bind(hash);
+                for id in chunk {
+                    let ts = server::db::now().min(start + chrono::Duration::seconds(*id * 20));
+                    let team_id = if id % 2 == 0 { team } else { other };
+                    let data = json!({ "runner_name": format!("seed-{id}"), "labels": ["linux", "x64"] }).to_string();
+                    q = q.bind(ts).bind(events[(*id % 4) as usize]).bind("m2m").bind("m2m-a").bind(team_id).bind(data).bind(true);
                 }
                 q.execute(&mut *tx).await?;
-            }
-            if let Some(last) = ids.last() {
-                sqlx::query("update audit_chain_head set last_id = $1, last_hash = $2 where singleton = 1").bind(*last).bind(&prev).execute(&mut *tx).await?;
             }
             tx.commit().await?;
         }};
@@ -640,7 +626,7 @@ async fn seed(url: &str, team_ids: &[String]) -> anyhow::Result<()> {
         Db::Sqlite(p) => seed_on!(p),
         Db::Postgres(p) => seed_on!(p),
     }
-    let _ = GENESIS_HASH;
+    db.seal_audit_chain().await?;
     db.close().await;
     Ok(())
 }

@@ -74,6 +74,8 @@ struct Inner {
     backoff_until: std::sync::Mutex<Option<Instant>>,
     /// A background refresh is running.
     refreshing: AtomicBool,
+    /// Counts successful key fetches (the verified-token cache follows it).
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl KeyStore {
@@ -87,7 +89,14 @@ impl KeyStore {
             fetch_lock: Mutex::new(None),
             backoff_until: std::sync::Mutex::new(None),
             refreshing: AtomicBool::new(false),
+            generation: std::sync::atomic::AtomicU64::new(0),
         }))
+    }
+
+    /// How many times keys were fetched: a verified token is reused only under the keys it
+    /// was verified with.
+    pub fn generation(&self) -> u64 {
+        self.0.generation.load(Ordering::SeqCst)
     }
 
     /// The discovery document (fetched once, then cached; retried on the next call if it failed).
@@ -167,6 +176,7 @@ impl KeyStore {
         match self.fetch_keys().await {
             Ok(keys) => {
                 *self.0.keys.write().await = Some(Cached { keys, fetched_at: Instant::now() });
+                self.0.generation.fetch_add(1, Ordering::SeqCst);
                 *self.0.backoff_until.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
                 Ok(())
             }

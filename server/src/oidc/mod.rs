@@ -47,11 +47,16 @@ impl Oidc {
             return Err(TokenError::Invalid("bearer tokens are not enabled (OIDC_AUDIENCE is unset)".into()));
         };
         let now = std::time::Instant::now();
+        let generation = self.keys.generation();
+        self.tokens.follow_keys(generation);
         if let Some(claims) = self.tokens.get(token, now) {
             return Ok(claims);
         }
         let claims = token::validate(&self.keys, token, &Expect { issuer: &self.cfg.issuer, audience, algorithms: &self.cfg.algorithms }).await?;
-        self.tokens.put(token, &claims, now);
+        // Verified under keys fetched since: not kept (the next request checks it again).
+        if self.keys.generation() == generation {
+            self.tokens.put(token, &claims, now);
+        }
         Ok(claims)
     }
 

@@ -5,7 +5,8 @@
 //! Keyed by the SHA-256 of the token (the token itself is never stored). An entry is served for
 //! at most [`REUSE`] and never past the token's `exp`; the principal behind it (client or user
 //! row, active flags, team) is still read on every request, so disabling a client or a user takes
-//! effect at once. Bounded by `OIDC_TOKEN_CACHE_SIZE` entries (0 turns the cache off).
+//! effect at once; and every fetch of the provider's signing keys empties it, so a rotated-out key
+//! stops working here as soon as it would without the cache. Bounded by `OIDC_TOKEN_CACHE_SIZE` entries (0 turns the cache off).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -24,6 +25,8 @@ type Claims = Map<String, Value>;
 pub struct TokenCache {
     capacity: usize,
     entries: Mutex<HashMap<[u8; 32], (Claims, Instant)>>,
+    /// The signing-key generation the entries were verified under ([`Self::follow_keys`]).
+    keys_generation: std::sync::atomic::AtomicU64,
 }
 
 fn key(token: &str) -> [u8; 32] {
@@ -33,7 +36,17 @@ fn key(token: &str) -> [u8; 32] {
 impl TokenCache {
     /// A cache of at most `capacity` tokens (0: nothing is kept).
     pub fn new(capacity: usize) -> Self {
-        Self { capacity, entries: Mutex::default() }
+        Self { capacity, entries: Mutex::default(), keys_generation: std::sync::atomic::AtomicU64::new(0) }
+    }
+
+    /// Drops every entry when the identity provider's keys have been fetched again since the
+    /// entries were verified (`generation` of [`crate::oidc::keys::KeyStore`]): a token signed
+    /// by a key the provider no longer publishes must not outlive the rotation here.
+    pub fn follow_keys(&self, generation: u64) {
+        use std::sync::atomic::Ordering;
+        if self.keys_generation.swap(generation, Ordering::SeqCst) != generation {
+            self.lock().clear();
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], (Claims, Instant)>> {
@@ -101,6 +114,18 @@ mod tests {
     fn claims(exp_in: i64) -> Claims {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs() as i64;
         json!({ "sub": "ci", "exp": now + exp_in }).as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn new_signing_keys_drop_every_entry() {
+        let cache = TokenCache::new(8);
+        let now = Instant::now();
+        cache.follow_keys(1);
+        cache.put("t", &claims(3600), now);
+        cache.follow_keys(1);
+        assert!(cache.get("t", now).is_some());
+        cache.follow_keys(2);
+        assert!(cache.get("t", now).is_none());
     }
 
     #[test]

@@ -77,7 +77,7 @@ test("an admin signs in back to the page asked for and uses every console page",
   await page.goto("/app/admin");
   await expect(page.locator("#admin-stats")).toBeVisible();
   await page.click("#sync-now");
-  await expect(page.locator(".notice")).toBeVisible();
+  await expect(page.locator("p.notice")).toBeVisible();
   await check(page, "admin-overview");
   await page.goto("/app/no-such-page");
   await expect(page.locator("#not-found")).toBeVisible();

@@ -44,7 +44,7 @@ pub struct AuditLogResponse {
     /// The request that wrote the row.
     pub request_id: Option<String>,
     /// The previous row's hash in the chain (64 zeros for the first row); `null` until the row
-    /// is sealed (within about a second of being written, docs/audit_chain.md).
+    /// is sealed (within about a second of being written, `docs/audit_chain.md`).
     pub prev_hash: Option<String>,
     /// This row's hash (64 hex characters); `null` until sealed.
     pub hash: Option<String>,

@@ -5,7 +5,7 @@
 //!
 //! Per database (SQLite in a temp file; PostgreSQL in a fresh database it creates and drops), it
 //! prints for each phase: throughput, p50/p99, answers by status, the server's own CPU-ms per
-//! request (utime + stime of the `gharts` process ÷ requests), its peak RSS in the phase (VmHWM,
+//! request (utime + stime of the `gharts` process ÷ requests), its peak RSS in the phase (`VmHWM`,
 //! reset between phases through `/proc/<pid>/clear_refs`), and GitHub calls per created runner:
 //! - idle RSS after start-up;
 //! - provisioning with M2M bearer tokens (client credentials, bound to the team's M2M client)
@@ -90,7 +90,7 @@ impl Proc {
         self.status_mib("VmHWM:")
     }
 
-    /// Resets the peak (VmHWM) to the current RSS.
+    /// Resets the peak (`VmHWM`) to the current RSS.
     fn reset_peak(&self) {
         let _ = std::fs::write(format!("/proc/{}/clear_refs", self.pid), "5");
     }

@@ -1,4 +1,4 @@
-//! The append-only, hash-chained audit log (API.md §3.7, docs/audit_chain.md).
+//! The append-only, hash-chained audit log (API.md §3.7, `docs/audit_chain.md`).
 //!
 //! Each row's `hash` is the SHA-256 of the RFC 8785 canonical JSON of its content plus the
 //! previous row's hash. A request inserts its row with an id from the table's own sequence and

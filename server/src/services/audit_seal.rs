@@ -1,4 +1,4 @@
-//! The audit chain's sealer loop (docs/audit_chain.md): every [`INTERVAL`], in every replica,
+//! The audit chain's sealer loop (`docs/audit_chain.md`): every [`INTERVAL`], in every replica,
 //! link the audit rows written since into the hash chain ([`crate::db::Db::seal_audit_chain`]).
 //! Replicas need no leader for it: a pass that finds nothing takes no lock, and two passes at
 //! once take turns on the chain head's lock, so the chain never forks. It runs whether or not

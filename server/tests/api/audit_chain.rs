@@ -1,4 +1,4 @@
-//! The audit chain sealed after the fact (docs/audit_chain.md): audited writes never wait for
+//! The audit chain sealed after the fact (`docs/audit_chain.md`): audited writes never wait for
 //! each other, the sealer links them into one chain, and verification still catches every
 //! change to a sealed row. Each test drives the sealer itself (no server, no background loop).
 

@@ -190,7 +190,7 @@ pub async fn list_team_audit_logs(
     ),
     responses(
         (status = 200, description = "The verification report over the sealed rows, in chain order, with the unsealed tail \
-            (200 even when the chain is broken; see docs/audit_chain.md)", body = AuditVerifyResponse)
+            (200 even when the chain is broken; see `docs/audit_chain.md`)", body = AuditVerifyResponse)
     )
 )]
 pub async fn verify_audit_chain(

@@ -2,15 +2,14 @@
 //! exactly one holds the sync lease; killing it (-9) hands the lease over within 15 s with
 //! default settings; a leader stopping with SIGTERM releases it at once.
 
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdout, Command};
+use tokio::io::{BufReader, Lines};
+use tokio::process::{Child, ChildStdout};
 
 use crate::both_databases;
-use crate::helpers::{Backend, TestDb};
+use crate::helpers::{Backend, TestDb, spawn_gharts};
 
 struct Replica {
     child: Child,
@@ -20,24 +19,10 @@ struct Replica {
 
 impl Replica {
     fn start(db: &TestDb, lease_seconds: Option<u64>) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_gharts"));
-        cmd.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("DATABASE_URL", &db.url)
-            .env("GHARTS_ADDR", format!("127.0.0.1:{port}"))
-            .env("GHARTS_FAKE_GITHUB", "true")
-            .env("LOG_FORMAT", "json")
-            .env("LOG_LEVEL", "info,server::services::sync_worker=debug")
-            .arg("serve")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true);
-        if let Some(s) = lease_seconds {
-            cmd.env("SYNC_LEASE_SECONDS", s.to_string());
-        }
-        let mut child = cmd.spawn().expect("start gharts");
-        let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let lease = lease_seconds.map(|s| s.to_string());
+        let mut env = vec![("GHARTS_FAKE_GITHUB", "true"), ("LOG_LEVEL", "info,server::services::sync_worker=debug")];
+        env.extend(lease.as_deref().map(|s| ("SYNC_LEASE_SECONDS", s)));
+        let (child, _, lines) = spawn_gharts(db, &env);
         Self { child, lines, holder: None }
     }
 

@@ -2,17 +2,15 @@
 //! with random usernames from many addresses, parallel guesses at one account, the per-address
 //! limiter (IPv6 per /64) and the per-account limit across addresses.
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use futures::future::join_all;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
 use crate::both_databases;
 use crate::helpers::probe::Probe as _;
-use crate::helpers::{ADMIN_PASSWORD, Backend, TestApp, TestDb, app, assert_error};
+use crate::helpers::{ADMIN_PASSWORD, Backend, TestApp, TestDb, app, assert_error, spawn_gharts};
 
 both_databases!(
     a_flood_of_logins_from_many_addresses_stays_within_its_memory_bound_and_answers_everyone,
@@ -34,23 +32,9 @@ async fn login_from(http: &reqwest::Client, base: &str, client_ip: &str, usernam
 
 /// The real binary on its own port; returns once it logs that it listens.
 async fn start_gharts(db: &TestDb, extra: &[(&str, &str)]) -> (Child, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gharts"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", &db.url)
-        .env("GHARTS_ADDR", format!("127.0.0.1:{port}"))
-        .env("BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .env("SYNC_ENABLED", "false")
-        .env("LOG_FORMAT", "json")
-        .env("LOG_LEVEL", "info")
-        .envs(extra.iter().copied())
-        .arg("serve")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true);
-    let mut child = cmd.spawn().expect("start gharts");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let env: Vec<(&str, &str)> =
+        [("BOOTSTRAP_ADMIN_PASSWORD", ADMIN_PASSWORD), ("SYNC_ENABLED", "false"), ("LOG_LEVEL", "info")].into_iter().chain(extra.iter().copied()).collect();
+    let (child, port, mut lines) = spawn_gharts(db, &env);
     tokio::time::timeout(Duration::from_secs(30), async {
         while let Some(line) = lines.next_line().await.expect("read log") {
             if serde_json::from_str::<Value>(&line).is_ok_and(|f| f["message"].as_str().is_some_and(|m| m.starts_with("gharts listening"))) {

@@ -2,33 +2,19 @@
 //! says so once and runs no cycles; a worker that dies takes the process down non-zero, so the
 //! orchestrator restarts the pod.
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, BufReader, Lines};
-use tokio::process::{Child, ChildStdout, Command};
+use tokio::io::{BufReader, Lines};
+use tokio::process::{Child, ChildStdout};
 
 use crate::both_databases;
-use crate::helpers::{Backend, TestDb};
+use crate::helpers::{Backend, TestDb, spawn_gharts};
 
 both_databases!(without_github_the_worker_warns_once_and_runs_no_cycle, a_sync_worker_that_dies_stops_serve_non_zero);
 
 fn serve(db: &TestDb, extra: &[(&str, &str)]) -> (Child, Lines<BufReader<ChildStdout>>) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gharts"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", &db.url)
-        .env("GHARTS_ADDR", format!("127.0.0.1:{port}"))
-        .env("LOG_FORMAT", "json")
-        .envs(extra.iter().copied())
-        .arg("serve")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true);
-    let mut child = cmd.spawn().expect("start gharts");
-    let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let (child, _, lines) = spawn_gharts(db, extra);
     (child, lines)
 }
 

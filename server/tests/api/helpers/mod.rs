@@ -8,6 +8,29 @@ pub mod peers;
 pub mod probe;
 pub mod world;
 
+/// The real `gharts serve` on a port of its own, in a clean environment: `DATABASE_URL`, JSON
+/// logs, then `env` (later entries win). Returns the process (killed on drop), its port and its
+/// log lines (stdout).
+pub fn spawn_gharts(db: &TestDb, env: &[(&str, &str)]) -> (tokio::process::Child, u16, tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>) {
+    use tokio::io::AsyncBufReadExt as _;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_gharts"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", &db.url)
+        .env("GHARTS_ADDR", format!("127.0.0.1:{port}"))
+        .env("LOG_FORMAT", "json")
+        .envs(env.iter().copied())
+        .arg("serve")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start gharts");
+    let lines = tokio::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+    (child, port, lines)
+}
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -40,7 +40,7 @@ test("an admin signs in back to the page asked for and uses every console page",
   const me = await (await page.request.get("/api/v1/auth/me")).json();
   const team = await page.request.post("/api/v1/admin/teams", {
     headers,
-    data: { name: "team-x", required_labels: ["team-x"], optional_label_patterns: ["gpu-.*"], max_runners: 2 },
+    data: { name: "team-c", required_labels: ["team-c"], optional_label_patterns: ["gpu-.*"], max_runners: 2 },
   });
   expect(team.status()).toBe(201);
   const teamId = (await team.json()).id;
@@ -51,7 +51,7 @@ test("an admin signs in back to the page asked for and uses every console page",
   await page.goto("/app/");
   await expect(page.locator("h1")).toHaveText("Dashboard");
   await expect(page.locator("#count-total")).toHaveText("0");
-  await expect(page.locator("#quota-team-x")).toHaveText("0 of 2 runners");
+  await expect(page.locator("#quota-team-c")).toHaveText("0 of 2 runners");
   await expect(page.locator("#service-status")).toContainText("Service up");
   await check(page, "dashboard");
 
@@ -61,7 +61,7 @@ test("an admin signs in back to the page asked for and uses every console page",
   await expect(page.locator("#team")).toHaveValue(teamId);
   await page.fill("#label-input", "gpu-a100");
   await page.press("#label-input", "Enter");
-  await expect(page.locator("#final-labels .pill.added", { hasText: "team-x" })).toBeVisible();
+  await expect(page.locator("#final-labels .pill.added", { hasText: "team-c" })).toBeVisible();
   await expect(page.locator("#final-labels .pill:not(.added)", { hasText: "gpu-a100" })).toBeVisible();
   await check(page, "provision");
   await page.fill("#label-input", "cpu-big");

@@ -5,6 +5,48 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+/// `GET /api/v1/audit-logs` query (API.md §12.2); every filter is optional. The server parses
+/// it and the console builds it: one type for both.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditLogQuery {
+    /// Comma-separated event types.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<String>,
+    /// The actor's identity, exact (admins only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_identity: Option<String>,
+    /// A team's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    /// A team's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<Uuid>,
+    /// The target runner's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runner_id: Option<String>,
+    /// Comma-separated actor types.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_type: Option<String>,
+    /// Outcome.
+    #[serde(default, deserialize_with = "super::query::flex_bool", skip_serializing_if = "Option::is_none")]
+    pub success: Option<bool>,
+    /// Inclusive lower bound (RFC 3339 or `YYYY-MM-DD`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    /// Inclusive upper bound.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    /// `json` (default), `jsonl` or `csv`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// Page size.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// Rows skipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+}
+
 /// One audit row (API.md §12.1). The hash-relevant fields are exactly what the chain covers,
 /// so a JSON or JSONL export can be verified without GHARTS.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

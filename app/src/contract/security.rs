@@ -7,6 +7,40 @@ use uuid::Uuid;
 
 use super::Severity;
 
+/// `GET /api/v1/admin/security-events` query (API.md §13.2); every filter is optional. The
+/// server parses it and the console builds it (the console also sends it, less the admin-only
+/// filters, to a team's own list).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityEventQuery {
+    /// Comma-separated event types.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<String>,
+    /// Comma-separated severities.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
+    /// The actor's identity, exact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_identity: Option<String>,
+    /// A team's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<Uuid>,
+    /// A team's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    /// Inclusive lower bound (RFC 3339 or `YYYY-MM-DD`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    /// Inclusive upper bound.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    /// Page size.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// Rows skipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+}
+
 /// One security event (API.md §13.1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

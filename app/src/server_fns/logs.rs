@@ -3,8 +3,6 @@
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
 use crate::ssr::{NO_BODY, query, rest};
@@ -12,66 +10,12 @@ use crate::ssr::{NO_BODY, query, rest};
 use http::Method;
 
 use crate::contract::ApiError;
-use crate::contract::audit::{AuditLogListResponse, AuditVerifyResponse};
-use crate::contract::security::SecurityEventListResponse;
-
-/// Audit filters, as `GET /api/v1/audit-logs` takes them (`None` = no filter).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditFilter {
-    /// Comma-separated event types.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<String>,
-    /// The actor's identity.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_identity: Option<String>,
-    /// A team's name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub team: Option<String>,
-    /// Outcome.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub success: Option<bool>,
-    /// Inclusive lower bound (RFC 3339 or `YYYY-MM-DD`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub since: Option<String>,
-    /// Inclusive upper bound.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub until: Option<String>,
-    /// Page size.
-    pub limit: i64,
-    /// Rows skipped.
-    pub offset: i64,
-}
-
-/// Security-event filters (`team_id` set: the team's own list, which members may read).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SecurityFilter {
-    /// Comma-separated event types.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<String>,
-    /// Comma-separated severities.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub severity: Option<String>,
-    /// The actor's identity (admins' list only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_identity: Option<String>,
-    /// The team (members: required, one of theirs); it picks the route, it is not a query parameter.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub team_id: Option<Uuid>,
-    /// Inclusive lower bound.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub since: Option<String>,
-    /// Inclusive upper bound.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub until: Option<String>,
-    /// Page size.
-    pub limit: i64,
-    /// Rows skipped.
-    pub offset: i64,
-}
+use crate::contract::audit::{AuditLogListResponse, AuditLogQuery, AuditVerifyResponse};
+use crate::contract::security::{SecurityEventListResponse, SecurityEventQuery};
 
 /// A page of the audit log the caller may read (`GET /api/v1/audit-logs`).
 #[server(prefix = "/api/ui", endpoint = "audit/list", input = Json)]
-pub async fn audit_page(filter: AuditFilter) -> Result<AuditLogListResponse, ApiError> {
+pub async fn audit_page(filter: AuditLogQuery) -> Result<AuditLogListResponse, ApiError> {
     rest(Method::GET, format!("/api/v1/audit-logs?{}", query(&filter)?), NO_BODY).await
 }
 
@@ -82,9 +26,10 @@ pub async fn verify_audit_chain() -> Result<AuditVerifyResponse, ApiError> {
 }
 
 /// A page of security events: every event for admins (`GET /api/v1/admin/security-events`),
-/// one team's for its members (`GET /api/v1/admin/teams/{id}/security-events`).
+/// one team's for its members (`GET /api/v1/admin/teams/{id}/security-events`): `team_id` picks
+/// the team's own list, which members may read.
 #[server(prefix = "/api/ui", endpoint = "security/list", input = Json)]
-pub async fn security_page(filter: SecurityFilter) -> Result<SecurityEventListResponse, ApiError> {
+pub async fn security_page(filter: SecurityEventQuery) -> Result<SecurityEventListResponse, ApiError> {
     let mut filter = filter;
     let team_id = filter.team_id.take();
     let q = query(&filter)?;

@@ -9,8 +9,8 @@ use leptos_router::{LazyRoute, lazy_route};
 
 use super::drawer::{DateRange, JsonBlock, fact, until_end_of_day};
 use super::non_empty;
-use crate::contract::audit::{AuditLogListResponse, AuditLogResponse, AuditVerifyResponse};
-use crate::server_fns::logs::{AuditFilter, audit_page, verify_audit_chain};
+use crate::contract::audit::{AuditLogListResponse, AuditLogQuery, AuditLogResponse, AuditVerifyResponse};
+use crate::server_fns::logs::{audit_page, verify_audit_chain};
 use crate::ui::clock::use_clock;
 use crate::ui::dialog::{Modal, open_while};
 use crate::ui::errors::ErrorNotice;
@@ -54,22 +54,23 @@ pub const EVENT_GROUPS: &[(&str, &[&str])] = &[
     ("Service", &["sync_triggered", "audit_exported", "bootstrap_admin_created"]),
 ];
 
-fn filter_from(get: impl Fn(&str) -> Option<String>) -> AuditFilter {
+fn filter_from(get: impl Fn(&str) -> Option<String>) -> AuditLogQuery {
     let (limit, offset) = paging_from(&get);
-    AuditFilter {
+    AuditLogQuery {
         event_type: non_empty(get("type")),
         user_identity: non_empty(get("actor")),
         team: non_empty(get("team")),
         success: get("success").and_then(|s| crate::contract::query::parse_bool(&s)),
         since: non_empty(get("since")),
         until: non_empty(get("until")),
-        limit,
-        offset,
+        limit: Some(limit),
+        offset: Some(offset),
+        ..AuditLogQuery::default()
     }
 }
 
 /// The export link for `format` with the page's filters (the GET route works with the session cookie).
-fn export_href(f: &AuditFilter, format: &str) -> String {
+fn export_href(f: &AuditLogQuery, format: &str) -> String {
     let mut q: Vec<(&str, String)> = vec![("format", format.to_owned())];
     let opt = [("event_type", &f.event_type), ("user_identity", &f.user_identity), ("team", &f.team), ("since", &f.since)];
     q.extend(opt.into_iter().filter_map(|(k, v)| v.clone().map(|v| (k, v))));
@@ -129,7 +130,7 @@ fn Audit() -> impl IntoView {
 }
 
 #[component]
-fn Filters(filter: Memo<AuditFilter>) -> impl IntoView {
+fn Filters(filter: Memo<AuditLogQuery>) -> impl IntoView {
     let session = use_session();
     let set = query_setter();
     let (set1, set2, set3, set4) = (set.clone(), set.clone(), set.clone(), set);

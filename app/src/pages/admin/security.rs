@@ -10,9 +10,9 @@ use uuid::Uuid;
 
 use super::drawer::{DateRange, JsonBlock, fact, until_end_of_day};
 use super::non_empty;
-use crate::contract::security::{SecurityEventListResponse, SecurityEventResponse};
+use crate::contract::security::{SecurityEventListResponse, SecurityEventQuery, SecurityEventResponse};
 use crate::contract::{SecurityEventType, Severity};
-use crate::server_fns::logs::{SecurityFilter, security_page};
+use crate::server_fns::logs::security_page;
 use crate::server_fns::teams::list_teams;
 use crate::ui::clock::use_clock;
 use crate::ui::dialog::{Modal, open_while};
@@ -54,15 +54,16 @@ fn Security() -> impl IntoView {
         url.with(|q| {
             let (limit, offset) = paging_from(|k| q.get(k));
             let team_id = q.get("team").and_then(|t| Uuid::parse_str(&t).ok()).or(if is_admin() { None } else { first });
-            SecurityFilter {
+            SecurityEventQuery {
                 event_type: non_empty(q.get("type")),
                 severity: non_empty(q.get("severity")),
                 user_identity: non_empty(q.get("actor")),
                 team_id,
                 since: non_empty(q.get("since")),
                 until: non_empty(q.get("until")),
-                limit: limit.min(200),
-                offset,
+                limit: Some(limit.min(200)),
+                offset: Some(offset),
+                ..SecurityEventQuery::default()
             }
         })
     });
@@ -100,7 +101,7 @@ fn Security() -> impl IntoView {
 }
 
 #[component]
-fn Filters(filter: Memo<SecurityFilter>) -> impl IntoView {
+fn Filters(filter: Memo<SecurityEventQuery>) -> impl IntoView {
     let session = use_session();
     let set = query_setter();
     let (set1, set2, set3, set4) = (set.clone(), set.clone(), set.clone(), set);

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use app::contract::ApiError;
-use app::contract::audit::{AuditLogListResponse, AuditVerifyResponse, TeamAuditLogListResponse};
+use app::contract::audit::{AuditLogListResponse, AuditLogQuery, AuditVerifyResponse, TeamAuditLogListResponse};
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -31,24 +31,6 @@ use crate::state::AppState;
 /// The audit log routes.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_audit_logs)).routes(routes!(list_team_audit_logs)).routes(routes!(verify_audit_chain))
-}
-
-/// `GET /api/v1/audit-logs` query.
-#[derive(Debug, Deserialize)]
-pub struct AuditLogsQuery {
-    event_type: Option<String>,
-    user_identity: Option<String>,
-    team: Option<String>,
-    team_id: Option<Uuid>,
-    runner_id: Option<String>,
-    actor_type: Option<String>,
-    #[serde(default, deserialize_with = "flex_bool")]
-    success: Option<bool>,
-    since: Option<String>,
-    until: Option<String>,
-    format: Option<String>,
-    limit: Option<i64>,
-    offset: Option<i64>,
 }
 
 /// `GET /api/v1/admin/teams/{team_id}/audit-logs` query.
@@ -109,7 +91,7 @@ fn actor_types(raw: Option<&str>) -> Result<Vec<String>, ApiError> {
         (status = 403, description = "NOT_TEAM_MEMBER", body = ApiError)
     )
 )]
-pub async fn list_audit_logs(State(s): State<AppState>, c: Caller, ApiQuery(q): ApiQuery<AuditLogsQuery>) -> AppResult<Response> {
+pub async fn list_audit_logs(State(s): State<AppState>, c: Caller, ApiQuery(q): ApiQuery<AuditLogQuery>) -> AppResult<Response> {
     let format = match q.format.as_deref().map(str::to_ascii_lowercase).as_deref() {
         None | Some("json") => None,
         Some("jsonl") => Some(ExportFormat::Jsonl),

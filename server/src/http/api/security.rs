@@ -1,6 +1,6 @@
 //! Security event routes (API.md §13). Thin: parse → authorise → service → map.
 
-use app::contract::security::{SecurityEventListResponse, TeamSecurityEventListResponse};
+use app::contract::security::{SecurityEventListResponse, SecurityEventQuery, TeamSecurityEventListResponse};
 use app::contract::{ApiError, Severity};
 use axum::Json;
 use axum::extract::State;
@@ -20,20 +20,6 @@ use crate::state::AppState;
 /// The security event routes.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_security_events)).routes(routes!(list_team_security_events))
-}
-
-/// `GET /api/v1/admin/security-events` query.
-#[derive(Debug, Deserialize)]
-pub struct SecurityEventsQuery {
-    event_type: Option<String>,
-    severity: Option<String>,
-    user_identity: Option<String>,
-    team_id: Option<Uuid>,
-    team: Option<String>,
-    since: Option<String>,
-    until: Option<String>,
-    limit: Option<i64>,
-    offset: Option<i64>,
 }
 
 /// `GET /api/v1/admin/teams/{team_id}/security-events` query.
@@ -74,7 +60,7 @@ fn severities(raw: Option<&str>) -> Result<Vec<Severity>, ApiError> {
 pub async fn list_security_events(
     State(s): State<AppState>,
     AdminCaller(_): AdminCaller,
-    ApiQuery(q): ApiQuery<SecurityEventsQuery>,
+    ApiQuery(q): ApiQuery<SecurityEventQuery>,
 ) -> AppResult<Json<SecurityEventListResponse>> {
     let p = page(q.limit, q.offset, 100, 1000)?;
     let (since, until) = time_range(q.since.as_deref(), q.until.as_deref())?;

@@ -271,6 +271,8 @@ test("incident: an admin sets up team-x, bob fills its quota, the admin disables
   await bp.click("#provision");
   await expect(bp.locator("#provision-error")).toContainText(quota);
   await expect(bp.locator("#provision-error")).toContainText("QUOTA_EXCEEDED");
+  // Said once: the policy check no longer repeats the refusal the attempt got.
+  await expect(bp.locator("#dry-run-refused")).toHaveCount(0);
   await shot(bp, "incident-quota");
 
   // 5. Bob's team view of the security events shows the refused label.

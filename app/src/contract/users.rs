@@ -92,6 +92,32 @@ pub struct UserDeactivateRequest {
     pub comment: String,
 }
 
+/// `GET /api/v1/admin/users` query (API.md §10.2). The server parses it and the console builds it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserListQuery {
+    /// Adds the deactivated users to the active ones.
+    #[serde(default, deserialize_with = "super::query::flex_bool", skip_serializing_if = "Option::is_none")]
+    pub include_inactive: Option<bool>,
+    /// Only active (`true`) or only deactivated (`false`) users; overrides `include_inactive`.
+    #[serde(default, deserialize_with = "super::query::flex_bool", skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    /// Admins only (`true`) or non-admins only (`false`).
+    #[serde(default, deserialize_with = "super::query::flex_bool", skip_serializing_if = "Option::is_none")]
+    pub is_admin: Option<bool>,
+    /// Case-insensitive substring of the email, display name, OIDC subject or username.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub search: Option<String>,
+    /// Only users who are not members of this team (the candidates to add to it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_member_of: Option<Uuid>,
+    /// Page size.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// Rows skipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+}
+
 /// `GET /api/v1/admin/users` response.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -168,6 +168,10 @@ fn ProvisionForm(on_done: Callback<JitProvisionResponse>) -> impl IntoView {
                 {move || match check.get().flatten() {
                     None => view! { <p class="muted">"Choose a team to check the request against its policy."</p> }.into_any(),
                     Some(Ok(d)) => view! { <DryRunView d=d requested=draft.with_untracked(|d| d.labels.clone())/> }.into_any(),
+                    // The same refusal as the last attempt's answer below: said once, there.
+                    Some(Err(e)) if submit.value().with(|v| matches!(v, Some(Err(s)) if s.error_code == e.error_code && s.detail == e.detail)) => {
+                        view! { <p class="muted" id="dry-run-same">"Refused: the server's answer is below."</p> }.into_any()
+                    }
                     Some(Err(e)) => view! { <PolicyRefusal e=e/> }.into_any(),
                 }}
             </section>

@@ -218,7 +218,7 @@ fn RunnerRow(r: RunnerStatus, selected: RwSignal<BTreeSet<Uuid>>, admin: bool, o
                 <StatusBadge status=r.status.as_str().to_owned()/>
                 {r.deletion_reason.clone().map(|why| view! { <span class="muted small deletion-reason">{format!(" {}", why.replace('_', " "))}</span> })}
             </td>
-            <td>{r.team_name.clone().unwrap_or_else(|| "—".into())}</td>
+            <td class="team">{r.team_name.clone().unwrap_or_else(|| "—".into())}</td>
             <td>
                 <ul class="labels">
                     {shown.into_iter().map(|l| view! { <li class="pill">{l}</li> }).collect_view()}

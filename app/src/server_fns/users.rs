@@ -13,25 +13,12 @@ use http::Method;
 use crate::contract::ApiError;
 use crate::contract::batch::{BatchActionResponse, BatchDisableUsersRequest, BatchRestoreUsersRequest};
 use crate::contract::teams::UserTeamsResponse;
-use crate::contract::users::{UserCreateRequest, UserListResponse, UserResponse, UserUpdateRequest};
+use crate::contract::users::{UserCreateRequest, UserListQuery, UserListResponse, UserResponse, UserUpdateRequest};
 
-/// A page of users (`GET /api/v1/admin/users`): active ones (`Some(true)`), deactivated ones
-/// (`Some(false)`) or all, admins only or not, and matching a search text (email, name,
-/// subject, username).
+/// A page of users (`GET /api/v1/admin/users`), as `query` filters them.
 #[server(prefix = "/api/ui", endpoint = "admin/users/list", input = Json)]
-pub async fn list_users(active: Option<bool>, is_admin: Option<bool>, search: Option<String>, limit: i64, offset: i64) -> Result<UserListResponse, ApiError> {
-    let mut q = format!("/api/v1/admin/users?include_inactive=true&limit={limit}&offset={offset}");
-    if let Some(a) = active {
-        q.push_str(&format!("&active={a}"));
-    }
-    if let Some(a) = is_admin {
-        q.push_str(&format!("&is_admin={a}"));
-    }
-    if let Some(s) = search.filter(|s| !s.trim().is_empty()) {
-        q.push('&');
-        q.push_str(&crate::ssr::query(&[("search", s.trim())])?);
-    }
-    rest(Method::GET, q, NO_BODY).await
+pub async fn list_users(query: UserListQuery) -> Result<UserListResponse, ApiError> {
+    rest(Method::GET, format!("/api/v1/admin/users?{}", crate::ssr::query(&query)?), NO_BODY).await
 }
 
 /// Creates a user with their teams (`POST /api/v1/admin/users`).

@@ -62,6 +62,21 @@ pub struct NewUser {
     pub created_by: String,
 }
 
+/// Which users a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter<'a> {
+    /// Active users.
+    pub active: bool,
+    /// Deactivated users.
+    pub inactive: bool,
+    /// Admins only (`true`) or non-admins only (`false`).
+    pub is_admin: Option<bool>,
+    /// A case-insensitive substring of the email, display name, subject or username.
+    pub search: Option<&'a str>,
+    /// Leaves out this team's members.
+    pub not_member_of: Option<Uuid>,
+}
+
 /// The outcome of [`Db::create_user`] (a unique violation is [`DbError::Conflict`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CreateUser {
@@ -210,31 +225,26 @@ impl Db {
         }))
     }
 
-    /// A page of users (`created_at` descending, then id) and the total: active ones if
-    /// `active`, deactivated ones if `inactive`; `search` is a case-insensitive substring of the
-    /// email, display name, subject or username.
-    pub async fn list_users(
-        &self,
-        (active, inactive): (bool, bool),
-        is_admin: Option<bool>,
-        search: Option<&str>,
-        limit: i64,
-        offset: i64,
-    ) -> Result<(Vec<UserRow>, i64), DbError> {
+    /// A page of users (`created_at` descending, then id) and the total, as `filter` picks them.
+    pub async fn list_users(&self, filter: &UserFilter<'_>, limit: i64, offset: i64) -> Result<(Vec<UserRow>, i64), DbError> {
         let like = "like $5 escape '\\'";
-        let filter = format!(
+        // `$6`: a team whose members are left out (the nil id, no team's, when none is).
+        let clause = format!(
             "(($1 and is_active) or ($2 and not is_active)) and (not $3 or is_admin = $4) and (lower(coalesce(email, '')) {like} or lower(coalesce(display_name, '')) {like} \
-             or lower(coalesce(oidc_sub, '')) {like} or lower(coalesce(username, '')) {like})"
+             or lower(coalesce(oidc_sub, '')) {like} or lower(coalesce(username, '')) {like}) \
+             and not exists (select 1 from team_members m where m.team_id = $6 and m.user_id = users.id)"
         );
-        let page = AssertSqlSafe(format!("select {USER_COLUMNS} from users where {filter} order by created_at desc, id limit $6 offset $7"));
-        let count = AssertSqlSafe(format!("select count(*) from users where {filter}"));
-        let (has_filter, admin) = (is_admin.is_some(), is_admin.unwrap_or(false));
-        let pattern = format!("%{}%", search.unwrap_or("").to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let page = AssertSqlSafe(format!("select {USER_COLUMNS} from users where {clause} order by created_at desc, id limit $7 offset $8"));
+        let count = AssertSqlSafe(format!("select count(*) from users where {clause}"));
+        let (has_filter, admin) = (filter.is_admin.is_some(), filter.is_admin.unwrap_or(false));
+        let pattern = format!("%{}%", filter.search.unwrap_or("").to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let team = filter.not_member_of.unwrap_or(Uuid::nil());
+        let (active, inactive) = (filter.active, filter.inactive);
         Ok(on_pool!(self, p => {
             let rows = sqlx::query_as::<_, UserRow>(page)
-                .bind(active).bind(inactive).bind(has_filter).bind(admin).bind(&pattern).bind(limit).bind(offset)
+                .bind(active).bind(inactive).bind(has_filter).bind(admin).bind(&pattern).bind(team).bind(limit).bind(offset)
                 .fetch_all(p).await?;
-            let total: i64 = sqlx::query_scalar(count).bind(active).bind(inactive).bind(has_filter).bind(admin).bind(&pattern).fetch_one(p).await?;
+            let total: i64 = sqlx::query_scalar(count).bind(active).bind(inactive).bind(has_filter).bind(admin).bind(&pattern).bind(team).fetch_one(p).await?;
             (rows, total)
         }))
     }

@@ -2,7 +2,7 @@
 //! last-admin guard, soft deletion and activation. Every change and every refusal by a
 //! business rule is audited (§3.7).
 
-use app::contract::users::{UserCreateRequest, UserDeactivateRequest, UserListResponse, UserResponse, UserUpdateRequest};
+use app::contract::users::{UserCreateRequest, UserDeactivateRequest, UserListQuery, UserListResponse, UserResponse, UserUpdateRequest};
 use app::contract::{ApiError, ErrorCode, FieldError, SecurityEventType, Severity};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -14,7 +14,7 @@ use crate::db::Page;
 use crate::db::audit::NewAudit;
 use crate::db::models::UserRow;
 use crate::db::security_events::NewSecurityEvent;
-use crate::db::user_admin::{CreateUser, NewUser, UserState, UserWrite};
+use crate::db::user_admin::{CreateUser, NewUser, UserFilter, UserState, UserWrite};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -175,18 +175,19 @@ pub async fn create(state: &AppState, caller: &Caller, req: UserCreateRequest) -
 
 /// `GET /api/v1/admin/users` (API.md §10.2): `active` picks active (`true`) or deactivated
 /// (`false`) users only; without it, `include_inactive` adds the deactivated ones to the active.
-pub async fn list(
-    state: &AppState,
-    (include_inactive, active): (bool, Option<bool>),
-    is_admin: Option<bool>,
-    search: Option<&str>,
-    page: Page,
-) -> AppResult<UserListResponse> {
-    let states = match active {
+pub async fn list(state: &AppState, q: &UserListQuery, page: Page) -> AppResult<UserListResponse> {
+    let (active, inactive) = match q.active {
         Some(a) => (a, !a),
-        None => (true, include_inactive),
+        None => (true, q.include_inactive.unwrap_or(false)),
     };
-    let (rows, total) = state.db.list_users(states, is_admin, search.map(str::trim).filter(|s| !s.is_empty()), page.limit, page.offset).await?;
+    let filter = UserFilter {
+        active,
+        inactive,
+        is_admin: q.is_admin,
+        search: q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()),
+        not_member_of: q.not_member_of,
+    };
+    let (rows, total) = state.db.list_users(&filter, page.limit, page.offset).await?;
     Ok(UserListResponse { users: rows.into_iter().map(user_response).collect(), total, limit: page.limit, offset: page.offset })
 }
 

@@ -204,6 +204,11 @@ async fn the_user_list_is_ordered_filtered_and_paginated(backend: Backend) {
     let active = json(app.get("/api/v1/admin/users?active=1&include_inactive=true").await).await;
     assert_eq!((ids(&active), active["total"].clone()), (vec![u4.clone(), u2.clone(), u1.clone(), admin.clone()], json!(4)));
     assert_eq!(ids(&json(app.get("/api/v1/admin/users?active=false&search=u1").await).await), Vec::<String>::new());
+    // `not_member_of`: the candidates to add to a team (u1, u3 and u4 are in it).
+    let outside = json(app.get(&format!("/api/v1/admin/users?not_member_of={t}&include_inactive=true")).await).await;
+    assert_eq!((ids(&outside), outside["total"].clone()), (vec![u2.clone(), admin.clone()], json!(2)));
+    let nobody_in = json(app.get(&format!("/api/v1/admin/users?not_member_of={}", Uuid::new_v4())).await).await;
+    assert_eq!(nobody_in["total"], 4, "a team without members leaves no one out");
 
     for (query, expected) in [
         ("limit=0", "query.limit"),
@@ -213,6 +218,7 @@ async fn the_user_list_is_ordered_filtered_and_paginated(backend: Backend) {
         ("is_admin=maybe", "query.is_admin"),
         ("include_inactive=perhaps", "query.include_inactive"),
         ("active=unknown", "query.active"),
+        ("not_member_of=web", "query.not_member_of"),
     ] {
         let e = assert_error(app.get(&format!("/api/v1/admin/users?{query}")).await, 422, "VALIDATION_ERROR").await;
         assert_eq!(field(&e), expected, "{query}");

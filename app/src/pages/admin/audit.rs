@@ -221,7 +221,7 @@ fn AuditTable(list: AuditLogListResponse, details: RwSignal<Option<AuditLogRespo
                                 <td><When t=l.timestamp/></td>
                                 <th scope="row">{l.event_type.replace('_', " ")}</th>
                                 <td class="actor">{l.user_identity.clone()}<br/><span class="muted small">{l.actor_type.replace('_', " ")}</span></td>
-                                <td>{fact(l.team_name.clone())}</td>
+                                <td class="team">{fact(l.team_name.clone())}</td>
                                 <td>{fact(l.runner_name.clone())}</td>
                                 <td>{if l.success { view! { <span class="badge outcome-ok">"OK"</span> }.into_any() } else { view! { <span class="badge outcome-failed">"Failed"</span> }.into_any() }}</td>
                                 <td><button class="link" aria-label=format!("Details of entry {}", l.id) on:click=move |_| details.set(Some(row.clone()))>"Details"</button></td>

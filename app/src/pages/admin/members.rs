@@ -3,15 +3,13 @@
 //! adding and removing grant and revoke the admin role, each confirmed, and the last-admin rule
 //! is explained when the server refuses.
 
-use std::collections::BTreeSet;
-
 use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::{LAST_ADMIN_RULE, MutationError, count_of};
 use crate::contract::ApiError;
 use crate::contract::teams::{MemberResponse, TeamResponse};
-use crate::contract::users::UserUpdateRequest;
+use crate::contract::users::{UserListQuery, UserUpdateRequest};
 use crate::server_fns::teams::{add_team_member, remove_team_member, team_members};
 use crate::server_fns::users::{list_users, update_user};
 use crate::ui::dialog::{Modal, open_while};
@@ -40,10 +38,6 @@ pub fn MembersDialog(team: TeamResponse, on_close: Callback<()>, on_changed: Cal
         changed.get();
         team_members(team_id, MEMBERS_PAGE, offset.get())
     });
-    let member_ids = move || match members.get() {
-        Some(Ok(m)) => m.members.iter().map(|m| m.user_id).collect::<BTreeSet<_>>(),
-        _ => BTreeSet::new(),
-    };
     let search = RwSignal::new(String::new());
     let found = LocalResource::new(move || {
         let q = search.get();
@@ -51,7 +45,8 @@ pub fn MembersDialog(team: TeamResponse, on_close: Callback<()>, on_changed: Cal
             if q.trim().chars().count() < 2 {
                 return None;
             }
-            Some(list_users(Some(true), None, Some(q), 20, 0).await)
+            let query = UserListQuery { active: Some(true), search: Some(q), not_member_of: Some(team_id), limit: Some(20), ..UserListQuery::default() };
+            Some(list_users(query).await)
         }
     });
     let pending = RwSignal::new(None::<Pending>);
@@ -112,8 +107,7 @@ pub fn MembersDialog(team: TeamResponse, on_close: Callback<()>, on_changed: Cal
         <Suspense fallback=|| view! { <p class="loading">"Searching…"</p> }>
             {move || found.get().flatten().map(|r| match r {
                 Ok(list) => {
-                    let ids = member_ids();
-                    let users: Vec<_> = list.users.into_iter().filter(|u| !ids.contains(&u.id)).collect();
+                    let users = list.users;
                     if users.is_empty() {
                         view! { <p class="muted small" id="member-search-empty">"No active user who is not a member matches."</p> }.into_any()
                     } else {

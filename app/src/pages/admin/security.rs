@@ -194,7 +194,7 @@ fn EventTable(list: SecurityEventListResponse, details: RwSignal<Option<Security
                                 <td><When t=e.timestamp/></td>
                                 <th scope="row">{e.event_type.replace('_', " ")}</th>
                                 <td><SeverityBadge severity=e.severity/></td>
-                                <td>{fact(e.team_name.clone())}</td>
+                                <td class="team">{fact(e.team_name.clone())}</td>
                                 <td>{e.user_identity.clone()}</td>
                                 <td>{fact(e.runner_name.clone())}</td>
                                 <td><button class="link" aria-label=format!("Details of event {}", e.id) on:click=move |_| details.set(Some(row.clone()))>"Details"</button></td>

@@ -14,7 +14,7 @@ use super::user_form::UserForm;
 use super::{OutcomeNotice, non_empty};
 use crate::contract::ApiError;
 use crate::contract::batch::{BatchDisableUsersRequest, BatchRestoreUsersRequest};
-use crate::contract::users::{UserListResponse, UserResponse};
+use crate::contract::users::{UserListQuery, UserListResponse, UserResponse};
 use crate::server_fns::users::{batch_disable_users, batch_restore_users, list_users};
 use crate::ui::clock::use_clock;
 use crate::ui::dialog::{Modal, open_while};
@@ -36,18 +36,6 @@ impl LazyRoute for UsersPage {
     }
 }
 
-/// The list query from the URL (`state=all|deactivated`, absent for active users; `admin=1|0`,
-/// `q`, `page`, `size`).
-#[derive(Clone, PartialEq)]
-struct Query {
-    /// `Some(true)` active users, `Some(false)` deactivated ones, `None` all.
-    active: Option<bool>,
-    admin: Option<bool>,
-    search: Option<String>,
-    limit: i64,
-    offset: i64,
-}
-
 /// A user's name for people.
 pub fn who(u: &UserResponse) -> String {
     u.display_name.clone().or(u.email.clone()).or(u.username.clone()).or(u.oidc_sub.clone()).unwrap_or_else(|| u.id.to_string())
@@ -63,19 +51,22 @@ enum Open {
 fn Users() -> impl IntoView {
     let clock = use_clock();
     let url = use_query_map();
+    // The URL: `state=all|deactivated` (absent: active users), `admin=1|0`, `q`, `page`, `size`.
     let query = Memo::new(move |_| {
         url.with(|q| {
             let (limit, offset) = paging_from(|k| q.get(k));
-            Query {
+            UserListQuery {
+                include_inactive: Some(true),
                 active: match q.get("state").as_deref() {
                     Some("all") => None,
                     Some("deactivated") => Some(false),
                     _ => Some(true),
                 },
-                admin: q.get("admin").and_then(|a| crate::contract::query::parse_bool(&a)),
+                is_admin: q.get("admin").and_then(|a| crate::contract::query::parse_bool(&a)),
                 search: non_empty(q.get("q")),
-                limit,
-                offset,
+                limit: Some(limit),
+                offset: Some(offset),
+                not_member_of: None,
             }
         })
     });
@@ -83,8 +74,7 @@ fn Users() -> impl IntoView {
     let users = LocalResource::new(move || {
         clock.refresh.get();
         changed.get();
-        let q = query.get();
-        list_users(q.active, q.admin, q.search, q.limit, q.offset)
+        list_users(query.get())
     });
     let outcome = RwSignal::new(None::<Result<String, ApiError>>);
     let selected = RwSignal::new(BTreeSet::<Uuid>::new());
@@ -125,7 +115,7 @@ fn Users() -> impl IntoView {
 }
 
 #[component]
-fn Filters(query: Memo<Query>) -> impl IntoView {
+fn Filters(query: Memo<UserListQuery>) -> impl IntoView {
     let set = query_setter();
     let (set1, set2, set3) = (set.clone(), set.clone(), set);
     let search = RwSignal::new(query.get_untracked().search.unwrap_or_default());
@@ -142,9 +132,9 @@ fn Filters(query: Memo<Query>) -> impl IntoView {
             <label>
                 "Role"
                 <select id="filter-admin" on:change=move |ev| set2("admin", &event_target_value(&ev))>
-                    <option value="" selected=move || query.get().admin.is_none()>"Any"</option>
-                    <option value="1" selected=move || query.get().admin == Some(true)>"Admins"</option>
-                    <option value="0" selected=move || query.get().admin == Some(false)>"Not admins"</option>
+                    <option value="" selected=move || query.get().is_admin.is_none()>"Any"</option>
+                    <option value="1" selected=move || query.get().is_admin == Some(true)>"Admins"</option>
+                    <option value="0" selected=move || query.get().is_admin == Some(false)>"Not admins"</option>
                 </select>
             </label>
             <label>

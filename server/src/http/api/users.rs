@@ -1,36 +1,19 @@
 //! User routes (API.md §10.0–§10.6). Thin: parse → authorise → service → map.
 
 use app::contract::ApiError;
-use app::contract::users::{UserCreateRequest, UserDeactivateRequest, UserListResponse, UserResponse, UserUpdateRequest};
+use app::contract::users::{UserCreateRequest, UserDeactivateRequest, UserListQuery, UserListResponse, UserResponse, UserUpdateRequest};
 use axum::Json;
 use axum::extract::State;
 use http::{StatusCode, header};
-use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::error::AppResult;
 use crate::http::extract::{AdminCaller, ApiPath, ApiQuery, AppJson};
-use crate::http::params::{flex_bool, page};
+use crate::http::params::page;
 use crate::services::users;
 use crate::state::AppState;
-
-/// `GET /api/v1/admin/users` query.
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    #[serde(default, deserialize_with = "flex_bool")]
-    include_inactive: Option<bool>,
-    /// Only active (`true`) or only deactivated (`false`) users; overrides `include_inactive`.
-    #[serde(default, deserialize_with = "flex_bool")]
-    active: Option<bool>,
-    #[serde(default, deserialize_with = "flex_bool")]
-    is_admin: Option<bool>,
-    /// Case-insensitive substring of the email, display name, subject or username.
-    search: Option<String>,
-    limit: Option<i64>,
-    offset: Option<i64>,
-}
 
 /// `POST /api/v1/admin/users`.
 #[utoipa::path(
@@ -58,14 +41,14 @@ pub async fn create_user(
     get,
     path = "/api/v1/admin/users",
     tag = "users",
-    params(("include_inactive" = Option<bool>, Query), ("active" = Option<bool>, Query, description = "Only active (true) or only deactivated (false) users; overrides include_inactive"), ("is_admin" = Option<bool>, Query), ("search" = Option<String>, Query, description = "Case-insensitive substring of the email, display name, OIDC subject or username"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000), ("offset" = Option<i64>, Query, minimum = 0)),
+    params(("include_inactive" = Option<bool>, Query), ("active" = Option<bool>, Query, description = "Only active (true) or only deactivated (false) users; overrides include_inactive"), ("is_admin" = Option<bool>, Query), ("search" = Option<String>, Query, description = "Case-insensitive substring of the email, display name, OIDC subject or username"), ("not_member_of" = Option<Uuid>, Query, description = "Only users who are not members of this team"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000), ("offset" = Option<i64>, Query, minimum = 0)),
     responses(
         (status = 200, description = "Users, newest first", body = UserListResponse)
     )
 )]
-pub async fn list_users(State(s): State<AppState>, AdminCaller(_c): AdminCaller, ApiQuery(q): ApiQuery<ListQuery>) -> AppResult<Json<UserListResponse>> {
+pub async fn list_users(State(s): State<AppState>, AdminCaller(_c): AdminCaller, ApiQuery(q): ApiQuery<UserListQuery>) -> AppResult<Json<UserListResponse>> {
     let p = page(q.limit, q.offset, 100, 1000)?;
-    Ok(Json(users::list(&s, (q.include_inactive.unwrap_or(false), q.active), q.is_admin, q.search.as_deref(), p).await?))
+    Ok(Json(users::list(&s, &q, p).await?))
 }
 
 /// `GET /api/v1/admin/users/{user_id}`.

@@ -154,8 +154,15 @@ impl FromServerFnError for ApiError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        // Transport or (de)serialisation failures between browser and server.
-        Self::new(ErrorCode::InternalError, value.to_string())
+        match value {
+            // Arguments the server cannot decode: the caller's mistake. (On the server,
+            // `Deserialization` is the arguments'; in the browser, the answer's.)
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => Self::new(ErrorCode::InvalidPayload, format!("Invalid arguments: {m}")),
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(m) => Self::new(ErrorCode::InvalidPayload, format!("Invalid arguments: {m}")),
+            // Transport or (de)serialisation failures between browser and server.
+            other => Self::new(ErrorCode::InternalError, other.to_string()),
+        }
     }
 }
 

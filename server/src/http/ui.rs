@@ -81,14 +81,36 @@ impl UiBackend for Backend {
     }
 }
 
-async fn server_fn(Extension(backend): Extension<SharedUiBackend>, req: Request<Body>) -> impl IntoResponse {
-    leptos_axum::handle_server_fns_with_context(
+async fn server_fn(Extension(backend): Extension<SharedUiBackend>, req: Request<Body>) -> axum::response::Response {
+    let resp = leptos_axum::handle_server_fns_with_context(
         move || {
             leptos::prelude::provide_context(backend.clone());
         },
         req,
     )
     .await
+    .into_response();
+    status_of_error(resp).await
+}
+
+/// server_fn answers 500 for an error its function did not give a status (arguments it cannot
+/// decode, for one): the status is then the one of the error's code (`INVALID_PAYLOAD`: 400).
+async fn status_of_error(resp: axum::response::Response) -> axum::response::Response {
+    if resp.status() != http::StatusCode::INTERNAL_SERVER_ERROR {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_RELAYED_BODY).await else {
+        return (
+            http::StatusCode::INTERNAL_SERVER_ERROR,
+            axum::Json(ApiError::new(ErrorCode::InternalError, "the server function's answer could not be read")),
+        )
+            .into_response();
+    };
+    if let Ok(e) = serde_json::from_slice::<ApiError>(&bytes) {
+        parts.status = http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    axum::response::Response::from_parts(parts, Body::from(bytes))
 }
 
 /// The console's HTML shell. Embedded, because cargo-leptos reserves `<site>/index.html` and

@@ -73,6 +73,11 @@ async fn refusals_are_the_rest_routes_refusals_with_their_status(backend: Backen
     );
     let (status, body) = ui(&w, &member, "runners/list", &json!({ "filter": { "limit": 0 } })).await;
     assert_eq!((status, body["error_code"].as_str()), (422, Some("VALIDATION_ERROR")));
+    // Arguments the function cannot decode: 400 with the contract's code, not a 500.
+    for args in [json!({ "filter": { "limit": "many" } }), json!({ "nothing": 1 }), json!([1, 2])] {
+        let (status, body) = ui(&w, &member, "runners/list", &args).await;
+        assert_eq!((status, body["error_code"].as_str()), (400, Some("INVALID_PAYLOAD")), "{args}: {body}");
+    }
     // Signed out: 401, as in REST.
     let nobody = Client::new();
     let (status, body) = ui(&w, &nobody, "runners/list", &json!({ "filter": {} })).await;

@@ -17,10 +17,11 @@ use crate::ui::clock::use_clock;
 use crate::ui::dialog::Modal;
 use crate::ui::errors::{ErrorNotice, SuccessNotice};
 use crate::ui::format::{StatusBadge, When};
-use crate::ui::pager::{DEFAULT_PAGE_SIZE, PAGE_SIZES, Pager, query_setter};
+use crate::ui::pager::{DEFAULT_PAGE_SIZE, PAGE_SIZES, query_setter};
 use crate::ui::reason::{ReasonField, reason_ok};
 use crate::ui::runner_actions::{DeleteRunnerDialog, RunnerActions};
 use crate::ui::session::use_session;
+use crate::ui::table::{EmptyCard, PagedTable, SelectAll, SelectBox};
 
 /// The runners route.
 pub struct RunnersPage;
@@ -144,47 +145,18 @@ fn Filters(filter: Memo<RunnerListQuery>) -> impl IntoView {
 #[component]
 fn RunnerTable(list: RunnerListResponse, selected: RwSignal<BTreeSet<Uuid>>, admin: bool, on_done: Callback<Result<String, ApiError>>) -> impl IntoView {
     if list.runners.is_empty() {
-        return view! {
-            <div class="card empty" id="runners-empty">
-                <p>"No runners match."</p>
-                <p class="muted">"Change the filters, or provision a runner to get started."</p>
-            </div>
-        }
-        .into_any();
+        return view! { <EmptyCard id="runners-empty" title="No runners match." hint="Change the filters, or provision a runner to get started."/> }.into_any();
     }
-    let live_ids: Vec<Uuid> = list.runners.iter().filter(|r| r.status.as_str() != "deleted").map(|r| r.runner_id).collect();
-    let all_ids = live_ids.clone();
-    let all_checked = move || !all_ids.is_empty() && selected.with(|s| all_ids.iter().all(|id| s.contains(id)));
+    let select = admin.then(|| SelectAll {
+        label: "Select every live runner on this page",
+        ids: list.runners.iter().filter(|r| r.status.as_str() != "deleted").map(|r| r.runner_id).collect(),
+        selected,
+    });
+    let columns = &["Name", "Status", "Team", "Labels", "Provisioned by", "Created", "Actions"];
     view! {
-        <div class="table-wrap">
-            <table class="runners" id="runners-table">
-                <caption class="visually-hidden">"Runners"</caption>
-                <thead>
-                    <tr>
-                        {admin.then(|| view! {
-                            <th scope="col">
-                                <input type="checkbox" aria-label="Select every live runner on this page" prop:checked=all_checked
-                                    on:change=move |ev| {
-                                        let on = event_target_checked(&ev);
-                                        selected.update(|s| for id in &live_ids { if on { s.insert(*id); } else { s.remove(id); } });
-                                    }/>
-                            </th>
-                        })}
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Team"</th>
-                        <th scope="col">"Labels"</th>
-                        <th scope="col">"Provisioned by"</th>
-                        <th scope="col">"Created"</th>
-                        <th scope="col">"Actions"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {list.runners.into_iter().map(|r| view! { <RunnerRow r=r selected=selected admin=admin on_done=on_done/> }).collect_view()}
-                </tbody>
-            </table>
-        </div>
-        <Pager total=list.total limit=list.limit offset=list.offset/>
+        <PagedTable id="runners-table" class="runners" caption="Runners" columns=columns select=select total=list.total limit=list.limit offset=list.offset>
+            {list.runners.into_iter().map(|r| view! { <RunnerRow r=r selected=selected admin=admin on_done=on_done/> }).collect_view()}
+        </PagedTable>
     }
     .into_any()
 }
@@ -207,11 +179,7 @@ fn RunnerRow(r: RunnerStatus, selected: RwSignal<BTreeSet<Uuid>>, admin: bool, o
     view! {
         <tr data-runner=name.clone()>
             {admin.then(|| view! {
-                <td>
-                    <input type="checkbox" aria-label=format!("Select {name}") disabled=deleted
-                        prop:checked=move || selected.with(|s| s.contains(&id))
-                        on:change=move |ev| { let on = event_target_checked(&ev); selected.update(|s| { if on { s.insert(id); } else { s.remove(&id); } }); }/>
-                </td>
+                <td><SelectBox id=id label=format!("Select {name}") selected=selected disabled=deleted/></td>
             })}
             <th scope="row"><a href=format!("/app/runners/{id}")>{r.runner_name.clone()}</a>{r.ephemeral.then_some(" ")}{r.ephemeral.then(|| view! { <span class="muted small">"ephemeral"</span> })}</th>
             <td>

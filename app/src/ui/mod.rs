@@ -1,5 +1,6 @@
 //! Building blocks every console page shares: the signed-in session, the shell around the pages,
-//! the clock that drives relative times and auto-refresh, dialogs, errors, formatting and paging.
+//! the clock that drives relative times and auto-refresh, dialogs, errors, formatting, paging and
+//! the paged tables.
 
 pub mod chips;
 pub mod clock;
@@ -11,3 +12,4 @@ pub mod reason;
 pub mod runner_actions;
 pub mod session;
 pub mod shell;
+pub mod table;

@@ -15,8 +15,9 @@ use crate::ui::clock::use_clock;
 use crate::ui::dialog::{Modal, open_while};
 use crate::ui::errors::ErrorNotice;
 use crate::ui::format::{When, absolute};
-use crate::ui::pager::{Pager, paging_from, query_setter};
+use crate::ui::pager::{paging_from, query_setter};
 use crate::ui::session::use_session;
+use crate::ui::table::{EmptyCard, PagedTable};
 
 /// The audit route.
 pub struct AuditPage;
@@ -193,27 +194,11 @@ fn Filters(filter: Memo<AuditLogQuery>) -> impl IntoView {
 #[component]
 fn AuditTable(list: AuditLogListResponse, details: RwSignal<Option<AuditLogResponse>>) -> impl IntoView {
     if list.logs.is_empty() {
-        return view! {
-            <div class="card empty" id="audit-empty"><p>"No entries match."</p><p class="muted">"Change the filters or the dates."</p></div>
-        }
-        .into_any();
+        return view! { <EmptyCard id="audit-empty" title="No entries match." hint="Change the filters or the dates."/> }.into_any();
     }
+    let columns = &["When", "Event", "Actor", "Team", "Target", "Outcome", "Details"];
     view! {
-        <div class="table-wrap">
-            <table id="audit-table">
-                <caption class="visually-hidden">"Audit log entries, newest first"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"When"</th>
-                        <th scope="col">"Event"</th>
-                        <th scope="col">"Actor"</th>
-                        <th scope="col">"Team"</th>
-                        <th scope="col">"Target"</th>
-                        <th scope="col">"Outcome"</th>
-                        <th scope="col">"Details"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <PagedTable id="audit-table" caption="Audit log entries, newest first" columns=columns total=list.total limit=list.limit offset=list.offset>
                     {list.logs.into_iter().map(|l| {
                         let row = l.clone();
                         view! {
@@ -228,10 +213,7 @@ fn AuditTable(list: AuditLogListResponse, details: RwSignal<Option<AuditLogRespo
                             </tr>
                         }
                     }).collect_view()}
-                </tbody>
-            </table>
-        </div>
-        <Pager total=list.total limit=list.limit offset=list.offset/>
+        </PagedTable>
     }
     .into_any()
 }

@@ -18,8 +18,9 @@ use crate::ui::clock::use_clock;
 use crate::ui::dialog::{Modal, open_while};
 use crate::ui::errors::ErrorNotice;
 use crate::ui::format::{When, absolute};
-use crate::ui::pager::{Pager, paging_from, query_setter};
+use crate::ui::pager::{paging_from, query_setter};
 use crate::ui::session::use_session;
+use crate::ui::table::{EmptyCard, PagedTable};
 
 /// The security events route.
 pub struct SecurityPage;
@@ -166,27 +167,12 @@ fn Filters(filter: Memo<SecurityEventQuery>) -> impl IntoView {
 #[component]
 fn EventTable(list: SecurityEventListResponse, details: RwSignal<Option<SecurityEventResponse>>) -> impl IntoView {
     if list.events.is_empty() {
-        return view! {
-            <div class="card empty" id="security-empty"><p>"No security events match."</p><p class="muted">"That is good news, or the filters are too narrow."</p></div>
-        }
-        .into_any();
+        return view! { <EmptyCard id="security-empty" title="No security events match." hint="That is good news, or the filters are too narrow."/> }
+            .into_any();
     }
+    let columns = &["When", "Type", "Severity", "Team", "Actor", "Runner", "Details"];
     view! {
-        <div class="table-wrap">
-            <table id="security-table">
-                <caption class="visually-hidden">"Security events, newest first"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"When"</th>
-                        <th scope="col">"Type"</th>
-                        <th scope="col">"Severity"</th>
-                        <th scope="col">"Team"</th>
-                        <th scope="col">"Actor"</th>
-                        <th scope="col">"Runner"</th>
-                        <th scope="col">"Details"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <PagedTable id="security-table" caption="Security events, newest first" columns=columns total=list.total limit=list.limit offset=list.offset>
                     {list.events.into_iter().map(|e| {
                         let row = e.clone();
                         view! {
@@ -201,10 +187,7 @@ fn EventTable(list: SecurityEventListResponse, details: RwSignal<Option<Security
                             </tr>
                         }
                     }).collect_view()}
-                </tbody>
-            </table>
-        </div>
-        <Pager total=list.total limit=list.limit offset=list.offset/>
+        </PagedTable>
     }
     .into_any()
 }

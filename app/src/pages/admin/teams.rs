@@ -22,8 +22,9 @@ use crate::ui::clock::use_clock;
 use crate::ui::dialog::{Modal, open_when};
 use crate::ui::errors::ErrorNotice;
 use crate::ui::format::Labels;
-use crate::ui::pager::{Pager, paging_from, query_setter};
+use crate::ui::pager::{paging_from, query_setter};
 use crate::ui::reason::{ReasonField, reason_ok};
+use crate::ui::table::{EmptyCard, PagedTable, SelectAll, SelectBox};
 
 /// The teams route.
 pub struct TeamsPage;
@@ -152,45 +153,14 @@ fn TeamTable(
     on_done: Callback<Result<String, ApiError>>,
 ) -> impl IntoView {
     if list.teams.is_empty() {
-        return view! {
-            <div class="card empty" id="teams-empty">
-                <p>"No teams on this page."</p>
-                <p class="muted">"Create a team to let its members provision runners."</p>
-            </div>
-        }
-        .into_any();
+        return view! { <EmptyCard id="teams-empty" title="No teams on this page." hint="Create a team to let its members provision runners."/> }.into_any();
     }
-    let ids: Vec<Uuid> = list.teams.iter().filter(|t| !t.is_system).map(|t| t.id).collect();
-    let all = ids.clone();
-    let all_checked = move || !all.is_empty() && selected.with(|s| all.iter().all(|id| s.contains(id)));
+    let select = SelectAll { label: "Select every team on this page", ids: list.teams.iter().filter(|t| !t.is_system).map(|t| t.id).collect(), selected };
+    let columns = &["Team", "Label policy", "Quota", "Runner groups", "Members", "Status", "Actions"];
     view! {
-        <div class="table-wrap">
-            <table id="teams-table">
-                <caption class="visually-hidden">"Teams"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">
-                            <input type="checkbox" aria-label="Select every team on this page" prop:checked=all_checked
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    selected.update(|s| for id in &ids { if on { s.insert(*id); } else { s.remove(id); } });
-                                }/>
-                        </th>
-                        <th scope="col">"Team"</th>
-                        <th scope="col">"Label policy"</th>
-                        <th scope="col">"Quota"</th>
-                        <th scope="col">"Runner groups"</th>
-                        <th scope="col">"Members"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Actions"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {list.teams.into_iter().map(|t| view! { <TeamRow t=t selected=selected open=open on_done=on_done/> }).collect_view()}
-                </tbody>
-            </table>
-        </div>
-        <Pager total=list.total limit=list.limit offset=list.offset/>
+        <PagedTable id="teams-table" caption="Teams" columns=columns select=Some(select) total=list.total limit=list.limit offset=list.offset>
+            {list.teams.into_iter().map(|t| view! { <TeamRow t=t selected=selected open=open on_done=on_done/> }).collect_view()}
+        </PagedTable>
     }
     .into_any()
 }
@@ -228,9 +198,7 @@ fn TeamRow(t: TeamResponse, selected: RwSignal<BTreeSet<Uuid>>, open: RwSignal<O
         <tr data-team=name.clone()>
             <td>
                 {(!t.is_system).then(|| view! {
-                    <input type="checkbox" aria-label=format!("Select {name}")
-                        prop:checked=move || selected.with(|s| s.contains(&id))
-                        on:change=move |ev| { let on = event_target_checked(&ev); selected.update(|s| { if on { s.insert(id); } else { s.remove(&id); } }); }/>
+                    <SelectBox id=id label=format!("Select {name}") selected=selected/>
                 })}
             </td>
             <th scope="row">

@@ -20,7 +20,8 @@ use crate::ui::clock::use_clock;
 use crate::ui::dialog::{Modal, open_while};
 use crate::ui::errors::ErrorNotice;
 use crate::ui::format::{MaybeWhen, When};
-use crate::ui::pager::{Pager, paging_from, query_setter};
+use crate::ui::pager::{paging_from, query_setter};
+use crate::ui::table::{EmptyCard, PagedTable, SelectAll, SelectBox};
 
 /// The users route.
 pub struct UsersPage;
@@ -149,47 +150,18 @@ fn Filters(query: Memo<UserListQuery>) -> impl IntoView {
 #[component]
 fn UserTable(list: UserListResponse, selected: RwSignal<BTreeSet<Uuid>>, open: RwSignal<Option<Open>>) -> impl IntoView {
     if list.users.is_empty() {
-        return view! {
-            <div class="card empty" id="users-empty">
-                <p>"No users match."</p>
-                <p class="muted">"Change the filters, or create a user."</p>
-            </div>
-        }
-        .into_any();
+        return view! { <EmptyCard id="users-empty" title="No users match." hint="Change the filters, or create a user."/> }.into_any();
     }
-    let ids: Vec<Uuid> = list.users.iter().map(|u| u.id).collect();
-    let all = ids.clone();
-    let all_checked = move || !all.is_empty() && selected.with(|s| all.iter().all(|id| s.contains(id)));
+    let select = SelectAll { label: "Select every user on this page", ids: list.users.iter().map(|u| u.id).collect(), selected };
+    let columns = &["User", "Roles", "Status", "Last sign-in", "Created", "Actions"];
     view! {
-        <div class="table-wrap">
-            <table id="users-table">
-                <caption class="visually-hidden">"Users"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">
-                            <input type="checkbox" aria-label="Select every user on this page" prop:checked=all_checked
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    selected.update(|s| for id in &ids { if on { s.insert(*id); } else { s.remove(id); } });
-                                }/>
-                        </th>
-                        <th scope="col">"User"</th>
-                        <th scope="col">"Roles"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Last sign-in"</th>
-                        <th scope="col">"Created"</th>
-                        <th scope="col">"Actions"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <PagedTable id="users-table" caption="Users" columns=columns select=Some(select) total=list.total limit=list.limit offset=list.offset>
                     {list.users.into_iter().map(|u| {
                         let (id, name, edit) = (u.id, who(&u), u.clone());
                         let ident = u.email.clone().or(u.username.clone().map(|n| format!("local account {n}"))).or(u.oidc_sub.clone()).filter(|e| *e != name);
                         view! {
                             <tr data-user=u.email.clone().or(u.username.clone()).unwrap_or_default()>
-                                <td><input type="checkbox" aria-label=format!("Select {name}")
-                                    prop:checked=move || selected.with(|s| s.contains(&id))
-                                    on:change=move |ev| { let on = event_target_checked(&ev); selected.update(|s| { if on { s.insert(id); } else { s.remove(&id); } }); }/></td>
+                                <td><SelectBox id=id label=format!("Select {name}") selected=selected/></td>
                                 <th scope="row">{name.clone()}{ident.map(|e| view! { <br/><span class="muted small">{e}</span> })}</th>
                                 <td>
                                     {u.is_admin.then(|| view! { <span class="badge role-admin">"Admin"</span> })}
@@ -204,10 +176,7 @@ fn UserTable(list: UserListResponse, selected: RwSignal<BTreeSet<Uuid>>, open: R
                             </tr>
                         }
                     }).collect_view()}
-                </tbody>
-            </table>
-        </div>
-        <Pager total=list.total limit=list.limit offset=list.offset/>
+        </PagedTable>
     }
     .into_any()
 }

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::filter::{Arg, Filters, bind_args};
 use super::models::AuditRow;
+use super::plan::ListStatements;
 use super::{Db, DbError};
 
 /// Which rows a caller may see (API.md §12.2).
@@ -66,16 +67,44 @@ pub struct AuditListRow {
 /// Rows and the team name, newest first.
 const LIST_SELECT: &str = "select a.*, t.name as team_name from audit_log a left join teams t on t.id = a.team_id";
 
-fn filters(scope: &AuditScope, f: &AuditFilter) -> Filters {
+/// How a `where` clause is written for one statement on one database. The filter columns have
+/// `(column, id)` indexes (migrations 0005, 0007), so a page reads one of them backwards and
+/// stops after it, and a total counts one range.
+#[derive(Debug, Clone, Copy)]
+struct Form {
+    /// PostgreSQL: a user's teams as `= any(array(…))`, which is an index condition there
+    /// (`in (select …)` would be a filter on every row of the table for the total).
+    postgres: bool,
+    /// A page on SQLite: the visibility and time columns as `+column`, which SQLite does not
+    /// look up in an index. It then reads the rows newest first and stops after the page; with
+    /// an index on either it collects every visible match and sorts them all (the total keeps
+    /// the plain columns: there collecting is what it has to do).
+    scan: bool,
+}
+
+impl Form {
+    fn of(db: &Db, page: bool) -> Self {
+        Form { postgres: !db.is_sqlite(), scan: page && db.is_sqlite() }
+    }
+
+    /// `column`, or `+column` on a SQLite page.
+    fn col(self, column: &str) -> String {
+        if self.scan { format!("+{column}") } else { column.to_owned() }
+    }
+}
+
+fn filters(scope: &AuditScope, f: &AuditFilter, form: Form) -> Filters {
     let mut w = Filters::default();
+    let (team, sub) = (form.col("a.team_id"), form.col("a.oidc_sub"));
     match scope {
         AuditScope::All => {}
         AuditScope::User { user_id, oidc_sub, username } => {
             let member = w.arg(Arg::Uuid(*user_id));
-            let mut any = vec![format!("a.team_id in (select m.team_id from team_members m where m.user_id = {member})")];
-            if let Some(sub) = oidc_sub {
-                let mark = w.arg(Arg::Text(sub.clone()));
-                any.push(format!("(a.actor_type in ('user', 'local_admin') and a.oidc_sub = {mark})"));
+            let teams = format!("select m.team_id from team_members m where m.user_id = {member}");
+            let mut any = vec![if form.postgres { format!("{team} = any(array({teams}))") } else { format!("{team} in ({teams})") }];
+            if let Some(s) = oidc_sub {
+                let mark = w.arg(Arg::Text(s.clone()));
+                any.push(format!("(a.actor_type in ('user', 'local_admin') and {sub} = {mark})"));
             }
             if let Some(name) = username {
                 let mark = w.arg(Arg::Text(name.clone()));
@@ -84,9 +113,9 @@ fn filters(scope: &AuditScope, f: &AuditFilter) -> Filters {
             w.push(format!("({})", any.join(" or ")));
         }
         AuditScope::M2m { team_id, client_id } => {
-            let team = w.arg(Arg::Uuid(*team_id));
+            let t = w.arg(Arg::Uuid(*team_id));
             let client = w.arg(Arg::Text(client_id.clone()));
-            w.push(format!("(a.team_id = {team} or (a.actor_type = 'm2m' and a.oidc_sub = {client}))"));
+            w.push(format!("({team} = {t} or (a.actor_type = 'm2m' and {sub} = {client}))"));
         }
     }
     w.any_of("a.event_type", &f.event_types);
@@ -97,24 +126,22 @@ fn filters(scope: &AuditScope, f: &AuditFilter) -> Filters {
     w.equals("a.runner_id", f.runner_id.clone().map(Arg::Text));
     w.any_of("a.actor_type", &f.actor_types);
     w.equals("a.success", f.success.map(Arg::Bool));
-    w.between("a.timestamp", f.since, f.until);
+    w.between(&form.col("a.timestamp"), f.since, f.until);
     w
 }
 
 impl Db {
+    /// The page and the total of [`Db::list_audit`] (for their plans, [`Db::query_plan`]).
+    pub fn audit_list_statements(&self, scope: &AuditScope, filter: &AuditFilter, limit: i64, offset: i64) -> ListStatements {
+        let (count, page) = (filters(scope, filter, Form::of(self, false)), filters(scope, filter, Form::of(self, true)));
+        let count_sql = format!("select count(*) from audit_log a{}", count.where_sql());
+        let page_where = page.where_sql();
+        ListStatements::paged(count_sql, &count, &page, |l, o| format!("{LIST_SELECT}{page_where} order by a.id desc limit {l} offset {o}"), limit, offset)
+    }
+
     /// A page of the rows `scope` may see that match `filter`, newest first, and their total.
     pub async fn list_audit(&self, scope: &AuditScope, filter: &AuditFilter, limit: i64, offset: i64) -> Result<(Vec<AuditListRow>, i64), DbError> {
-        let mut w = filters(scope, filter);
-        let count_sql = format!("select count(*) from audit_log a{}", w.where_sql());
-        let count_args = w.args();
-        let (l, o) = (w.arg(Arg::Int(limit)), w.arg(Arg::Int(offset)));
-        let page_sql = format!("{LIST_SELECT}{} order by a.id desc limit {l} offset {o}", w.where_sql());
-        let page_args = w.args();
-        Ok(on_pool!(self, p => {
-            let rows = bind_args!(sqlx::query_as::<_, AuditListRow>(sqlx::AssertSqlSafe(page_sql)), page_args).fetch_all(p).await?;
-            let total: i64 = bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql)), count_args).fetch_one(p).await?;
-            (rows, total)
-        }))
+        self.fetch_list(self.audit_list_statements(scope, filter, limit, offset)).await
     }
 
     /// The newest audit id now (0 when the log is empty): an export's snapshot bound, so rows
@@ -126,7 +153,7 @@ impl Db {
 
     /// How many rows `scope` may see that match `filter`, up to `max_id`.
     pub async fn count_audit_upto(&self, scope: &AuditScope, filter: &AuditFilter, max_id: i64) -> Result<i64, DbError> {
-        let mut w = filters(scope, filter);
+        let mut w = filters(scope, filter, Form::of(self, false));
         let upper = w.arg(Arg::Int(max_id));
         w.push(format!("a.id <= {upper}"));
         let sql = format!("select count(*) from audit_log a{}", w.where_sql());
@@ -138,7 +165,7 @@ impl Db {
     /// applies the caller's offset; later pages continue below the last id seen (keyset), so
     /// each page costs the same however deep the export goes.
     pub async fn audit_export_page(&self, scope: &AuditScope, filter: &AuditFilter, upto: i64, limit: i64, offset: i64) -> Result<Vec<AuditListRow>, DbError> {
-        let mut w = filters(scope, filter);
+        let mut w = filters(scope, filter, Form::of(self, true));
         let upper = w.arg(Arg::Int(upto));
         w.push(format!("a.id <= {upper}"));
         let (l, o) = (w.arg(Arg::Int(limit)), w.arg(Arg::Int(offset)));

@@ -1,7 +1,8 @@
-//! Dynamic `where` clauses for the list queries (runners, audit log, security events): SQL text
-//! with numbered placeholders ([`Filters`]) and their values, bound in the same order on either
-//! pool ([`bind_args!`]). The SQL text only ever contains fixed fragments and placeholders,
-//! never a caller's value.
+//! Dynamic `where` clauses for the list queries (runners, audit log, security events, users,
+//! teams, M2M clients): SQL text with numbered placeholders ([`Filters`]) and their values, bound
+//! in the same order on either pool ([`bind_args!`]). Only the filters given are in the text, so
+//! the planners can match each to an index. The SQL text only ever contains fixed fragments and
+//! placeholders, never a caller's value.
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;

@@ -27,6 +27,7 @@ pub mod login_failures;
 pub mod models;
 pub mod oauth_clients;
 pub mod page;
+pub mod plan;
 pub mod python_source;
 pub mod runners;
 pub mod security_events;

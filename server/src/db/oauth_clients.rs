@@ -58,6 +58,8 @@ impl Db {
 // Administration (API.md §11).
 
 use super::audit::{NewAudit, append_in_tx};
+use super::filter::{Arg, Filters};
+use super::plan::ListStatements;
 use super::{conflict_or, now};
 
 /// A registration as the admin API shows it.
@@ -123,19 +125,21 @@ impl Db {
         Ok(on_pool!(self, p => sqlx::query_as::<_, OAuthClientRow>(sql).bind(team_id).fetch_optional(p).await?))
     }
 
+    /// The page and the total of [`Db::list_oauth_clients`].
+    pub fn oauth_client_list_statements(&self, team_id: Option<Uuid>, active_only: bool, limit: i64, offset: i64) -> ListStatements {
+        let mut w = Filters::default();
+        w.equals("c.team_id", team_id.map(Arg::Uuid));
+        if active_only {
+            w.push("c.is_active".into());
+        }
+        let filter = w.where_sql();
+        let count_sql = format!("select count(*) from oauth_clients c{filter}");
+        ListStatements::paged(count_sql, &w, &w, |l, o| format!("{CLIENT_SELECT}{filter} order by c.created_at desc, c.id limit {l} offset {o}"), limit, offset)
+    }
+
     /// A page of registrations (`created_at` descending, then id) and the total.
     pub async fn list_oauth_clients(&self, team_id: Option<Uuid>, active_only: bool, limit: i64, offset: i64) -> Result<(Vec<OAuthClientRow>, i64), DbError> {
-        let filter = "(not $1 or c.team_id = $2) and (not $3 or c.is_active)";
-        let page = sqlx::AssertSqlSafe(format!("{CLIENT_SELECT} where {filter} order by c.created_at desc, c.id limit $4 offset $5"));
-        let count = sqlx::AssertSqlSafe(format!("select count(*) from oauth_clients c where {filter}"));
-        let (by_team, team) = (team_id.is_some(), team_id.unwrap_or_default());
-        Ok(on_pool!(self, p => {
-            let rows = sqlx::query_as::<_, OAuthClientRow>(page)
-                .bind(by_team).bind(team).bind(active_only).bind(limit).bind(offset)
-                .fetch_all(p).await?;
-            let total: i64 = sqlx::query_scalar(count).bind(by_team).bind(team).bind(active_only).fetch_one(p).await?;
-            (rows, total)
-        }))
+        self.fetch_list(self.oauth_client_list_statements(team_id, active_only, limit, offset)).await
     }
 
     /// Registers a client (active) with its audit row; `Conflict` when the client id is taken

@@ -7,7 +7,8 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::audit::{NewAudit, append_in_tx};
-use super::filter::{Arg, Filters, bind_args};
+use super::filter::{Arg, Filters};
+use super::plan::ListStatements;
 use super::{Db, DbError, conflict_or, now};
 
 /// A runner with its team's name.
@@ -322,8 +323,8 @@ impl Db {
         }))
     }
 
-    /// A page of visible runners matching `f` (newest first), and the total.
-    pub async fn list_runners(&self, vis: &Visibility, f: &RunnerFilter, limit: i64, offset: i64) -> Result<(Vec<RunnerRow>, i64), DbError> {
+    /// The page and the total of [`Db::list_runners`].
+    pub fn runner_list_statements(&self, vis: &Visibility, f: &RunnerFilter, limit: i64, offset: i64) -> ListStatements {
         let mut w = Filters::default();
         let mut page_team: Option<(String, String)> = None;
         match vis {
@@ -331,11 +332,13 @@ impl Db {
             Visibility::Team(t) => w.equals("r.team_id", Some(Arg::Uuid(*t))),
             Visibility::User { id } => {
                 let uid = w.arg(Arg::Uuid(*id));
-                let in_teams = format!("r.team_id in (select team_id from team_members where user_id = {uid})");
+                let teams = format!("select team_id from team_members where user_id = {uid}");
+                let in_teams = if self.is_sqlite() { format!("r.team_id in ({teams})") } else { format!("r.team_id = any(array({teams}))") };
                 // The page reads the runners newest first through `(created_at, id)` and stops
                 // after it; with `in (…)` SQLite would gather every visible row from the two
                 // indexes and sort them all (31 ms of CPU per page at 12,000 rows, issue 14).
-                // The total keeps `in (…)`: two index ranges, no per-row subquery.
+                // The total keeps the set: two index ranges, no per-row subquery (PostgreSQL
+                // uses the team index for `= any(array(…))`, while `in (…)` filters every row).
                 page_team = Some((in_teams.clone(), format!("exists (select 1 from team_members m where m.user_id = {uid} and m.team_id = r.team_id)")));
                 w.push(format!("(r.owner_user_id = {uid} or {in_teams})"));
             }
@@ -360,18 +363,22 @@ impl Db {
         w.equals("r.provisioned_by", f.provisioned_by.clone().map(Arg::Text));
         w.equals("r.github_runner_id", f.github_runner_id.map(Arg::Int));
         let count_sql = format!("select count(*) from runners r left join teams t on t.id = r.team_id{}", w.where_sql());
-        let count_args = w.args();
-        let (l, o) = (w.arg(Arg::Int(limit)), w.arg(Arg::Int(offset)));
         let mut page_where = w.where_sql();
         if let Some((count_form, page_form)) = &page_team {
             page_where = page_where.replace(count_form, page_form);
         }
-        let page_sql = format!("{RUNNER_SELECT}{page_where} order by r.created_at desc, r.id desc limit {l} offset {o}");
-        let page_args = w.args();
-        Ok(on_pool!(self, p => {
-            let rows = bind_args!(sqlx::query_as::<_, RunnerRow>(sqlx::AssertSqlSafe(page_sql)), page_args).fetch_all(p).await?;
-            let total: i64 = bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql)), count_args).fetch_one(p).await?;
-            (rows, total)
-        }))
+        ListStatements::paged(
+            count_sql,
+            &w,
+            &w,
+            |l, o| format!("{RUNNER_SELECT}{page_where} order by r.created_at desc, r.id desc limit {l} offset {o}"),
+            limit,
+            offset,
+        )
+    }
+
+    /// A page of visible runners matching `f` (newest first), and the total.
+    pub async fn list_runners(&self, vis: &Visibility, f: &RunnerFilter, limit: i64, offset: i64) -> Result<(Vec<RunnerRow>, i64), DbError> {
+        self.fetch_list(self.runner_list_statements(vis, f, limit, offset)).await
     }
 }

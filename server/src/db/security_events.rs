@@ -4,6 +4,8 @@ use app::contract::{SecurityEventType, Severity};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::filter::{Arg, Filters};
+use super::plan::ListStatements;
 use super::{Db, DbError, now};
 use crate::metrics::Metrics;
 
@@ -142,34 +144,41 @@ pub struct SecurityEventRow {
     pub request_id: Option<String>,
 }
 
+/// The filter as a `where` clause; `scan` writes the time column as `+s.timestamp`, which
+/// SQLite does not look up in an index, so that a page reads the events newest first and stops
+/// after it instead of sorting every event in the range (see `audit_query`).
+fn filters(filter: &SecurityEventFilter, scan: bool) -> Filters {
+    let mut w = Filters::default();
+    w.any_of("s.event_type", &filter.event_types);
+    w.any_of("s.severity", &filter.severities.iter().map(|s| s.as_str().to_owned()).collect::<Vec<_>>());
+    w.equals("s.user_identity", filter.user_identity.clone().map(Arg::Text));
+    for team in &filter.teams {
+        w.equals("s.team_id", Some(Arg::Uuid(*team)));
+    }
+    w.between(if scan { "+s.timestamp" } else { "s.timestamp" }, filter.since, filter.until);
+    w
+}
+
 impl Db {
+    /// The page and the total of [`Db::list_security_events`].
+    pub fn security_event_list_statements(&self, filter: &SecurityEventFilter, limit: i64, offset: i64) -> ListStatements {
+        let (count, page) = (filters(filter, false), filters(filter, self.is_sqlite()));
+        let count_sql = format!("select count(*) from security_events s{}", count.where_sql());
+        let page_where = page.where_sql();
+        // jsonb (PostgreSQL) and text (SQLite) both read back as text; parsing is the caller's.
+        let page_sql = |l: &str, o: &str| {
+            format!(
+                "select s.id, s.timestamp, s.event_type, s.severity, s.runner_id, s.runner_name, s.github_runner_id, s.team_id, \
+                 t.name as team_name, s.user_identity, s.oidc_sub, cast(s.violation_data as text) as violation_data, \
+                 s.action_taken, s.request_id from security_events s left join teams t on t.id = s.team_id{page_where} \
+                 order by s.id desc limit {l} offset {o}"
+            )
+        };
+        ListStatements::paged(count_sql, &count, &page, page_sql, limit, offset)
+    }
+
     /// A page of security events matching `filter`, newest first, and their total.
     pub async fn list_security_events(&self, filter: &SecurityEventFilter, limit: i64, offset: i64) -> Result<(Vec<SecurityEventRow>, i64), DbError> {
-        use super::filter::{Arg, Filters, bind_args};
-        let mut w = Filters::default();
-        w.any_of("s.event_type", &filter.event_types);
-        w.any_of("s.severity", &filter.severities.iter().map(|s| s.as_str().to_owned()).collect::<Vec<_>>());
-        w.equals("s.user_identity", filter.user_identity.clone().map(Arg::Text));
-        for team in &filter.teams {
-            w.equals("s.team_id", Some(Arg::Uuid(*team)));
-        }
-        w.between("s.timestamp", filter.since, filter.until);
-        let count_sql = format!("select count(*) from security_events s{}", w.where_sql());
-        let count_args = w.args();
-        let (l, o) = (w.arg(Arg::Int(limit)), w.arg(Arg::Int(offset)));
-        // jsonb (PostgreSQL) and text (SQLite) both read back as text; parsing is the caller's.
-        let page_sql = format!(
-            "select s.id, s.timestamp, s.event_type, s.severity, s.runner_id, s.runner_name, s.github_runner_id, s.team_id, \
-             t.name as team_name, s.user_identity, s.oidc_sub, cast(s.violation_data as text) as violation_data, \
-             s.action_taken, s.request_id from security_events s left join teams t on t.id = s.team_id{} \
-             order by s.id desc limit {l} offset {o}",
-            w.where_sql()
-        );
-        let page_args = w.args();
-        Ok(on_pool!(self, p => {
-            let rows = bind_args!(sqlx::query_as::<_, SecurityEventRow>(sqlx::AssertSqlSafe(page_sql)), page_args).fetch_all(p).await?;
-            let total: i64 = bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql)), count_args).fetch_one(p).await?;
-            (rows, total)
-        }))
+        self.fetch_list(self.security_event_list_statements(filter, limit, offset)).await
     }
 }

@@ -6,6 +6,8 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::audit::{NewAudit, append_in_tx};
+use super::filter::{Arg, Filters};
+use super::plan::ListStatements;
 use super::{Db, DbError, conflict_or, now};
 
 /// Deactivates (`Some((by, reason))`) or reactivates (`None`) team `$id` inside an open
@@ -112,14 +114,21 @@ pub struct MemberRow {
     pub is_active: bool,
 }
 
-/// The `select` list of a team with statistics; `$1` is "now" (expired pending runners do not count).
-const TEAM_SELECT: &str = "select t.id, t.name, t.description, t.required_labels, t.optional_label_patterns, t.max_runners, \
-     t.max_runners_per_user, t.allowed_runner_group_ids, t.default_runner_group_id, t.is_active, t.created_at, t.updated_at, \
-     t.created_by, t.deactivated_at, t.deactivated_by, t.deactivation_reason, \
-     (select count(*) from team_members m where m.team_id = t.id) as member_count, \
-     (select count(*) from runners r where r.team_id = t.id and r.status in ('pending', 'idle', 'busy', 'offline') \
-        and not (r.status = 'pending' and r.expires_at is not null and r.expires_at <= $1)) as active_runner_count \
-     from teams t";
+/// The `select` list of a team with statistics, without `from`; `$1` is "now" (expired pending
+/// runners do not count).
+macro_rules! team_columns {
+    () => {
+        "select t.id, t.name, t.description, t.required_labels, t.optional_label_patterns, t.max_runners, \
+         t.max_runners_per_user, t.allowed_runner_group_ids, t.default_runner_group_id, t.is_active, t.created_at, t.updated_at, \
+         t.created_by, t.deactivated_at, t.deactivated_by, t.deactivation_reason, \
+         (select count(*) from team_members m where m.team_id = t.id) as member_count, \
+         (select count(*) from runners r where r.team_id = t.id and r.status in ('pending', 'idle', 'busy', 'offline') \
+            and not (r.status = 'pending' and r.expires_at is not null and r.expires_at <= $1)) as active_runner_count"
+    };
+}
+
+/// A team with statistics; `$1` is "now".
+const TEAM_SELECT: &str = concat!(team_columns!(), " from teams t");
 
 /// Which teams a listing covers.
 #[derive(Debug, Clone, Copy)]
@@ -145,21 +154,45 @@ impl Db {
         Ok(on_pool!(self, p => sqlx::query_as::<_, TeamRow>(sql).bind(now()).bind(name).fetch_optional(p).await?))
     }
 
+    /// The page and the total of [`Db::list_teams`].
+    pub fn team_list_statements(&self, scope: TeamScope, include_inactive: bool, limit: i64, offset: i64) -> ListStatements {
+        let filter = |w: &mut Filters| {
+            if !include_inactive {
+                w.push("t.is_active".into());
+            }
+            match scope {
+                TeamScope::All => {}
+                TeamScope::MemberOf(u) => {
+                    let m = w.arg(Arg::Uuid(u));
+                    w.push(format!("t.id in (select team_id from team_members where user_id = {m})"));
+                }
+                TeamScope::Only(t) => w.equals("t.id", Some(Arg::Uuid(t))),
+            }
+        };
+        let mut count = Filters::default();
+        filter(&mut count);
+        let mut page = Filters::default();
+        page.arg(Arg::Time(now()));
+        filter(&mut page);
+        let (count_sql, page_where) = (format!("select count(*) from teams t{}", count.where_sql()), page.where_sql());
+        // PostgreSQL computes the select list (two counts per team) for every row the offset
+        // skips, so there the statistics are taken on the page's teams only. SQLite computes
+        // them for the returned rows alone (and would sort the page a second time).
+        let sqlite = self.is_sqlite();
+        let page_sql = |l: &str, o: &str| {
+            let order = "order by t.name, t.id";
+            if sqlite {
+                format!("{TEAM_SELECT}{page_where} {order} limit {l} offset {o}")
+            } else {
+                format!(concat!(team_columns!(), " from (select * from teams t{} {} limit {} offset {}) t {}"), page_where, order, l, o, order)
+            }
+        };
+        ListStatements::paged(count_sql, &count, &page, page_sql, limit, offset)
+    }
+
     /// A page of teams in `scope`, ordered by name, and the total.
     pub async fn list_teams(&self, scope: TeamScope, include_inactive: bool, limit: i64, offset: i64) -> Result<(Vec<TeamRow>, i64), DbError> {
-        let (filter, key) = match scope {
-            TeamScope::All => ("($2 or t.is_active) and $3 = $3", Uuid::nil()),
-            TeamScope::MemberOf(u) => ("($2 or t.is_active) and t.id in (select team_id from team_members where user_id = $3)", u),
-            TeamScope::Only(t) => ("($2 or t.is_active) and t.id = $3", t),
-        };
-        let page = sqlx::AssertSqlSafe(format!("{TEAM_SELECT} where {filter} order by t.name, t.id limit $4 offset $5"));
-        let count = sqlx::AssertSqlSafe(format!("select count(*) from teams t where {filter} and $1 = $1"));
-        let ts = now();
-        Ok(on_pool!(self, p => {
-            let rows = sqlx::query_as::<_, TeamRow>(page).bind(ts).bind(include_inactive).bind(key).bind(limit).bind(offset).fetch_all(p).await?;
-            let total: i64 = sqlx::query_scalar(count).bind(ts).bind(include_inactive).bind(key).fetch_one(p).await?;
-            (rows, total)
-        }))
+        self.fetch_list(self.team_list_statements(scope, include_inactive, limit, offset)).await
     }
 
     /// Creates a team with its audit row.
@@ -251,32 +284,46 @@ impl Db {
         Ok(on_pool!(self, p => sqlx::query_as::<_, TeamRow>(sql).bind(now()).bind(user_id).fetch_optional(p).await?))
     }
 
+    /// The page and the total of [`Db::list_members`]: the team's memberships through the
+    /// primary key, sorted by email (which lives in `users`), so a page sorts the team's members.
+    pub fn member_list_statements(&self, team_id: Uuid, limit: i64, offset: i64) -> ListStatements {
+        let mut w = Filters::default();
+        w.equals("m.team_id", Some(Arg::Uuid(team_id)));
+        let filter = w.where_sql();
+        let count_sql = format!("select count(*) from team_members m{filter}");
+        let page_sql = |l: &str, o: &str| {
+            format!(
+                "select u.id as user_id, u.email, u.display_name, m.joined_at, m.added_by, u.is_active \
+                 from team_members m join users u on u.id = m.user_id{filter} \
+                 order by lower(u.email) asc nulls last, u.display_name asc nulls last, u.id limit {l} offset {o}"
+            )
+        };
+        ListStatements::paged(count_sql, &w, &w, page_sql, limit, offset)
+    }
+
     /// A page of a team's members (email, then name, then id) and the total.
     pub async fn list_members(&self, team_id: Uuid, limit: i64, offset: i64) -> Result<(Vec<MemberRow>, i64), DbError> {
-        Ok(on_pool!(self, p => {
-            let rows = sqlx::query_as::<_, MemberRow>(
-                "select u.id as user_id, u.email, u.display_name, m.joined_at, m.added_by, u.is_active \
-                 from team_members m join users u on u.id = m.user_id where m.team_id = $1 \
-                 order by lower(u.email) asc nulls last, u.display_name asc nulls last, u.id limit $2 offset $3",
+        self.fetch_list(self.member_list_statements(team_id, limit, offset)).await
+    }
+
+    /// The page and the total of [`Db::list_admins`] (the active admins: a few rows, sorted).
+    pub fn admin_list_statements(&self, limit: i64, offset: i64) -> ListStatements {
+        let mut w = Filters::default();
+        w.push("is_admin and is_active".into());
+        let filter = w.where_sql();
+        let count_sql = format!("select count(*) from users{filter}");
+        let page_sql = |l: &str, o: &str| {
+            format!(
+                "select id as user_id, email, display_name, created_at as joined_at, 'system' as added_by, is_active \
+                 from users{filter} order by lower(email) asc nulls last, display_name asc nulls last, id limit {l} offset {o}"
             )
-            .bind(team_id).bind(limit).bind(offset).fetch_all(p).await?;
-            let total: i64 = sqlx::query_scalar("select count(*) from team_members where team_id = $1").bind(team_id).fetch_one(p).await?;
-            (rows, total)
-        }))
+        };
+        ListStatements::paged(count_sql, &w, &w, page_sql, limit, offset)
     }
 
     /// A page of the active admins (the virtual team's members) and the total.
     pub async fn list_admins(&self, limit: i64, offset: i64) -> Result<(Vec<MemberRow>, i64), DbError> {
-        Ok(on_pool!(self, p => {
-            let rows = sqlx::query_as::<_, MemberRow>(
-                "select id as user_id, email, display_name, created_at as joined_at, 'system' as added_by, is_active \
-                 from users where is_admin and is_active \
-                 order by lower(email) asc nulls last, display_name asc nulls last, id limit $1 offset $2",
-            )
-            .bind(limit).bind(offset).fetch_all(p).await?;
-            let total: i64 = sqlx::query_scalar("select count(*) from users where is_admin and is_active").fetch_one(p).await?;
-            (rows, total)
-        }))
+        self.fetch_list(self.admin_list_statements(limit, offset)).await
     }
 
     /// Adds a membership with its audit row; `Conflict` if it exists.

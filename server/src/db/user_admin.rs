@@ -16,7 +16,9 @@ use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
 use super::audit::{NewAudit, append_in_tx};
+use super::filter::{Arg, Filters};
 use super::models::UserRow;
+use super::plan::ListStatements;
 use super::security_events::NewSecurityEvent;
 use super::teams::set_team_active_in_tx;
 use super::users::USER_COLUMNS;
@@ -225,28 +227,45 @@ impl Db {
         }))
     }
 
+    /// The page and the total of [`Db::list_users`]. Only the filters given are in the SQL, so
+    /// a page without a search reads `users_created_idx` in order and stops after it.
+    pub fn user_list_statements(&self, filter: &UserFilter<'_>, limit: i64, offset: i64) -> ListStatements {
+        let mut w = Filters::default();
+        match (filter.active, filter.inactive) {
+            (true, true) => {}
+            (true, false) => w.push("is_active".into()),
+            (false, true) => w.push("not is_active".into()),
+            (false, false) => w.push("1 = 0".into()),
+        }
+        w.equals("is_admin", filter.is_admin.map(Arg::Bool));
+        if let Some(search) = filter.search {
+            let pattern = format!("%{}%", search.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            let m = w.arg(Arg::Text(pattern));
+            let like = format!("like {m} escape '\\'");
+            w.push(format!(
+                "(lower(coalesce(email, '')) {like} or lower(coalesce(display_name, '')) {like} \
+                 or lower(coalesce(oidc_sub, '')) {like} or lower(coalesce(username, '')) {like})"
+            ));
+        }
+        if let Some(team) = filter.not_member_of {
+            let t = w.arg(Arg::Uuid(team));
+            w.push(format!("not exists (select 1 from team_members m where m.team_id = {t} and m.user_id = users.id)"));
+        }
+        let filter = w.where_sql();
+        let count_sql = format!("select count(*) from users{filter}");
+        ListStatements::paged(
+            count_sql,
+            &w,
+            &w,
+            |l, o| format!("select {USER_COLUMNS} from users{filter} order by created_at desc, id limit {l} offset {o}"),
+            limit,
+            offset,
+        )
+    }
+
     /// A page of users (`created_at` descending, then id) and the total, as `filter` picks them.
     pub async fn list_users(&self, filter: &UserFilter<'_>, limit: i64, offset: i64) -> Result<(Vec<UserRow>, i64), DbError> {
-        let like = "like $5 escape '\\'";
-        // `$6`: a team whose members are left out (the nil id, no team's, when none is).
-        let clause = format!(
-            "(($1 and is_active) or ($2 and not is_active)) and (not $3 or is_admin = $4) and (lower(coalesce(email, '')) {like} or lower(coalesce(display_name, '')) {like} \
-             or lower(coalesce(oidc_sub, '')) {like} or lower(coalesce(username, '')) {like}) \
-             and not exists (select 1 from team_members m where m.team_id = $6 and m.user_id = users.id)"
-        );
-        let page = AssertSqlSafe(format!("select {USER_COLUMNS} from users where {clause} order by created_at desc, id limit $7 offset $8"));
-        let count = AssertSqlSafe(format!("select count(*) from users where {clause}"));
-        let (has_filter, admin) = (filter.is_admin.is_some(), filter.is_admin.unwrap_or(false));
-        let pattern = format!("%{}%", filter.search.unwrap_or("").to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        let team = filter.not_member_of.unwrap_or(Uuid::nil());
-        let (active, inactive) = (filter.active, filter.inactive);
-        Ok(on_pool!(self, p => {
-            let rows = sqlx::query_as::<_, UserRow>(page)
-                .bind(active).bind(inactive).bind(has_filter).bind(admin).bind(&pattern).bind(team).bind(limit).bind(offset)
-                .fetch_all(p).await?;
-            let total: i64 = sqlx::query_scalar(count).bind(active).bind(inactive).bind(has_filter).bind(admin).bind(&pattern).bind(team).fetch_one(p).await?;
-            (rows, total)
-        }))
+        self.fetch_list(self.user_list_statements(filter, limit, offset)).await
     }
 
     /// Changes one user under the user-administration lock. `decide` sees the user and the

@@ -28,6 +28,7 @@ mod health;
 mod housekeeping;
 mod import_python;
 mod leader_election;
+mod list_plans;
 mod local_login;
 mod login_limits;
 mod logs;

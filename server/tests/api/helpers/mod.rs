@@ -1,9 +1,10 @@
 //! The test harness: per-test databases, the app on port 0, an HTTP client, a cuttable TCP
 //! proxy for database outages. Helpers shared by feature tests live beside it, one file per
 //! subject: [`world`] (two teams with M2M clients, provisioning), [`accounts`] (the admin,
-//! local accounts, what was recorded).
+//! local accounts, what was recorded), [`bulk`] (tables filled at production scale by SQL).
 
 pub mod accounts;
+pub mod bulk;
 pub mod peers;
 pub mod probe;
 pub mod world;

@@ -34,11 +34,11 @@ mod tests {
 
     #[test]
     fn success_is_read_from_a_query_string_and_from_json() {
-        let q: AuditLogQuery = serde_json::from_str(r#"{"success":false,"limit":50}"#).unwrap();
+        let q: AuditLogQuery = serde_json::from_str(r#"{"success":false,"limit":50}"#).expect("decodes");
         assert_eq!((q.success, q.limit), (Some(false), Some(50)));
-        let q: AuditLogQuery = serde_json::from_str(r#"{"success":"yes"}"#).unwrap();
+        let q: AuditLogQuery = serde_json::from_str(r#"{"success":"yes"}"#).expect("decodes");
         assert_eq!(q.success, Some(true));
-        let q: AuditLogQuery = serde_json::from_str("{}").unwrap();
+        let q: AuditLogQuery = serde_json::from_str("{}").expect("decodes");
         assert_eq!(q.success, None);
         assert!(serde_json::from_str::<AuditLogQuery>(r#"{"success":"maybe"}"#).is_err());
     }
@@ -47,9 +47,9 @@ mod tests {
     #[test]
     fn a_query_round_trips_through_its_query_string() {
         let q = AuditLogQuery { success: Some(false), team: Some("team-x".into()), limit: Some(20), ..AuditLogQuery::default() };
-        let encoded = serde_urlencoded::to_string(&q).unwrap();
+        let encoded = serde_urlencoded::to_string(&q).expect("encodes");
         assert_eq!(encoded, "team=team-x&success=false&limit=20");
-        assert_eq!(serde_urlencoded::from_str::<AuditLogQuery>(&encoded).unwrap(), q);
-        assert_eq!(serde_urlencoded::from_str::<AuditLogQuery>("success=off").unwrap().success, Some(false));
+        assert_eq!(serde_urlencoded::from_str::<AuditLogQuery>(&encoded).expect("decodes"), q);
+        assert_eq!(serde_urlencoded::from_str::<AuditLogQuery>("success=off").expect("decodes").success, Some(false));
     }
 }

@@ -93,7 +93,7 @@ async fn server_fn(Extension(backend): Extension<SharedUiBackend>, req: Request<
     status_of_error(resp).await
 }
 
-/// server_fn answers 500 for an error its function did not give a status (arguments it cannot
+/// `server_fn` answers 500 for an error its function did not give a status (arguments it cannot
 /// decode, for one): the status is then the one of the error's code (`INVALID_PAYLOAD`: 400).
 async fn status_of_error(resp: axum::response::Response) -> axum::response::Response {
     if resp.status() != http::StatusCode::INTERNAL_SERVER_ERROR {

@@ -13,6 +13,7 @@
 //! - after seeding 10,000 runners of one team and 100,000 audit rows directly in SQL: the first
 //!   page (50) of the team's runners for each visibility — an admin session (`team_id=`), the
 //!   team's M2M token, and the OIDC access token of a user who is a member of two teams;
+//! - webhook deliveries (`workflow_job` started and completed on runners it made, signed);
 //! - the audit log: a filter with paging (admin), and the JSONL export of 100,000 rows;
 //! - then, with the server stopped, two sync cycles over the ~12,000 runners in this process.
 //!
@@ -42,6 +43,10 @@ const TEAM_RUNNERS: i64 = 10_000;
 const OTHER_RUNNERS: i64 = 2_000;
 const AUDIT_ROWS: i64 = 100_000;
 const PG_DEFAULT: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+/// The webhook secret `gharts` runs with; deliveries are signed with it as GitHub signs them.
+const WEBHOOK_SECRET: &str = "bench-webhook-secret";
+/// Runners the webhook phase reports jobs for.
+const HOOKED_RUNNERS: usize = 32;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -142,6 +147,46 @@ impl Phase {
 
 /// A request the load generator repeats: the `i`-th call.
 type MakeRequest = Arc<dyn Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Send + Sync>;
+
+/// Provisions [`HOOKED_RUNNERS`] runners; their GitHub ids and names.
+async fn hooked_runners(http: &reqwest::Client, base: &str, token: &str, kind: &str) -> anyhow::Result<Vec<(i64, String)>> {
+    let mut runners = Vec::new();
+    for i in 0..HOOKED_RUNNERS {
+        let name = format!("{kind}-hook-{i}");
+        let body = json!({ "runner_name": name, "labels": ["linux", "x64"] });
+        let resp = http.post(format!("{base}/api/v1/runners/jit")).bearer_auth(token).json(&body).send().await?;
+        anyhow::ensure!(resp.status() == 201, "provision for the webhook phase: {}", resp.status());
+        let v: Value = resp.json().await?;
+        runners.push((v["github_runner_id"].as_i64().unwrap_or_default(), name));
+    }
+    Ok(runners)
+}
+
+/// Delivery `i`: `workflow_job` `in_progress` (even `i`) or `completed` (odd) of job `i / 2` on
+/// one of `runners`, with the headers and the HMAC signature GitHub sends.
+fn webhook_delivery(base: &str, runners: Vec<(i64, String)>) -> MakeRequest {
+    use hmac::{Hmac, Mac};
+    let url = format!("{base}/api/v1/webhooks/github");
+    Arc::new(move |c: &reqwest::Client, i| {
+        let job = (i / 2) as i64 + 1;
+        let (github_id, name) = &runners[(i / 2) % runners.len()];
+        let payload = json!({
+            "action": if i % 2 == 0 { "in_progress" } else { "completed" },
+            "workflow_job": { "id": job, "run_id": 4242, "runner_id": github_id, "runner_name": name, "labels": ["self-hosted", "linux", "x64"] },
+            "repository": { "full_name": "bench/app" },
+            "organization": { "login": "bench" },
+        });
+        let body = serde_json::to_vec(&payload).unwrap_or_default();
+        let mut mac = Hmac::<Sha256>::new_from_slice(WEBHOOK_SECRET.as_bytes()).expect("an HMAC key of any length");
+        mac.update(&body);
+        c.post(&url)
+            .header("content-type", "application/json")
+            .header("x-github-event", "workflow_job")
+            .header("x-github-delivery", uuid::Uuid::new_v4().to_string())
+            .header("x-hub-signature-256", format!("sha256={}", hex::encode(mac.finalize().into_bytes())))
+            .body(body)
+    })
+}
 
 /// Runs `total` requests with `concurrency` callers; returns latencies (sorted), statuses, wall time.
 async fn drive(client: &reqwest::Client, concurrency: usize, total: usize, make: MakeRequest) -> (Vec<Duration>, BTreeMap<u16, usize>, Duration) {
@@ -395,6 +440,7 @@ async fn run(peers: &Peers, target: &Target, ticks_per_sec: f64, quick: bool) ->
         .env("DATABASE_URL", target.url())
         .env("GHARTS_ADDR", format!("127.0.0.1:{port}"))
         .env("BOOTSTRAP_ADMIN_PASSWORD", PASSWORD)
+        .env("GITHUB_WEBHOOK_SECRET", WEBHOOK_SECRET)
         .env("LOG_LEVEL", std::env::var("LOG_LEVEL").unwrap_or_else(|_| "warn".into()))
         .env("OIDC_ISSUER", &peers.oidc_issuer)
         .env("OIDC_AUDIENCE", "gharts-api")
@@ -482,6 +528,18 @@ async fn run(peers: &Peers, target: &Target, ticks_per_sec: f64, quick: bool) ->
         p.print();
         phases.push(p);
     }
+
+    // Webhook deliveries: jobs starting and finishing on runners GHARTS made.
+    let hooked = hooked_runners(&http, &base, &m2m, kind).await?;
+    let hooks_n = if quick { 400 } else { 2000 };
+    proc.reset_peak();
+    let (cpu0, gh0) = (proc.cpu(), github_calls(peers).await?);
+    let (lat, st, wall) = drive(&http, 16, hooks_n, webhook_delivery(&base, hooked)).await;
+    let (cpu, gh) = (proc.cpu() - cpu0, github_calls(peers).await? - gh0);
+    let mut p = measure("webhook workflow_job c=16".into(), hooks_n, &lat, st, wall, cpu, proc.peak());
+    p.extra = format!(" github_calls/delivery={:.2}", gh as f64 / hooks_n as f64);
+    p.print();
+    phases.push(p);
 
     // Seed to 10,000 runners in the team, 2,000 in the other, 100,000 audit rows.
     let t = Instant::now();

@@ -110,6 +110,9 @@ test("an admin sets up a team, its members and M2M client, manages users and rea
   await page.click("button[aria-label='Revoke admin from admin']");
   await page.click("#member-confirm");
   await expect(page.locator("#last-admin-rule")).toBeVisible();
+  // Granting admin offers only users who are not admins yet.
+  await page.fill("#member-search", "admin");
+  await expect(page.locator("#member-search-empty")).toBeVisible();
   await page.click("#members-close");
 
   // A provisioning request outside the team's label policy (scripts/e2e.sh runs the fake GitHub):

@@ -45,7 +45,9 @@ pub fn MembersDialog(team: TeamResponse, on_close: Callback<()>, on_changed: Cal
             if q.trim().chars().count() < 2 {
                 return None;
             }
-            let query = UserListQuery { active: Some(true), search: Some(q), not_member_of: Some(team_id), limit: Some(20), ..UserListQuery::default() };
+            // The admins team's members are the admins (it has no membership rows).
+            let (is_admin, not_member_of) = if system { (Some(false), None) } else { (None, Some(team_id)) };
+            let query = UserListQuery { active: Some(true), is_admin, search: Some(q), not_member_of, limit: Some(20), ..UserListQuery::default() };
             Some(list_users(query).await)
         }
     });

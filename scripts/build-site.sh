@@ -43,6 +43,7 @@ mv "$pkg/${name}_bg.wasm" "$pkg/$name.wasm"
 for f in "$split"/*; do
   case "$(basename "$f")" in "$name.wasm") ;; *) cp "$f" "$pkg/" ;; esac
 done
+scripts/fix-split-loader.sh "$pkg"
 if [ "$mode" = release ]; then
   # One wasm-opt per core (a split bundle is a hundred files). wasm-opt 132 does not know the
   # name section's newer subsections; it drops them, noisily.

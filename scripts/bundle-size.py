@@ -78,8 +78,8 @@ def main() -> int:
         for name, raw, g, is_first in rows:
             if (name, raw, g, is_first) in shared:
                 continue
-            page = re.match(r"pkg/split___(\w+)_page_view_\d+\.wasm$", name)
-            label = f"`{name}`" if not page else f"page `{page.group(1)}` (`split___{page.group(1)}_page_view_*.wasm`)"
+            page = re.match(r"pkg/split_(\w+)_page\.wasm$", name)
+            label = f"`{name}`" if not page else f"page `{page.group(1)}` (`{name.removeprefix('pkg/')}`)"
             print(f"| {label} | {'first load' if is_first else 'when opened'} | {raw:,} | {g:,} |")
         if shared:
             print(f"| {len(shared)} shared chunks (`chunk_*.wasm`) | with the pages that need them | {sum(r[1] for r in shared):,} | {sum(r[2] for r in shared):,} |")

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # End-to-end: starts the built gharts (UI + API on one port) on a fresh database, runs the
 # Playwright suite in Debian Chromium, then checks that SIGTERM stops it within 5 s.
-#   scripts/e2e.sh sqlite|postgres
+#   scripts/e2e.sh sqlite|postgres [playwright arguments, e.g. a spec file]
 # Needs: the site bundle in $LEPTOS_SITE_ROOT, the gharts binary in $CARGO_TARGET_DIR/debug,
 # end2end/node_modules, and for postgres a server at $TEST_POSTGRES_URL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backend="${1:-sqlite}"
+shift || true
 bin="${CARGO_TARGET_DIR:-target}/debug/gharts"
 work="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
@@ -77,7 +78,7 @@ curl -fsS "http://127.0.0.1:$port/readyz" > /dev/null
 artifacts="$PWD/end2end/artifacts/$backend"
 (cd end2end && BASE_URL="http://127.0.0.1:$port" E2E_ADMIN_PASSWORD="$password" E2E_ARTIFACTS="$artifacts" \
   E2E_OIDC="${TEST_OIDC_ISSUER:+1}" E2E_JOURNEY="$journey" \
-  npx playwright test) || { tail -n 50 "$work/server.log"; exit 1; }
+  npx playwright test "$@") || { tail -n 50 "$work/server.log"; exit 1; }
 echo "screenshots: $artifacts"
 
 # The password must never reach the log.

@@ -17,6 +17,8 @@ const browser = await chromium.launch({
          "--disable-component-update", "--disable-sync"],
 });
 const problems = [];
+// What the page said along the way: printed only when something failed.
+const context = [];
 try {
   const page = await browser.newPage();
   const backend = process.env.BACKEND_ORIGIN;
@@ -33,7 +35,11 @@ try {
   page.on("pageerror", (e) => problems.push(`page error: ${e}`));
   page.on("console", (m) => {
     if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(`CSP: ${m.text()}`);
+    // A Rust panic's message (console_error_panic_hook) and other console errors, shown on failure.
+    else if (m.type() === "error") context.push(`console error: ${m.text()}`);
   });
+  // Which request failed, and how (a "Failed to fetch" page error names neither).
+  page.on("requestfailed", (r) => context.push(`request failed: ${r.method()} ${r.url()}: ${r.failure()?.errorText}`));
   await page.goto(`${base}/app/`);
   // Signed out, the console sends the browser to the login page with the way back.
   await page.waitForURL(/\/app\/login(\?next=%2Fapp%2F)?$/, { timeout: 15000 });
@@ -58,6 +64,6 @@ try {
   await browser.close();
 }
 if (problems.length) {
-  console.error(problems.join("\n"));
+  console.error([...problems, ...context].join("\n"));
   process.exit(1);
 }

@@ -3,7 +3,6 @@
 //! GitHub App's health (`gharts github check`'s facts).
 
 use leptos::prelude::*;
-use leptos_router::{LazyRoute, lazy_route};
 
 use crate::contract::admin::{AdminStatsResponse, GitHubHealthResponse, SyncStatusResponse};
 use crate::server_fns::admin::{admin_stats, github_health, security_last_day, sync_status, trigger_sync};
@@ -14,16 +13,7 @@ use crate::ui::format::{MaybeWhen, When};
 /// The admin overview route.
 pub struct AdminOverviewPage;
 
-#[lazy_route]
-impl LazyRoute for AdminOverviewPage {
-    fn data() -> Self {
-        AdminOverviewPage
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <AdminOverview/> }.into_any()
-    }
-}
+crate::lazy_page!(AdminOverviewPage, admin_overview_page, { view! { <AdminOverview/> }.into_any() });
 
 #[component]
 fn AdminOverview() -> impl IntoView {

@@ -2,7 +2,6 @@
 //! recent provisioning activity and the sync worker's last run.
 
 use leptos::prelude::*;
-use leptos_router::{LazyRoute, lazy_route};
 
 use crate::contract::console::Dashboard;
 use crate::contract::teams::TeamResponse;
@@ -14,30 +13,23 @@ use crate::ui::format::{MaybeWhen, When};
 /// The dashboard route.
 pub struct DashboardPage;
 
-#[lazy_route]
-impl LazyRoute for DashboardPage {
-    fn data() -> Self {
-        DashboardPage
+crate::lazy_page!(DashboardPage, dashboard_page, {
+    let clock = use_clock();
+    let data = LocalResource::new(move || {
+        clock.refresh.get();
+        get_dashboard()
+    });
+    view! {
+        <h1>"Dashboard"</h1>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || data.get().map(|r| match r {
+                Ok(d) => view! { <DashboardView d=d/> }.into_any(),
+                Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+            })}
+        </Transition>
     }
-
-    fn view(_this: Self) -> AnyView {
-        let clock = use_clock();
-        let data = LocalResource::new(move || {
-            clock.refresh.get();
-            get_dashboard()
-        });
-        view! {
-            <h1>"Dashboard"</h1>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || data.get().map(|r| match r {
-                    Ok(d) => view! { <DashboardView d=d/> }.into_any(),
-                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
-                })}
-            </Transition>
-        }
-        .into_any()
-    }
-}
+    .into_any()
+});
 
 #[component]
 fn DashboardView(d: Dashboard) -> impl IntoView {

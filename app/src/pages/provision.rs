@@ -4,7 +4,6 @@
 //! shown this once, with its expiry counting down.
 
 use leptos::prelude::*;
-use leptos_router::{LazyRoute, lazy_route};
 use uuid::Uuid;
 
 use crate::contract::runners::{DryRunResponse, JitProvisionRequest, JitProvisionResponse};
@@ -19,16 +18,7 @@ use crate::ui::session::use_session;
 /// The provisioning route.
 pub struct ProvisionPage;
 
-#[lazy_route]
-impl LazyRoute for ProvisionPage {
-    fn data() -> Self {
-        ProvisionPage
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <Provision/> }.into_any()
-    }
-}
+crate::lazy_page!(ProvisionPage, provision_page, { view! { <Provision/> }.into_any() });
 
 /// What the form holds.
 #[derive(Clone, Default, PartialEq)]

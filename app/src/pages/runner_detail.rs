@@ -3,7 +3,6 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
-use leptos_router::{LazyRoute, lazy_route};
 use uuid::Uuid;
 
 use crate::contract::audit::AuditLogResponse;
@@ -18,16 +17,7 @@ use crate::ui::runner_actions::{DeleteRunnerDialog, RunnerActions};
 /// The runner detail route.
 pub struct RunnerDetailPage;
 
-#[lazy_route]
-impl LazyRoute for RunnerDetailPage {
-    fn data() -> Self {
-        RunnerDetailPage
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <RunnerDetail/> }.into_any()
-    }
-}
+crate::lazy_page!(RunnerDetailPage, runner_detail_page, { view! { <RunnerDetail/> }.into_any() });
 
 #[component]
 fn RunnerDetail() -> impl IntoView {

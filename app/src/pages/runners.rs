@@ -6,7 +6,6 @@ use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use leptos_router::{LazyRoute, lazy_route};
 use uuid::Uuid;
 
 use crate::contract::ApiError;
@@ -26,16 +25,7 @@ use crate::ui::table::{EmptyCard, PagedTable, SelectAll, SelectBox};
 /// The runners route.
 pub struct RunnersPage;
 
-#[lazy_route]
-impl LazyRoute for RunnersPage {
-    fn data() -> Self {
-        RunnersPage
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <RunnersView/> }.into_any()
-    }
-}
+crate::lazy_page!(RunnersPage, runners_page, { view! { <RunnersView/> }.into_any() });
 
 /// The list query from the page's URL (`status`, `team`, `ephemeral`, `q`, `page`, `size`).
 fn query_from_url(get: impl Fn(&str) -> Option<String>) -> RunnerListQuery {

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod dialog;
 pub mod errors;
 pub mod format;
+pub mod lazy;
 pub mod pager;
 pub mod reason;
 pub mod runner_actions;

@@ -5,7 +5,6 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use leptos_router::{LazyRoute, lazy_route};
 
 use super::drawer::{DateRange, JsonBlock, fact, until_end_of_day};
 use super::non_empty;
@@ -22,16 +21,7 @@ use crate::ui::table::{EmptyCard, PagedTable};
 /// The audit route.
 pub struct AuditPage;
 
-#[lazy_route]
-impl LazyRoute for AuditPage {
-    fn data() -> Self {
-        AuditPage
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <Audit/> }.into_any()
-    }
-}
+crate::lazy_page!(AuditPage, audit_page, { view! { <Audit/> }.into_any() });
 
 /// The event types the service writes, grouped for the filter.
 pub const EVENT_GROUPS: &[(&str, &[&str])] = &[

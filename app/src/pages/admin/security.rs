@@ -5,7 +5,6 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use leptos_router::{LazyRoute, lazy_route};
 use uuid::Uuid;
 
 use super::drawer::{DateRange, JsonBlock, fact, until_end_of_day};
@@ -25,16 +24,7 @@ use crate::ui::table::{EmptyCard, PagedTable};
 /// The security events route.
 pub struct SecurityPage;
 
-#[lazy_route]
-impl LazyRoute for SecurityPage {
-    fn data() -> Self {
-        SecurityPage
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <Security/> }.into_any()
-    }
-}
+crate::lazy_page!(SecurityPage, security_page, { view! { <Security/> }.into_any() });
 
 /// A severity as a coloured badge.
 #[component]

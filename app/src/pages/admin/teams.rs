@@ -6,7 +6,6 @@ use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use leptos_router::{LazyRoute, lazy_route};
 use uuid::Uuid;
 
 use super::OutcomeNotice;
@@ -29,16 +28,7 @@ use crate::ui::table::{EmptyCard, PagedTable, SelectAll, SelectBox};
 /// The teams route.
 pub struct TeamsPage;
 
-#[lazy_route]
-impl LazyRoute for TeamsPage {
-    fn data() -> Self {
-        TeamsPage
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <Teams/> }.into_any()
-    }
-}
+crate::lazy_page!(TeamsPage, teams_page, { view! { <Teams/> }.into_any() });
 
 /// Which dialog is open, for which team.
 #[derive(Clone)]

@@ -6,7 +6,6 @@ use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use leptos_router::{LazyRoute, lazy_route};
 use uuid::Uuid;
 
 use super::batch::{BatchBar, BatchWords};
@@ -26,16 +25,7 @@ use crate::ui::table::{EmptyCard, PagedTable, SelectAll, SelectBox};
 /// The users route.
 pub struct UsersPage;
 
-#[lazy_route]
-impl LazyRoute for UsersPage {
-    fn data() -> Self {
-        UsersPage
-    }
-
-    fn view(_this: Self) -> AnyView {
-        view! { <Users/> }.into_any()
-    }
-}
+crate::lazy_page!(UsersPage, users_page, { view! { <Users/> }.into_any() });
 
 /// A user's name for people.
 pub fn who(u: &UserResponse) -> String {

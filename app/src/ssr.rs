@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use http::{HeaderValue, Method, StatusCode, header::SET_COOKIE, request::Parts};
+use http::{HeaderValue, Method, header::SET_COOKIE, request::Parts};
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 use serde::Serialize;
@@ -54,27 +54,15 @@ pub fn set_cookies(values: Vec<HeaderValue>) {
     }
 }
 
-/// Gives an error its contract status on the wire (server functions default to 500).
-pub fn with_status<T>(result: Result<T, ApiError>) -> Result<T, ApiError> {
-    if let (Err(e), Some(opts)) = (&result, use_context::<ResponseOptions>()) {
-        opts.set_status(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
-    }
-    result
-}
-
 /// A query string (without `?`) from a contract query type; `None` fields are left out.
 pub fn query<Q: Serialize>(q: &Q) -> Result<String, ApiError> {
     serde_urlencoded::to_string(q).map_err(|e| ApiError::new(ErrorCode::InternalError, format!("cannot encode the query: {e}")))
 }
 
-/// One REST call as the current caller, decoded into the contract's response type. Errors keep
-/// their contract status on the wire. Use [`call`] inside a server function that makes several.
+/// One REST call as the current caller, decoded into the contract's response type. An error a
+/// server function returns reaches the browser with its contract status (the server's UI router
+/// gives every error answer the status of its `error_code`).
 pub async fn rest<T: DeserializeOwned>(method: Method, path_and_query: String, body: Option<&impl Serialize>) -> Result<T, ApiError> {
-    with_status(call(method, path_and_query, body).await)
-}
-
-/// [`rest`] without setting the response status (for composite server functions).
-pub async fn call<T: DeserializeOwned>(method: Method, path_and_query: String, body: Option<&impl Serialize>) -> Result<T, ApiError> {
     let parts = request_parts()?;
     let body = body.map(serde_json::to_vec).transpose().map_err(|e| ApiError::new(ErrorCode::InternalError, format!("cannot encode the body: {e}")))?;
     let bytes = backend()?.call(&parts, method, path_and_query, body).await?;

@@ -154,12 +154,13 @@ impl FromServerFnError for ApiError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        let invalid = |m: String| Self::new(ErrorCode::InvalidPayload, format!("Invalid arguments: {m}"));
         match value {
             // Arguments the server cannot decode: the caller's mistake. (On the server,
             // `Deserialization` is the arguments'; in the browser, the answer's.)
-            ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => Self::new(ErrorCode::InvalidPayload, format!("Invalid arguments: {m}")),
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => invalid(m),
             #[cfg(feature = "ssr")]
-            ServerFnErrorErr::Deserialization(m) => Self::new(ErrorCode::InvalidPayload, format!("Invalid arguments: {m}")),
+            ServerFnErrorErr::Deserialization(m) => invalid(m),
             // Transport or (de)serialisation failures between browser and server.
             other => Self::new(ErrorCode::InternalError, other.to_string()),
         }

@@ -40,17 +40,12 @@ pub async fn github_health() -> Result<GitHubHealthResponse, ApiError> {
 #[server(prefix = "/api/ui", endpoint = "admin/security-last-day", input = Json)]
 pub async fn security_last_day() -> Result<Vec<(crate::contract::Severity, i64)>, ApiError> {
     use crate::contract::security::SecurityEventListResponse;
-    crate::ssr::with_status(
-        async {
-            let since = (chrono::Utc::now() - chrono::Duration::hours(24)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            let mut counts = Vec::new();
-            for s in crate::contract::Severity::ALL.iter().rev() {
-                let q = crate::ssr::query(&[("severity", s.as_str()), ("since", since.as_str()), ("limit", "1")])?;
-                let list: SecurityEventListResponse = crate::ssr::call(Method::GET, format!("/api/v1/admin/security-events?{q}"), NO_BODY).await?;
-                counts.push((*s, list.total));
-            }
-            Ok(counts)
-        }
-        .await,
-    )
+    let since = (chrono::Utc::now() - chrono::Duration::hours(24)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut counts = Vec::new();
+    for s in crate::contract::Severity::ALL.iter().rev() {
+        let q = crate::ssr::query(&[("severity", s.as_str()), ("since", since.as_str()), ("limit", "1")])?;
+        let list: SecurityEventListResponse = crate::ssr::rest(Method::GET, format!("/api/v1/admin/security-events?{q}"), NO_BODY).await?;
+        counts.push((*s, list.total));
+    }
+    Ok(counts)
 }

@@ -42,19 +42,15 @@ pub async fn delete_client(id: Uuid) -> Result<(), ApiError> {
 /// left without the client it had.
 #[server(prefix = "/api/ui", endpoint = "admin/clients/rotate", input = Json)]
 pub async fn rotate_client(old_id: Uuid, request: OAuthClientCreateRequest) -> Result<OAuthClientResponse, ApiError> {
-    use crate::ssr::{call, with_status};
+    use crate::ssr::rest;
     let patch = |on: bool| serde_json::json!({ "is_active": on });
-    with_status(
-        async {
-            call::<OAuthClientResponse>(Method::PATCH, format!("/api/v1/admin/oauth-clients/{old_id}"), Some(&patch(false))).await?;
-            match call::<OAuthClientResponse>(Method::POST, "/api/v1/admin/oauth-clients".into(), Some(&request)).await {
-                Ok(new) => Ok(new),
-                Err(e) => {
-                    let _ = call::<OAuthClientResponse>(Method::PATCH, format!("/api/v1/admin/oauth-clients/{old_id}"), Some(&patch(true))).await;
-                    Err(e)
-                }
-            }
+    rest::<OAuthClientResponse>(Method::PATCH, format!("/api/v1/admin/oauth-clients/{old_id}"), Some(&patch(false))).await?;
+    match rest::<OAuthClientResponse>(Method::POST, "/api/v1/admin/oauth-clients".into(), Some(&request)).await {
+        Ok(new) => Ok(new),
+        Err(e) => {
+            // The new client was refused: the old one stays in service.
+            let _ = rest::<OAuthClientResponse>(Method::PATCH, format!("/api/v1/admin/oauth-clients/{old_id}"), Some(&patch(true))).await;
+            Err(e)
         }
-        .await,
-    )
+    }
 }

@@ -22,27 +22,17 @@ pub async fn current_user() -> Result<MeResponse, ApiError> {
 /// Local username/password login; opens a browser session.
 #[server(prefix = "/api/ui", endpoint = "local-login", input = Json)]
 pub async fn local_login(username: String, password: String) -> Result<MeResponse, ApiError> {
-    crate::ssr::with_status(
-        async {
-            let parts = crate::ssr::request_parts()?;
-            let (me, cookies) = crate::ssr::backend()?.local_login(&parts, LocalLoginRequest { username, password }).await?;
-            crate::ssr::set_cookies(cookies);
-            Ok(me)
-        }
-        .await,
-    )
+    let parts = crate::ssr::request_parts()?;
+    let (me, cookies) = crate::ssr::backend()?.local_login(&parts, LocalLoginRequest { username, password }).await?;
+    crate::ssr::set_cookies(cookies);
+    Ok(me)
 }
 
 /// Ends the browser session.
 #[server(prefix = "/api/ui", endpoint = "logout", input = Json)]
 pub async fn logout() -> Result<LogoutResponse, ApiError> {
-    crate::ssr::with_status(
-        async {
-            let parts = crate::ssr::request_parts()?;
-            let (body, cookies) = crate::ssr::backend()?.logout(&parts).await?;
-            crate::ssr::set_cookies(cookies);
-            Ok(body)
-        }
-        .await,
-    )
+    let parts = crate::ssr::request_parts()?;
+    let (body, cookies) = crate::ssr::backend()?.logout(&parts).await?;
+    crate::ssr::set_cookies(cookies);
+    Ok(body)
 }

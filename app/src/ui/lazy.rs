@@ -27,7 +27,8 @@ macro_rules! lazy_page {
             /// The page's view, in its own chunk; `Err` when the chunk could not be loaded.
             #[::leptos::wasm_split::wasm_split($chunk, wasm_split_path = ::leptos::wasm_split, preload(preload), fallible)]
             pub fn view() -> ::core::result::Result<::leptos::prelude::AnyView, ::leptos::wasm_split::SplitLoaderError> {
-                ::core::result::Result::Ok($body)
+                let view: ::leptos::prelude::AnyView = $body;
+                ::core::result::Result::Ok(view)
             }
         }
 

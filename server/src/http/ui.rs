@@ -93,8 +93,9 @@ async fn server_fn(Extension(backend): Extension<SharedUiBackend>, req: Request<
     status_of_error(resp).await
 }
 
-/// `server_fn` answers 500 for an error its function did not give a status (arguments it cannot
-/// decode, for one): the status is then the one of the error's code (`INVALID_PAYLOAD`: 400).
+/// `server_fn` answers 500 for every error a server function returns (and for arguments it cannot
+/// decode): the status on the wire is the one of the error's code (`FORBIDDEN`: 403,
+/// `INVALID_PAYLOAD`: 400), as the REST route answers it.
 async fn status_of_error(resp: axum::response::Response) -> axum::response::Response {
     if resp.status() != http::StatusCode::INTERNAL_SERVER_ERROR {
         return resp;

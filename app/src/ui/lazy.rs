@@ -21,7 +21,6 @@ macro_rules! lazy_page {
     ($page:ident, $chunk:ident, $body:block) => {
         #[doc(hidden)]
         mod $chunk {
-            #[allow(unused_imports)]
             use super::*;
 
             /// The page's view, in its own chunk; `Err` when the chunk could not be loaded.

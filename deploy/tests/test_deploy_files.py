@@ -125,3 +125,17 @@ def test_the_guides_podman_quick_start_is_extracted_for_the_container_check():
     assert "--pod gharts-test-1-qs --name gharts-test-1-qs-frontend" in script
     assert "http://127.0.0.1:4567/readyz" in script and "8080:8080" not in script
     assert "make images" not in script
+
+
+@pytest.mark.parametrize("dockerfile", ["Dockerfile.backend", "Dockerfile.frontend"])
+def test_every_file_a_dockerfile_copies_from_the_context_is_in_the_context(dockerfile):
+    # `.dockerignore` is an allowlist: a COPY of a path it leaves out fails only deep in a build.
+    allowed = [line[1:].rstrip("/") for line in (ROOT / ".dockerignore").read_text().splitlines() if line.startswith("!")]
+    sources = []
+    for m in re.finditer(r"^COPY (?!--from)(.+)$", (ROOT / dockerfile).read_text(), re.M):
+        args = [a for a in m.group(1).split() if not a.startswith("--")]
+        sources += [s.rstrip("/") for s in args[:-1] if s not in (".", "./")]
+    assert sources, f"{dockerfile} copies nothing from the context?"
+    missing = [s for s in sources if not any(s == p or s.startswith(p + "/") or p.startswith(s + "/") for p in allowed)]
+    assert missing == [], f".dockerignore leaves these out of {dockerfile}'s context"
+    assert [s for s in sources if not (ROOT / s).exists()] == [], f"{dockerfile} copies paths that do not exist"

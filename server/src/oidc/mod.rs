@@ -1,8 +1,11 @@
 //! OpenID Connect: the IdP's keys ([`keys`]), token validation ([`token`]) and the browser
-//! login flow ([`login`]).
+//! login flow ([`login`]); with the `fake-github` feature, tokens from the test peer
+//! ([`peer_tokens`]).
 
 pub mod keys;
 pub mod login;
+#[cfg(feature = "fake-github")]
+pub mod peer_tokens;
 pub mod token;
 pub mod token_cache;
 

@@ -5,12 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use reqwest::redirect::Policy;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -132,64 +128,12 @@ impl OidcPeer {
 
     /// A `client_credentials` access token from the provider's token endpoint.
     pub async fn m2m_token(&self, client: &str) -> String {
-        let resp: Value = reqwest::Client::new()
-            .post(format!("{}/token", self.issuer))
-            .basic_auth(client, Some(format!("{client}-secret")))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .expect("token request")
-            .json()
-            .await
-            .expect("token json");
-        resp["access_token"].as_str().unwrap_or_else(|| panic!("no token: {resp}")).to_owned()
+        server::oidc::peer_tokens::client_credentials_token(&self.issuer, client).await.expect("client credentials token")
     }
 
     /// A user's access token through the real login form (code flow + PKCE).
     pub async fn user_token(&self, user: &str) -> String {
-        let redirect_uri = "http://127.0.0.1:9/auth/callback";
-        let verifier = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
-        let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-        let browser = reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client");
-        let mut url = reqwest::Url::parse(&format!("{}/auth", self.issuer)).expect("url");
-        url.query_pairs_mut()
-            .append_pair("client_id", UI_CLIENT)
-            .append_pair("redirect_uri", redirect_uri)
-            .append_pair("response_type", "code")
-            .append_pair("scope", "openid profile email")
-            .append_pair("code_challenge", &challenge)
-            .append_pair("code_challenge_method", "S256")
-            .append_pair("state", "s")
-            .append_pair("nonce", "n");
-        let mut resp = browser.get(url).send().await.expect("authorize");
-        let mut logged_in = false;
-        let code = loop {
-            if resp.status().is_redirection() {
-                let loc = resp.headers()["location"].to_str().expect("location").to_owned();
-                let next = reqwest::Url::parse(&self.issuer).expect("issuer").join(&loc).expect("join");
-                if next.as_str().starts_with(redirect_uri) {
-                    break next.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()).expect("code");
-                }
-                resp = browser.get(next).send().await.expect("follow");
-            } else {
-                assert!(!logged_in, "login page shown twice");
-                let action_path = format!("{}/login", resp.url().path());
-                resp =
-                    browser.post(format!("{}{}", self.issuer, action_path)).form(&[("username", user), ("password", "password")]).send().await.expect("login");
-                logged_in = true;
-            }
-        };
-        let tokens: Value = browser
-            .post(format!("{}/token", self.issuer))
-            .basic_auth(UI_CLIENT, Some(UI_SECRET))
-            .form(&[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", redirect_uri), ("code_verifier", &verifier)])
-            .send()
-            .await
-            .expect("exchange")
-            .json()
-            .await
-            .expect("json");
-        tokens["access_token"].as_str().unwrap_or_else(|| panic!("no token: {tokens}")).to_owned()
+        server::oidc::peer_tokens::code_flow_token(&self.issuer, UI_CLIENT, UI_SECRET, user).await.expect("code flow token")
     }
 
     /// How often the JWKS and the discovery document were fetched.

@@ -37,8 +37,9 @@ mod seed;
 mod webhooks;
 
 use measure::{MakeRequest, Phase, Proc, drive, percentile, table};
-use peers::{Peers, free_port, github_calls, m2m_token, repo, start_peers, user_token};
+use peers::{Peers, free_port, github_calls, repo, start_peers};
 use seed::{seed, sync_bench};
+use server::oidc::peer_tokens::{client_credentials_token, code_flow_token};
 use webhooks::{hooked_runners, webhook_delivery};
 
 const PASSWORD: &str = "bench-password-123";
@@ -191,8 +192,8 @@ async fn run(peers: &Peers, target: &Target, ticks_per_sec: f64, quick: bool) ->
     anyhow::ensure!(resp.status() == 201, "oauth client: {}", resp.status());
     let resp = post("/api/v1/admin/users", json!({ "email": "alice@example.com", "oidc_sub": "alice-sub", "team_ids": team_ids })).await?;
     anyhow::ensure!(resp.status() == 201, "user: {}", resp.status());
-    let m2m = m2m_token(&peers.oidc_issuer, "m2m-a").await?;
-    let alice = user_token(&peers.oidc_issuer, "alice").await?;
+    let m2m = client_credentials_token(&peers.oidc_issuer, "m2m-a").await?;
+    let alice = code_flow_token(&peers.oidc_issuer, "gharts-ui", "gharts-ui-secret", "alice").await?;
 
     let mut phases: Vec<Phase> = Vec::new();
     let measure = |label: String, requests: usize, lat: &[Duration], st: BTreeMap<u16, usize>, wall: Duration, cpu: f64, peak: f64| Phase {

@@ -4,10 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -80,60 +77,4 @@ pub(crate) async fn start_peers(dir: &Path) -> anyhow::Result<Peers> {
 pub(crate) async fn github_calls(peers: &Peers) -> anyhow::Result<u64> {
     let v: Value = reqwest::get(format!("{}/_fake/requests", peers.github_url)).await?.json().await?;
     Ok(v["total"].as_u64().unwrap_or(0))
-}
-
-pub(crate) async fn m2m_token(issuer: &str, client: &str) -> anyhow::Result<String> {
-    let resp: Value = reqwest::Client::new()
-        .post(format!("{issuer}/token"))
-        .basic_auth(client, Some(format!("{client}-secret")))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await?
-        .json()
-        .await?;
-    resp["access_token"].as_str().map(str::to_owned).ok_or_else(|| anyhow::anyhow!("no token: {resp}"))
-}
-
-/// A user's access token through the provider's login form (code flow with PKCE).
-pub(crate) async fn user_token(issuer: &str, user: &str) -> anyhow::Result<String> {
-    let redirect_uri = "http://127.0.0.1:9/auth/callback";
-    let verifier = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
-    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-    let browser = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build()?;
-    let mut url = reqwest::Url::parse(&format!("{issuer}/auth"))?;
-    url.query_pairs_mut()
-        .append_pair("client_id", "gharts-ui")
-        .append_pair("redirect_uri", redirect_uri)
-        .append_pair("response_type", "code")
-        .append_pair("scope", "openid profile email")
-        .append_pair("code_challenge", &challenge)
-        .append_pair("code_challenge_method", "S256")
-        .append_pair("state", "s")
-        .append_pair("nonce", "n");
-    let mut resp = browser.get(url).send().await?;
-    let mut logged_in = false;
-    let code = loop {
-        if resp.status().is_redirection() {
-            let loc = resp.headers()["location"].to_str()?.to_owned();
-            let next = reqwest::Url::parse(issuer)?.join(&loc)?;
-            if next.as_str().starts_with(redirect_uri) {
-                break next.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()).ok_or_else(|| anyhow::anyhow!("no code"))?;
-            }
-            resp = browser.get(next).send().await?;
-        } else {
-            anyhow::ensure!(!logged_in, "login page shown twice");
-            let action = format!("{issuer}{}/login", resp.url().path());
-            resp = browser.post(action).form(&[("username", user), ("password", "password")]).send().await?;
-            logged_in = true;
-        }
-    };
-    let tokens: Value = browser
-        .post(format!("{issuer}/token"))
-        .basic_auth("gharts-ui", Some("gharts-ui-secret"))
-        .form(&[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", redirect_uri), ("code_verifier", &verifier)])
-        .send()
-        .await?
-        .json()
-        .await?;
-    tokens["access_token"].as_str().map(str::to_owned).ok_or_else(|| anyhow::anyhow!("no token: {tokens}"))
 }

@@ -3,9 +3,9 @@
 //! `#[lazy_route]` (0.8) panics when that fetch fails — and a panic aborts the whole WASM module,
 //! so one dropped request (a flaky network, a proxy restarting, a navigation racing the fetch)
 //! left a blank console until a full reload. [`lazy_page!`](crate::lazy_page) splits the page the
-//! same way but loads it `fallible`: a chunk that fails twice in a row shows [`ChunkFailed`] in the page's place, the
-//! rest of the console keeps working, and the next visit fetches the chunk again (failures are not
-//! cached by the loader).
+//! same way but loads it `fallible`: a chunk that fails twice in a row shows [`chunk_failed`] in
+//! the page's place, the rest of the console keeps working, and the next visit fetches the chunk
+//! again (failures are not cached by the loader).
 
 use leptos::prelude::*;
 
@@ -54,14 +54,8 @@ macro_rules! lazy_page {
     };
 }
 
-/// What a page whose code could not be downloaded shows.
+/// The notice in place of a page whose chunk could not be downloaded, with a way to try again.
 pub fn chunk_failed() -> AnyView {
-    view! { <ChunkFailed/> }.into_any()
-}
-
-/// The notice in place of a page whose chunk failed to load, with a way to try again.
-#[component]
-pub fn ChunkFailed() -> impl IntoView {
     let reload = move |_| {
         if let Some(w) = web_sys::window() {
             let _ = w.location().reload();
@@ -73,4 +67,5 @@ pub fn ChunkFailed() -> impl IntoView {
             <button type="button" class="secondary" on:click=reload>"Try again"</button>
         </div>
     }
+    .into_any()
 }
